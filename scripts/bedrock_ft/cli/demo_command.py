@@ -1,0 +1,3 @@
+"""Commands: placeholder until the part that owns this file lands."""
+
+COMMANDS: list = []

@@ -1,0 +1,52 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from bedrock_ft.tf_outputs import ENV_OUTPUTS_FILE, ENV_TF_DIR, TerraformOutputs, load_outputs
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def tf_outputs_options(func: F) -> F:
+    """--tf-outputs FILE / --tf-dir DIR, with their environment-variable equivalents."""
+    func = click.option(
+        "--tf-dir",
+        type=click.Path(file_okay=False, exists=False),
+        envvar=ENV_TF_DIR,
+        help=f"Terraform directory to run `terraform output -json` in [env: {ENV_TF_DIR}].",
+    )(func)
+    func = click.option(
+        "--tf-outputs",
+        type=click.Path(dir_okay=False),
+        envvar=ENV_OUTPUTS_FILE,
+        help=f"File holding `terraform output -json` [env: {ENV_OUTPUTS_FILE}].",
+    )(func)
+    return func
+
+
+def read_tf_outputs(tf_outputs: str | None, tf_dir: str | None, *, required: bool = True) -> TerraformOutputs | None:
+    # The environment has already been folded into the options by click's envvar.
+    return load_outputs(tf_outputs, tf_dir, environ={}, required=required)
+
+
+def output_option(*choices: str) -> Callable[[F], F]:
+    """--output text|json (and any further formats a command supports)."""
+    formats = ("text", "json", *choices)
+    return click.option(
+        "--output",
+        "output_format",
+        type=click.Choice(formats),
+        default="text",
+        show_default=True,
+        help="Readable text, or JSON for scripts.",
+    )
+
+
+def echo_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, sort_keys=False, default=str))

@@ -1,0 +1,213 @@
+"""Read the Terraform module's outputs: the contract between `terraform apply` and the scripts.
+
+Two sources, one reader: a file holding ``terraform output -json`` (``--tf-outputs FILE`` or
+``BEDROCK_FT_TF_OUTPUTS``) or a Terraform working directory where ``terraform -chdir=DIR output -json`` is run
+(``--tf-dir DIR`` or ``BEDROCK_FT_TF_DIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bedrock_ft.errors import ConfigError
+
+ENV_OUTPUTS_FILE = "BEDROCK_FT_TF_OUTPUTS"
+ENV_TF_DIR = "BEDROCK_FT_TF_DIR"
+
+# The names the module's outputs.tf defines; the scripts depend on nothing else.
+OUTPUT_NAMES = (
+    "region",
+    "account_id",
+    "vpc_id",
+    "subnet_ids",
+    "availability_zones",
+    "security_group_ids",
+    "bucket_name",
+    "bucket_arn",
+    "role_arn",
+    "kms_key_arn",
+    "s3_endpoint_id",
+)
+NULLABLE_OUTPUTS = frozenset({"kms_key_arn"})
+
+
+@dataclass(frozen=True)
+class TerraformOutputs:
+    """The module's outputs, by name, and where they were read from (for error messages)."""
+
+    values: Mapping[str, Any]
+    source: str
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def require(self, *names: str) -> None:
+        """Raise a ConfigError naming every output among ``names`` that is missing."""
+        missing = [n for n in names if n not in self.values or (self.values[n] is None and n not in NULLABLE_OUTPUTS)]
+        if missing:
+            raise ConfigError(
+                f"Terraform outputs from {self.source} lack {', '.join(missing)}",
+                hint="apply the bedrock-ft module (or a module with the same outputs) and read its outputs again",
+            )
+
+    def __getitem__(self, name: str) -> Any:
+        self.require(name)
+        return self.values[name]
+
+    @property
+    def region(self) -> str:
+        return str(self["region"])
+
+    @property
+    def account_id(self) -> str:
+        return str(self["account_id"])
+
+    @property
+    def bucket_name(self) -> str:
+        return str(self["bucket_name"])
+
+    @property
+    def role_arn(self) -> str:
+        return str(self["role_arn"])
+
+    @property
+    def vpc_id(self) -> str:
+        return str(self["vpc_id"])
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        return [str(s) for s in self["subnet_ids"]]
+
+    @property
+    def security_group_ids(self) -> list[str]:
+        return [str(s) for s in self["security_group_ids"]]
+
+    @property
+    def kms_key_arn(self) -> str | None:
+        value = self.values.get("kms_key_arn")
+        return str(value) if value else None
+
+
+def parse_outputs(document: Any, source: str) -> TerraformOutputs:
+    """Turn ``terraform output -json``'s document ({name: {value, type, sensitive}}) into TerraformOutputs.
+
+    A plain {name: value} mapping is accepted too, so hand-written files work.
+    """
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source} is not a JSON object of Terraform outputs", hint="save `terraform output -json`")
+    values: dict[str, Any] = {}
+    for name, entry in document.items():
+        if isinstance(entry, dict) and "value" in entry:
+            values[name] = entry["value"]
+        else:
+            values[name] = entry
+    return TerraformOutputs(values=values, source=source)
+
+
+def read_outputs_file(path: str | os.PathLike[str]) -> TerraformOutputs:
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"Terraform outputs file {file} does not exist", hint="terraform output -json > FILE") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read Terraform outputs file {file}: {exc.strerror}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{file} is not JSON (line {exc.lineno}): {exc.msg}", hint="save `terraform output -json`") from None
+    return parse_outputs(document, str(file))
+
+
+def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraform") -> TerraformOutputs:
+    """Run ``terraform -chdir=DIR output -json`` and parse what it prints."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise ConfigError(f"Terraform directory {folder} does not exist")
+    executable = shutil.which(terraform)
+    if executable is None:
+        raise ConfigError(
+            f"`{terraform}` is not on PATH, so the outputs in {folder} cannot be read",
+            hint="install Terraform, or save the outputs elsewhere with `terraform output -json > outputs.json` "
+            "and pass --tf-outputs outputs.json",
+        )
+    try:
+        result = subprocess.run(
+            [executable, f"-chdir={folder}", "output", "-json"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"`terraform output -json` in {folder} did not finish in 300 s") from None
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise ConfigError(
+            f"`terraform output -json` failed in {folder}: {detail[-1] if detail else 'exit ' + str(result.returncode)}",
+            hint="run `terraform init && terraform apply` there first",
+        )
+    try:
+        document = json.loads(result.stdout or "{}")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"`terraform output -json` in {folder} printed something that is not JSON: {exc.msg}") from None
+    if not document:
+        raise ConfigError(f"Terraform in {folder} has no outputs", hint="run `terraform apply` there first")
+    return parse_outputs(document, f"terraform output in {folder}")
+
+
+def load_outputs(
+    outputs_file: str | os.PathLike[str] | None = None,
+    tf_dir: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    required: bool = True,
+) -> TerraformOutputs | None:
+    """Read the outputs from the file or directory given, else from the environment variables.
+
+    Returns None when nothing names a source and ``required`` is false.
+    """
+    env = os.environ if environ is None else environ
+    if outputs_file and tf_dir:
+        raise ConfigError("give either --tf-outputs or --tf-dir, not both")
+    if outputs_file:
+        return read_outputs_file(outputs_file)
+    if tf_dir:
+        return read_outputs_dir(tf_dir)
+    if env.get(ENV_OUTPUTS_FILE):
+        return read_outputs_file(env[ENV_OUTPUTS_FILE])
+    if env.get(ENV_TF_DIR):
+        return read_outputs_dir(env[ENV_TF_DIR])
+    if required:
+        raise ConfigError(
+            "no Terraform outputs given",
+            hint=f"pass --tf-outputs FILE or --tf-dir DIR, or set {ENV_OUTPUTS_FILE} or {ENV_TF_DIR}",
+        )
+    return None
+
+
+def to_terraform_json(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``terraform output -json`` document for ``values`` (used by the sandbox and by tests)."""
+    document: dict[str, Any] = {}
+    for name, value in values.items():
+        document[name] = {"sensitive": False, "type": _tf_type(value), "value": value}
+    return document
+
+
+def _tf_type(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return ["list", _tf_type(value[0]) if value else "string"]
+    if isinstance(value, dict):
+        return ["map", "string"]
+    return "string"
