@@ -22,8 +22,14 @@ _OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",
 }
 os.environ.update(_OFFLINE_ENV)
-for _name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL",
-              "BEDROCK_FT_TF_OUTPUTS", "BEDROCK_FT_TF_DIR"):
+for _name in (
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "BEDROCK_FT_TF_OUTPUTS",
+    "BEDROCK_FT_TF_DIR",
+):
     os.environ.pop(_name, None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

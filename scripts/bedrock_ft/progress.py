@@ -34,7 +34,9 @@ class _Bar:
 
 
 @contextmanager
-def progress_bar(total: int | None, label: str, *, stream: TextIO | None = None, enabled: bool | None = None) -> Iterator[Progress]:
+def progress_bar(
+    total: int | None, label: str, *, stream: TextIO | None = None, enabled: bool | None = None
+) -> Iterator[Progress]:
     """A progress bar on ``stream`` (stderr) when it is a terminal, or when ``enabled`` forces it."""
     out = stream if stream is not None else sys.stderr
     show = enabled if enabled is not None else bool(getattr(out, "isatty", lambda: False)())

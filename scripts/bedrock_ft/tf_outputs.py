@@ -116,13 +116,17 @@ def read_outputs_file(path: str | os.PathLike[str]) -> TerraformOutputs:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"Terraform outputs file {file} does not exist", hint="terraform output -json > FILE") from None
+        raise ConfigError(
+            f"Terraform outputs file {file} does not exist", hint="terraform output -json > FILE"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read Terraform outputs file {file}: {exc.strerror}") from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{file} is not JSON (line {exc.lineno}): {exc.msg}", hint="save `terraform output -json`") from None
+        raise ConfigError(
+            f"{file} is not JSON (line {exc.lineno}): {exc.msg}", hint="save `terraform output -json`"
+        ) from None
     return parse_outputs(document, str(file))
 
 
@@ -149,15 +153,18 @@ def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraf
     except subprocess.TimeoutExpired:
         raise ConfigError(f"`terraform output -json` in {folder} did not finish in 300 s") from None
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        detail = lines[-1] if lines else f"exit {result.returncode}"
         raise ConfigError(
-            f"`terraform output -json` failed in {folder}: {detail[-1] if detail else 'exit ' + str(result.returncode)}",
+            f"`terraform output -json` failed in {folder}: {detail}",
             hint="run `terraform init && terraform apply` there first",
         )
     try:
         document = json.loads(result.stdout or "{}")
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"`terraform output -json` in {folder} printed something that is not JSON: {exc.msg}") from None
+        raise ConfigError(
+            f"`terraform output -json` in {folder} printed something that is not JSON: {exc.msg}"
+        ) from None
     if not document:
         raise ConfigError(f"Terraform in {folder} has no outputs", hint="run `terraform apply` there first")
     return parse_outputs(document, f"terraform output in {folder}")
