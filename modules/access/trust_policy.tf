@@ -1,0 +1,26 @@
+# Only Bedrock may assume the role, and only for a customization job of this account in this region: the
+# confused-deputy conditions stop another account's job from borrowing the role.
+data "aws_iam_policy_document" "trust" {
+  statement {
+    sid     = "BedrockCustomizationJobsOfThisAccountAndRegionOnly"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["bedrock.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.job_arns]
+    }
+  }
+}

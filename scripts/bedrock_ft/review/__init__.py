@@ -1,0 +1,84 @@
+"""Security review of the policies, network rules and bucket settings around a Bedrock customization role.
+
+``review(...)`` takes what the user gives (module folders, plan JSON, policy JSON files, a live role), runs checkov
+(when installed) with the custom checks in checks/checkov/, parliament on every policy document, and this project's
+own rules (:mod:`bedrock_ft.review.rules`), and returns one :class:`~bedrock_ft.review.findings.Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bedrock_ft.errors import InputError
+from bedrock_ft.review import checkov_runner, parliament_runner, sources
+from bedrock_ft.review.findings import Finding, Report, Severity
+from bedrock_ft.review.rules import apply_rules
+
+__all__ = ["Finding", "Report", "Severity", "review"]
+
+
+def review(
+    paths: Sequence[str | Path] = (),
+    *,
+    plans: Sequence[str | Path] = (),
+    policies: Sequence[str | Path] = (),
+    role: str | None = None,
+    iam_client_factory: Callable[[], Any] | None = None,
+    checkov: str | None = None,
+    use_checkov: bool = True,
+    use_parliament: bool = True,
+) -> Report:
+    """Review everything given; PATHs may be module folders, plan JSON or policy JSON (detected)."""
+    modules: list[Path] = []
+    plan_files = [Path(p) for p in plans]
+    policy_files = [Path(p) for p in policies]
+    for raw in paths:
+        path = Path(raw)
+        kind = sources.path_kind(path)
+        {"module": modules, "plan": plan_files, "policy": policy_files}[kind].append(path)
+    if not (modules or plan_files or policy_files or role):
+        raise InputError("nothing to review", hint="give a module folder, --plan FILE, --policy FILE or --role NAME")
+
+    report = Report()
+    loaded: list[sources.Loaded] = []
+    loaded += [sources.from_module(m) for m in modules]
+    loaded += [sources.from_plan(p) for p in plan_files]
+    loaded += [sources.from_policy_file(p) for p in policy_files]
+    if role:
+        factory = iam_client_factory or _default_iam_client
+        loaded.append(sources.from_role(role, factory()))
+
+    docs = [doc for item in loaded for doc in item.docs]
+    for item in loaded:
+        count = len(item.docs)
+        report.reviewed.append(f"{item.description}: {count} policy document{'s' if count != 1 else ''}")
+        report.add(item.findings)
+    report.add(apply_rules(docs))
+
+    if use_parliament:
+        if parliament_runner.available():
+            report.add(parliament_runner.lint(docs))
+        else:
+            report.notices.append(f"parliament skipped: not installed ({parliament_runner.INSTALL_HINT})")
+
+    targets = [(m, False) for m in modules] + [(p, True) for p in plan_files]
+    if targets:
+        if not use_checkov:
+            report.notices.append("checkov skipped: --no-checkov")
+        else:
+            executable = checkov_runner.find_checkov(checkov)
+            if executable is None:
+                report.notices.append(checkov_runner.skipped_notice())
+            else:
+                for target, is_plan in targets:
+                    report.add(checkov_runner.run(executable, target, plan=is_plan).findings)
+                report.reviewed.append(f"checkov ({executable}) with custom checks from {checkov_runner.checks_dir()}")
+    return report
+
+
+def _default_iam_client() -> Any:
+    import boto3
+
+    return boto3.client("iam")

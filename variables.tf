@@ -1,0 +1,193 @@
+variable "name" {
+  description = "Prefix of every resource name: 3 to 32 lowercase letters, digits and hyphens, starting with a letter (it also starts the bucket name)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name must be 3 to 32 lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 CIDR block of the VPC, a /16 to a /24 (each zone gets a slice of it, see subnet_newbits)."
+  type        = string
+  default     = "10.0.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && can(regex("^[0-9.]+/[0-9]+$", var.vpc_cidr))
+    error_message = "vpc_cidr must be an IPv4 CIDR block such as 10.0.0.0/16."
+  }
+
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) ? (tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24) : false
+    error_message = "vpc_cidr's prefix length must be between /16 and /24 (the VPC limits)."
+  }
+}
+
+variable "subnet_newbits" {
+  description = "Bits added to the VPC prefix for each zone's subnet: 4 leaves room for the 16 subnets the job API accepts (a /16 VPC gives /20 subnets)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.subnet_newbits >= 4 && var.subnet_newbits <= 12 && floor(var.subnet_newbits) == var.subnet_newbits
+    error_message = "subnet_newbits must be a whole number from 4 (room for 16 subnets) to 12."
+  }
+}
+
+variable "availability_zones" {
+  description = "Zone names to put a subnet in. null or empty: every zone of the region that is available and needs no opt-in (the Bedrock guide recommends a subnet in each zone)."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.availability_zones == null ? true : length(var.availability_zones) <= 16
+    error_message = "At most 16 availability zones: the customization job API accepts at most 16 subnets."
+  }
+
+  validation {
+    condition     = var.availability_zones == null ? true : alltrue([for zone in var.availability_zones : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$", zone))])
+    error_message = "Each availability zone must be a zone name such as xx-east-1a (not a zone ID)."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer managed KMS key (rotation on) for the bucket, the flow logs and the custom model. Ignored when kms_key_arn is set; false with no kms_key_arn means SSE-S3 only."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "ARN of an existing KMS key to use instead of creating one. Its key policy must let the service role use it through Bedrock and S3 (and CloudWatch Logs encrypt the flow-log group)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null ? true : can(regex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]+:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "kms_key_deletion_window_days" {
+  description = "Waiting period, in days, before the module's KMS key is destroyed after deletion (7 to 30)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_key_deletion_window_days >= 7 && var.kms_key_deletion_window_days <= 30
+    error_message = "kms_key_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "flow_logs_enabled" {
+  description = "Record VPC flow logs to a CloudWatch log group encrypted with the module's key."
+  type        = bool
+  default     = true
+}
+
+variable "flow_log_retention_days" {
+  description = "Retention of the flow-log log group in days; one of the values CloudWatch Logs accepts."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
+    error_message = "flow_log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "flow_log_traffic_type" {
+  description = "Traffic the flow logs record: ACCEPT, REJECT or ALL."
+  type        = string
+  default     = "ALL"
+
+  validation {
+    condition     = contains(["ACCEPT", "REJECT", "ALL"], var.flow_log_traffic_type)
+    error_message = "flow_log_traffic_type must be ACCEPT, REJECT or ALL."
+  }
+}
+
+variable "vpc_only_bucket_access" {
+  description = "Also deny object access to the bucket that does not come through the VPC's S3 endpoint. Off by default: users upload their data from outside the VPC."
+  type        = bool
+  default     = false
+}
+
+variable "force_destroy" {
+  description = "Let `terraform destroy` delete the bucket even when it still holds objects (datasets, outputs)."
+  type        = bool
+  default     = false
+}
+
+variable "bucket_name" {
+  description = "Name of the data bucket. null builds a unique one: <name>-<account id>-<region>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null ? true : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens."
+  }
+}
+
+variable "data_prefix" {
+  description = "Key prefix of the datasets in the bucket (no slash at either end). The operator may write here."
+  type        = string
+  default     = "data"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.data_prefix))
+    error_message = "data_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
+variable "output_prefix" {
+  description = "Key prefix of the job output in the bucket (no slash at either end). Only the service role may write here."
+  type        = string
+  default     = "output"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.output_prefix))
+    error_message = "output_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which a noncurrent (overwritten or deleted) object version is removed."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be at least 1."
+  }
+}
+
+variable "abort_incomplete_multipart_upload_days" {
+  description = "Days after which an incomplete multipart upload is aborted and its parts deleted."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1
+    error_message = "abort_incomplete_multipart_upload_days must be at least 1."
+  }
+}
+
+variable "access_log_bucket" {
+  description = "Name of an existing bucket that receives the data bucket's S3 server access logs; null leaves them off."
+  type        = string
+  default     = null
+}
+
+variable "create_operator_policy" {
+  description = "Create the managed policy with the least privilege the person or CI role running bedrock-ft needs (output operator_policy_arn)."
+  type        = bool
+  default     = true
+}
+
+variable "tags" {
+  description = "Tags put on every taggable resource the module creates."
+  type        = map(string)
+  default     = {}
+}
