@@ -1,3 +1,422 @@
-"""Commands: placeholder until the part that owns this file lands."""
+"""Commands that touch AWS: upload, preflight, submit, status, wait, stop, list and run. Thin: parse, call, render."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bedrock_ft.aws_session import AwsSession, make_session
+from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.errors import ChecksFailed, UsageError
+from bedrock_ft.preflight import CheckResult, PreflightReport, PreflightRequest, Status, run_preflight
+from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
+from bedrock_ft.tf_outputs import TerraformOutputs
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATUS_MARKS = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.WARN: "WARN", Status.SKIPPED: "SKIP"}
+
+
+def endpoint_option(func: F) -> F:
+    return click.option(
+        "--endpoint-url",
+        envvar="BEDROCK_FT_ENDPOINT_URL",
+        hidden=True,
+        help="Send every AWS call to this endpoint (an emulator).",
+    )(func)
+
+
+def job_data_options(func: F) -> F:
+    for decorator in reversed(
+        [
+            click.option("--base-model", required=True, help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k."),
+            click.option("--training-data", required=True, help="s3:// URI of the training JSONL."),
+            click.option("--validation-data", help="s3:// URI of the validation JSONL."),
+            click.option(
+                "--customization-type",
+                type=click.Choice(CUSTOMIZATION_TYPES),
+                default="FINE_TUNING",
+                show_default=True,
+            ),
+            click.option(
+                "--hp",
+                "hp",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="Hyperparameter overriding the model's default (repeatable), e.g. --hp epochCount=3.",
+            ),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+def _session(outputs: TerraformOutputs | None, endpoint_url: str | None, **kwargs: Any) -> AwsSession:
+    return make_session(outputs.region if outputs else None, endpoint_url, **kwargs)
+
+
+def render_check(result: CheckResult) -> None:
+    click.echo(f"  {STATUS_MARKS[result.status]:4}  {result.name:26} {result.message}")
+    if result.hint and result.status is not Status.PASS:
+        click.echo(f"        {'':26} fix: {result.hint}")
+
+
+def render_report(report: PreflightReport) -> None:
+    counts = report.counts()
+    click.echo(
+        f"preflight: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warnings, "
+        f"{counts['skipped']} skipped"
+    )
+
+
+@click.command()
+@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@tf_outputs_options
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads.")
+@output_option()
+@endpoint_option
+def upload(
+    out: Path, tf_outputs: str | None, tf_dir: str | None, workers: int, output_format: str, endpoint_url: str | None
+) -> None:
+    """Put generate's output folder OUT (images and JSONL) into the module's bucket; skip what is already there."""
+    from bedrock_ft.progress import progress_bar
+    from bedrock_ft.upload import plan_upload, read_manifest, upload_dataset
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir)
+    assert outputs is not None
+    session = _session(outputs, endpoint_url, max_pool_connections=max(10, workers * 2))
+    total = len(plan_upload(out, read_manifest(out))) if (out / "manifest.json").is_file() else None
+    with progress_bar(total, "upload") as bar:
+        result = upload_dataset(
+            out,
+            session.s3(),
+            bucket=outputs.bucket_name,
+            kms_key_arn=outputs.kms_key_arn,
+            workers=workers,
+            progress=bar,
+        )
+    if output_format == "json":
+        echo_json(result.to_dict())
+        return
+    click.echo(
+        f"uploaded {len(result.uploaded)} objects ({result.bytes_sent} bytes), "
+        f"{len(result.skipped)} already there, to s3://{result.bucket}/{result.prefix}"
+    )
+    click.echo(f"training data:   {result.training_uri}")
+    if result.validation_uri:
+        click.echo(f"validation data: {result.validation_uri}")
+
+
+@click.command()
+@tf_outputs_options
+@job_data_options
+@output_option()
+@endpoint_option
+def preflight(
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    base_model: str,
+    training_data: str,
+    validation_data: str | None,
+    customization_type: str,
+    hp: tuple[str, ...],
+    output_format: str,
+    endpoint_url: str | None,
+) -> None:
+    """Check everything a VPC-attached customization job needs; exit non-zero on any failure."""
+    outputs = read_tf_outputs(tf_outputs, tf_dir)
+    assert outputs is not None
+    job = JobSpec(
+        base_model=base_model,
+        training_data=training_data,
+        validation_data=validation_data,
+        customization_type=customization_type,
+        hyperparameters=parse_hyperparameter_options(hp),
+    )
+    request = PreflightRequest(
+        base_model=base_model,
+        training_data=training_data,
+        validation_data=validation_data,
+        hyperparameters=job.hyperparameter_values(validate=False),
+        customization_type=customization_type,
+    )
+    text = output_format == "text"
+    report = run_preflight(outputs, request, _session(outputs, endpoint_url), on_result=render_check if text else None)
+    if text:
+        render_report(report)
+    else:
+        echo_json(report.to_dict())
+    if not report.ok:
+        raise ChecksFailed(f"preflight failed: {', '.join(r.name for r in report.failures)}")
+
+
+@click.command()
+@tf_outputs_options
+@job_data_options
+@click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>).")
+@click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>).")
+@click.option("--skip-preflight", is_flag=True, help="Submit without running preflight first (not advised).")
+@click.option("--dry-run", is_flag=True, help="Print the exact request and send nothing.")
+@output_option()
+@endpoint_option
+def submit(
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    base_model: str,
+    training_data: str,
+    validation_data: str | None,
+    customization_type: str,
+    hp: tuple[str, ...],
+    job_name: str | None,
+    model_name: str | None,
+    skip_preflight: bool,
+    dry_run: bool,
+    output_format: str,
+    endpoint_url: str | None,
+) -> None:
+    """Start the customization job in the module's VPC (preflight first); repeating it never starts a second job."""
+    outputs = read_tf_outputs(tf_outputs, tf_dir)
+    assert outputs is not None
+    job = JobSpec(
+        base_model=base_model,
+        training_data=training_data,
+        validation_data=validation_data,
+        job_name=job_name,
+        model_name=model_name,
+        customization_type=customization_type,
+        hyperparameters=parse_hyperparameter_options(hp),
+    )
+    text = output_format == "text"
+    result = submit_job(
+        _session(outputs, endpoint_url),
+        outputs,
+        job,
+        skip_preflight=skip_preflight,
+        dry_run=dry_run,
+        on_check=render_check if text else None,
+    )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if not text:
+        echo_json(result.to_dict())
+        return
+    if result.preflight:
+        render_report(result.preflight)
+    if dry_run:
+        click.echo("dry run: the request create_model_customization_job would get:")
+        echo_json(result.request)
+    elif result.already_submitted:
+        click.echo(f"already submitted: {result.job_arn} (same inputs; no second job started)")
+    else:
+        click.echo(f"submitted {result.job_name}: {result.job_arn}")
+        click.echo(f"follow it with: bedrock-ft wait {result.job_name}")
+
+
+def _follow_options(func: F) -> F:
+    func = endpoint_option(func)
+    func = output_option()(func)
+    func = tf_outputs_options(func)
+    return func
+
+
+@click.command()
+@click.argument("job")
+@_follow_options
+def status(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
+    """Show a job's status, status details and metrics (JOB is its name or ARN)."""
+    from bedrock_ft.jobs import get_job
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    result = get_job(_session(outputs, endpoint_url).bedrock(), job)
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(result.summary())
+
+
+@click.command()
+@click.argument("job")
+@_follow_options
+@click.option("--timeout", type=click.FloatRange(min=0), help="Give up after this many seconds (the job goes on).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=10.0,
+    show_default=True,
+    help="First pause between polls, in seconds; it doubles up to --max-interval.",
+)
+@click.option("--max-interval", type=click.FloatRange(min=0.01), default=120.0, show_default=True)
+def wait(
+    job: str,
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    output_format: str,
+    endpoint_url: str | None,
+    timeout: float | None,
+    interval: float,
+    max_interval: float,
+) -> None:
+    """Wait for a job to end: exit 0 when Completed, non-zero when Failed, Stopped or out of time."""
+    from bedrock_ft.jobs import wait_for_job
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    text = output_format == "text"
+    result = wait_for_job(
+        _session(outputs, endpoint_url).bedrock(),
+        job,
+        timeout=timeout,
+        initial_delay=interval,
+        max_delay=max(interval, max_interval),
+        on_poll=(lambda s: click.echo(s.summary())) if text else None,
+    )
+    if text:
+        click.echo(f"completed: custom model {result.output_model_arn or result.output_model_name}")
+    else:
+        echo_json(result.to_dict())
+
+
+@click.command()
+@click.argument("job")
+@_follow_options
+def stop(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
+    """Stop a running job."""
+    from bedrock_ft.jobs import stop_job
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    result = stop_job(_session(outputs, endpoint_url).bedrock(), job)
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(f"stop requested: {result.summary()}")
+
+
+@click.command("list")
+@_follow_options
+@click.option(
+    "--status", "status_filter", type=click.Choice(["InProgress", "Completed", "Failed", "Stopping", "Stopped"])
+)
+def list_jobs(
+    tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None, status_filter: str | None
+) -> None:
+    """List the customization jobs bedrock-ft started (by their created-by tag)."""
+    from bedrock_ft.jobs import list_tool_jobs
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    jobs, method = list_tool_jobs(_session(outputs, endpoint_url).bedrock(), status=status_filter)
+    if output_format == "json":
+        echo_json({"matchedBy": method, "jobs": [j.to_dict() for j in jobs]})
+        return
+    if not jobs:
+        click.echo("no jobs started by bedrock-ft in this region")
+    for item in jobs:
+        click.echo(f"{item.name:50} {item.status:11} {item.created or ''}")
+
+
+@click.command()
+@tf_outputs_options
+@click.option(
+    "--preset",
+    "preset_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="TOML or JSON preset of generate (source, model, templates); the flags below override it.",
+)
+@click.option("--source", help="Dataset: Hugging Face name, save_to_disk folder, image folder, or JSONL/CSV file.")
+@click.option("--base-model", help="Base model id or ARN.")
+@click.option("--system", help="System prompt text, or @FILE.")
+@click.option("--prompt-template", help="User turn template.")
+@click.option("--response-template", help="Assistant turn template.")
+@click.option("--image-column", help="Column holding the image.")
+@click.option("--validation-split", type=float, metavar="FRACTION", help="Hold out this fraction for validation.")
+@click.option("--limit", type=click.IntRange(min=1), help="Read at most N records from each split.")
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("bedrock-ft-run"),
+    show_default=True,
+    help="Where the data and the run's state live; a rerun continues from there.",
+)
+@click.option("--restart", is_flag=True, help="Forget the finished steps in --work-dir and start over.")
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads.")
+@click.option("--job-name", help="Job name (default: derived from the inputs).")
+@click.option("--model-name", help="Custom model name (default: derived from the inputs).")
+@click.option("--customization-type", type=click.Choice(CUSTOMIZATION_TYPES), default="FINE_TUNING", show_default=True)
+@click.option("--hp", "hp", multiple=True, metavar="KEY=VALUE", help="Hyperparameter override (repeatable).")
+@click.option("--skip-preflight", is_flag=True, help="Submit without preflight (not advised).")
+@click.option("--wait/--no-wait", "wait_for_end", default=False, help="Wait for the job to end.")
+@click.option("--timeout", type=click.FloatRange(min=0), help="With --wait: give up after this many seconds.")
+@output_option()
+@endpoint_option
+def run(
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    preset_file: str | None,
+    system: str | None,
+    work_dir: Path,
+    restart: bool,
+    workers: int,
+    job_name: str | None,
+    model_name: str | None,
+    customization_type: str,
+    hp: tuple[str, ...],
+    skip_preflight: bool,
+    wait_for_end: bool,
+    timeout: float | None,
+    output_format: str,
+    endpoint_url: str | None,
+    **generate_options: Any,
+) -> None:
+    """generate, upload, preflight, submit (and --wait) in one command; a rerun continues where it stopped.
+
+    \b
+    Example:
+      bedrock-ft run --tf-dir infra/ --preset dataset/accessibility/preset-nova.toml --hp epochCount=2 --wait
+    """
+    from bedrock_ft.generate import GenerateSettings
+    from bedrock_ft.presets import load_preset, resolve_text
+    from bedrock_ft.run_pipeline import JobOptions, run_pipeline
+
+    outputs = read_tf_outputs(tf_outputs, tf_dir)
+    assert outputs is not None
+    settings = GenerateSettings(
+        system=resolve_text(system) if system else None,
+        show_progress=None,
+        **{k: v for k, v in generate_options.items()},
+    )
+    if preset_file:
+        settings = settings.with_preset(load_preset(preset_file))
+    if not settings.base_model:
+        raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
+    job = JobOptions(
+        job_name=job_name,
+        model_name=model_name,
+        customization_type=customization_type,
+        hyperparameters=parse_hyperparameter_options(hp),
+    )
+    text = output_format == "text"
+    result = run_pipeline(
+        _session(outputs, endpoint_url, max_pool_connections=max(10, workers * 2)),
+        outputs,
+        work_dir,
+        settings,
+        job,
+        workers=workers,
+        skip_preflight=skip_preflight,
+        wait=wait_for_end,
+        timeout=timeout,
+        restart=restart,
+        on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
+        on_check=render_check if text else None,
+        on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
+    )
+    if not text:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"job: {result.job_arn}")
+    if result.job is None:
+        click.echo(f"follow it with: bedrock-ft wait {result.job_arn}")
+
+
+COMMANDS = [upload, preflight, submit, status, wait, stop, list_jobs, run]

@@ -1,0 +1,227 @@
+"""generate -> upload -> preflight -> submit (-> wait) in one go, resumable.
+
+Each finished step is recorded in WORK/run-state.json with what it produced. Running again with the same inputs
+continues after the last finished step instead of redoing the earlier ones; different inputs in the same work
+folder are refused (start over with ``restart=True`` or use another folder). Upload and submit are idempotent on
+their own as well: a rerun after a crash inside them sends only the missing objects and never starts a second job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bedrock_ft.aws_session import AwsSession
+from bedrock_ft.errors import ChecksFailed, InputError, UsageError
+from bedrock_ft.jobs import JobStatus, wait_for_job
+from bedrock_ft.preflight import CheckResult, PreflightFailed, PreflightRequest, run_preflight
+from bedrock_ft.submit import JobSpec, submit_job
+from bedrock_ft.tf_outputs import TerraformOutputs
+from bedrock_ft.upload import DEFAULT_WORKERS, upload_dataset
+
+STATE_NAME = "run-state.json"
+DATA_FOLDER = "data"
+STEPS = ("generate", "upload", "preflight", "submit")
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """What the job gets beyond its data (the data URIs come from the upload)."""
+
+    job_name: str | None = None
+    model_name: str | None = None
+    customization_type: str = "FINE_TUNING"
+    hyperparameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    work_dir: Path
+    steps: dict[str, dict[str, Any]]
+    ran: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    job: JobStatus | None = None
+
+    @property
+    def job_arn(self) -> str | None:
+        return self.steps.get("submit", {}).get("job_arn")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workDir": str(self.work_dir),
+            "ran": self.ran,
+            "resumed": self.resumed,
+            "steps": self.steps,
+            "job": self.job.to_dict() if self.job else None,
+        }
+
+
+Event = Callable[[str, str], None]  # (step, message)
+
+
+def _fingerprint(settings: Any, job: JobOptions, outputs: TerraformOutputs) -> str:
+    document = {
+        "settings": {k: str(v) for k, v in sorted(asdict(settings).items()) if k not in ("show_progress", "out_dir")},
+        "job": asdict(job),
+        "outputs": {k: outputs.get(k) for k in ("region", "bucket_name", "role_arn", "subnet_ids", "kms_key_arn")},
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _load_state(path: Path) -> dict[str, Any] | None:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", hint="delete it, or pass --restart") from None
+
+
+def _save_state(path: Path, state: dict[str, Any]) -> None:
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps(state, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def run_pipeline(
+    session: AwsSession,
+    outputs: TerraformOutputs,
+    work_dir: str | Path,
+    settings: Any,
+    job: JobOptions,
+    *,
+    workers: int = DEFAULT_WORKERS,
+    skip_preflight: bool = False,
+    wait: bool = False,
+    timeout: float | None = None,
+    poll_interval: float = 10.0,
+    restart: bool = False,
+    on_event: Event | None = None,
+    on_check: Callable[[CheckResult], None] | None = None,
+    on_poll: Callable[[JobStatus], None] | None = None,
+) -> RunResult:
+    """Run (or continue) the pipeline in ``work_dir``. ``settings`` is a GenerateSettings without the bucket fields,
+    which are filled in from the Terraform outputs."""
+    from bedrock_ft.generate import generate_dataset
+
+    say = on_event or (lambda _step, _message: None)
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    state_path = work / STATE_NAME
+    settings = replace(
+        settings,
+        out_dir=work / DATA_FOLDER,
+        bucket=outputs.bucket_name,
+        bucket_owner=outputs.account_id,
+        data_prefix=str(outputs.get("data_prefix") or settings.data_prefix),
+    )
+    fingerprint = _fingerprint(settings, job, outputs)
+    state = None if restart else _load_state(state_path)
+    if state is not None and state.get("fingerprint") != fingerprint:
+        raise UsageError(
+            f"{work} holds a run with other inputs",
+            hint="pass --restart to start over there, or choose another --work-dir",
+        )
+    if state is None:
+        state = {"fingerprint": fingerprint, "steps": {}}
+    steps: dict[str, dict[str, Any]] = state["steps"]
+    result = RunResult(work_dir=work, steps=steps)
+
+    def finish(step: str, produced: dict[str, Any]) -> None:
+        steps[step] = {"done": True, **produced}
+        _save_state(state_path, state)
+        result.ran.append(step)
+
+    def already(step: str) -> bool:
+        if steps.get(step, {}).get("done"):
+            result.resumed.append(step)
+            say(step, "already done in an earlier run: skipped")
+            return True
+        return False
+
+    if not already("generate"):
+        say("generate", f"writing training data to {settings.out_dir}")
+        generated = generate_dataset(settings)
+        if not generated.ok:
+            raise ChecksFailed(
+                f"the generated data has {generated.validation.errors} validation error(s)",
+                hint=f"run `bedrock-ft validate {generated.out_dir}/train.jsonl` to see them",
+            )
+        counts = generated.manifest.get("counts", {})
+        finish("generate", {"out_dir": str(generated.out_dir), "counts": counts})
+        say("generate", f"{counts.get('train')} training and {counts.get('validation')} validation records")
+
+    if not already("upload"):
+        say("upload", f"to s3://{outputs.bucket_name}")
+        uploaded = upload_dataset(
+            steps["generate"]["out_dir"],
+            session.s3(),
+            bucket=outputs.bucket_name,
+            kms_key_arn=outputs.kms_key_arn,
+            workers=workers,
+        )
+        finish(
+            "upload",
+            {
+                "training_data": uploaded.training_uri,
+                "validation_data": uploaded.validation_uri,
+                "uploaded": len(uploaded.uploaded),
+                "skipped": len(uploaded.skipped),
+            },
+        )
+        say("upload", f"sent {len(uploaded.uploaded)} objects, {len(uploaded.skipped)} already there")
+
+    spec = JobSpec(
+        base_model=str(settings.base_model),
+        training_data=str(steps["upload"]["training_data"]),
+        validation_data=steps["upload"].get("validation_data"),
+        job_name=job.job_name,
+        model_name=job.model_name,
+        customization_type=job.customization_type,
+        hyperparameters=job.hyperparameters,
+    )
+    if skip_preflight:
+        say("preflight", "skipped (--skip-preflight): the job may fail after it starts")
+    elif not already("preflight"):
+        report = run_preflight(
+            outputs,
+            PreflightRequest(
+                base_model=spec.base_model,
+                training_data=spec.training_data,
+                validation_data=spec.validation_data,
+                hyperparameters=spec.hyperparameter_values(validate=False),
+                customization_type=spec.customization_type,
+            ),
+            session,
+            on_result=on_check,
+        )
+        if not report.ok:
+            raise PreflightFailed(report)
+        finish("preflight", {"counts": report.counts()})
+
+    if not already("submit"):
+        submitted = submit_job(session, outputs, spec, skip_preflight=True)
+        finish(
+            "submit",
+            {
+                "job_arn": submitted.job_arn,
+                "job_name": submitted.job_name,
+                "already_submitted": submitted.already_submitted,
+            },
+        )
+        say("submit", f"{submitted.job_arn}" + (" (already submitted)" if submitted.already_submitted else ""))
+
+    if wait:
+        result.job = wait_for_job(
+            session.bedrock(),
+            str(steps["submit"]["job_arn"]),
+            timeout=timeout,
+            initial_delay=poll_interval,
+            on_poll=on_poll,
+        )
+    return result

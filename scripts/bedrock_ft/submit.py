@@ -1,0 +1,289 @@
+"""Build and send the ``CreateModelCustomizationJob`` request for a VPC-attached job.
+
+The request is derived entirely from the Terraform outputs and the job's inputs. Its default job and model names
+and its ``clientRequestToken`` are hashes of those inputs, so repeating the same submit (a retry after a timeout, a
+rerun of ``bedrock-ft run``) can never start a second job: the service ignores a repeated token, and a repeated
+name is recognised here and answered with the job that already exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import botocore.session
+from botocore.exceptions import ClientError
+
+from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE, __version__
+from bedrock_ft.aws_session import AwsSession
+from bedrock_ft.errors import AwsError, BedrockFtError, UsageError
+from bedrock_ft.models import CustomizationType, find_model, model_id_from
+from bedrock_ft.preflight import (
+    DEFAULT_OUTPUT_PREFIX,
+    CheckResult,
+    PreflightFailed,
+    PreflightReport,
+    PreflightRequest,
+    run_preflight,
+)
+from bedrock_ft.s3_uris import check_bedrock_uri, join_key, parse_s3_uri
+from bedrock_ft.tf_outputs import TerraformOutputs
+
+OPERATION = "CreateModelCustomizationJob"
+NAME_PREFIX = "bedrock-ft"
+CUSTOMIZATION_TYPES = tuple(str(t) for t in CustomizationType)
+
+
+@cache
+def api_patterns() -> dict[str, re.Pattern[str]]:
+    """The patterns botocore's service model gives for the request's names and token."""
+    model = botocore.session.get_session().get_service_model("bedrock")
+    members = model.operation_model(OPERATION).input_shape.members
+    return {
+        name: re.compile(members[name].metadata["pattern"])
+        for name in ("jobName", "customModelName", "clientRequestToken")
+    }
+
+
+def _check_pattern(field_name: str, value: str, option: str) -> None:
+    if len(value) > 63 and field_name != "clientRequestToken":
+        raise UsageError(f"{option} {value!r} is longer than 63 characters")
+    if not api_patterns()[field_name].fullmatch(value):
+        hint = {
+            "jobName": "letters, digits and - + . ; start with a letter or digit",
+            "customModelName": "letters and digits, each optionally followed by one _ or -",
+        }.get(field_name)
+        raise UsageError(f"{option} {value!r} does not match the API's pattern", hint=hint)
+
+
+def parse_hyperparameter_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """``key=value`` strings from repeated --hp options, as a dict of strings."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise UsageError(f"--hp {pair!r} is not key=value", hint="for example --hp epochCount=2")
+        values[key.strip()] = value.strip()
+    return values
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """The job's inputs: what the user chose, before the Terraform outputs are folded in."""
+
+    base_model: str
+    training_data: str
+    validation_data: str | None = None
+    job_name: str | None = None
+    model_name: str | None = None
+    customization_type: str = "FINE_TUNING"
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)  # the --hp overrides only
+
+    def hyperparameter_values(self, *, validate: bool = True) -> dict[str, str]:
+        """The model's defaults overridden by --hp, as strings; a UsageError for values out of range."""
+        try:
+            spec = find_model(self.base_model)
+        except BedrockFtError:
+            return {k: str(v) for k, v in self.hyperparameters.items()}
+        values = spec.default_hyperparameters()
+        values.update({k: str(v) for k, v in self.hyperparameters.items()})
+        problems = spec.check_hyperparameters(dict(self.hyperparameters))
+        if problems and validate:
+            raise UsageError("; ".join(problems), hint="fix the --hp values")
+        return values
+
+
+def _short_family(base_model: str) -> str:
+    try:
+        family = find_model(base_model).family
+    except BedrockFtError:
+        family = model_id_from(base_model).split(":")[0].split(".")[-1]
+    cleaned = re.sub(r"[^a-zA-Z0-9]+", "-", family).strip("-")
+    return cleaned[:24] or "model"
+
+
+def _digest(document: Any) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
+    """The exact keyword arguments of ``create_model_customization_job`` for ``job`` in the module's network."""
+    outputs.require("region", "bucket_name", "role_arn", "subnet_ids", "security_group_ids")
+    if job.customization_type not in CUSTOMIZATION_TYPES:
+        raise UsageError(
+            f"--customization-type {job.customization_type} is not supported",
+            hint=f"choose one of {', '.join(CUSTOMIZATION_TYPES)}",
+        )
+    check_bedrock_uri(job.training_data, what="--training-data")
+    if job.validation_data:
+        check_bedrock_uri(job.validation_data, what="--validation-data")
+    for uri, option in ((job.training_data, "--training-data"), (job.validation_data, "--validation-data")):
+        if uri and parse_s3_uri(uri).bucket != outputs.bucket_name:
+            raise UsageError(
+                f"{option} {uri} is not in the module's bucket {outputs.bucket_name}",
+                hint="the role and the endpoint policy allow only that bucket; upload there with `bedrock-ft upload`",
+            )
+    subnets = outputs.subnet_ids
+    groups = outputs.security_group_ids
+    if not 1 <= len(subnets) <= 16:
+        raise UsageError(f"the outputs list {len(subnets)} subnets; a job takes 1 to 16")
+    if not 1 <= len(groups) <= 5:
+        raise UsageError(f"the outputs list {len(groups)} security groups; a job takes 1 to 5")
+    hyperparameters = job.hyperparameter_values()
+    kms_key = outputs.kms_key_arn
+    output_prefix = str(outputs.get("output_prefix") or DEFAULT_OUTPUT_PREFIX)
+
+    # Everything that makes this job this job; the default names and the token are hashes of it.
+    identity = {
+        "baseModelIdentifier": job.base_model,
+        "customizationType": job.customization_type,
+        "training": job.training_data,
+        "validation": job.validation_data,
+        "hyperParameters": hyperparameters,
+        "roleArn": outputs.role_arn,
+        "subnetIds": subnets,
+        "securityGroupIds": groups,
+        "kms": kms_key,
+        "bucket": outputs.bucket_name,
+        "outputPrefix": output_prefix,
+    }
+    fingerprint = _digest(identity)[:12]
+    family = _short_family(job.base_model)
+    job_name = job.job_name or f"{NAME_PREFIX}-{family}-{fingerprint}"
+    model_name = job.model_name or f"{NAME_PREFIX}-{family}-model-{fingerprint}"
+    _check_pattern("jobName", job_name, "--job-name")
+    _check_pattern("customModelName", model_name, "--model-name")
+
+    output_folder = join_key(output_prefix, re.sub(r"[^-!_*'().a-zA-Z0-9]", "-", job_name))
+    tags = [
+        {"key": CREATED_BY_TAG_KEY, "value": CREATED_BY_TAG_VALUE},
+        {"key": "bedrock-ft-version", "value": __version__},
+    ]
+    request: dict[str, Any] = {
+        "jobName": job_name,
+        "customModelName": model_name,
+        "roleArn": outputs.role_arn,
+        "baseModelIdentifier": job.base_model,
+        "customizationType": job.customization_type,
+        "trainingDataConfig": {"s3Uri": job.training_data},
+        "outputDataConfig": {"s3Uri": f"s3://{outputs.bucket_name}/{output_folder}/"},
+        "hyperParameters": hyperparameters,
+        "vpcConfig": {"subnetIds": list(subnets), "securityGroupIds": list(groups)},
+        "jobTags": tags,
+        "customModelTags": list(tags),
+    }
+    if job.validation_data:
+        request["validationDataConfig"] = {"validators": [{"s3Uri": job.validation_data}]}
+    if kms_key:
+        request["customModelKmsKeyId"] = kms_key
+    request["clientRequestToken"] = client_request_token(request)
+    check_bedrock_uri(request["outputDataConfig"]["s3Uri"], what="the output location")
+    return request
+
+
+def client_request_token(request: Mapping[str, Any]) -> str:
+    """A token that is the same for the same request and differs for any other (64 hex digits)."""
+    token = _digest({k: v for k, v in request.items() if k != "clientRequestToken"})
+    _check_pattern("clientRequestToken", token, "clientRequestToken")
+    return token
+
+
+@dataclass
+class SubmitResult:
+    request: dict[str, Any]
+    job_arn: str | None = None
+    already_submitted: bool = False
+    dry_run: bool = False
+    preflight: PreflightReport | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def job_name(self) -> str:
+        return str(self.request["jobName"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jobName": self.job_name,
+            "jobArn": self.job_arn,
+            "alreadySubmitted": self.already_submitted,
+            "dryRun": self.dry_run,
+            "request": self.request,
+            "preflight": self.preflight.to_dict() if self.preflight else None,
+            "warnings": self.warnings,
+        }
+
+
+def submit_job(
+    session: AwsSession,
+    outputs: TerraformOutputs,
+    job: JobSpec,
+    *,
+    skip_preflight: bool = False,
+    dry_run: bool = False,
+    on_check: Callable[[CheckResult], None] | None = None,
+) -> SubmitResult:
+    """Run preflight (unless skipped), then create the job; a dry run returns the request without sending it."""
+    request = build_request(outputs, job)
+    result = SubmitResult(request=request, dry_run=dry_run)
+    if skip_preflight:
+        result.warnings.append("preflight skipped (--skip-preflight): the job may fail after it starts")
+    else:
+        result.preflight = run_preflight(
+            outputs,
+            PreflightRequest(
+                base_model=job.base_model,
+                training_data=job.training_data,
+                validation_data=job.validation_data,
+                hyperparameters=dict(request["hyperParameters"]),
+                customization_type=job.customization_type,
+            ),
+            session,
+            on_result=on_check,
+        )
+        if not result.preflight.ok:
+            raise PreflightFailed(result.preflight)
+        result.warnings += [f"{w.name}: {w.message}" for w in result.preflight.warnings]
+    if dry_run:
+        return result
+    bedrock = session.bedrock()
+    try:
+        result.job_arn = bedrock.create_model_customization_job(**request)["jobArn"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code not in ("ResourceInUseException", "ConflictException"):
+            raise _submit_error(exc) from None
+        existing = _existing_job(bedrock, request["jobName"])
+        if existing is None or existing.get("clientRequestToken") not in (None, request["clientRequestToken"]):
+            raise AwsError(
+                f"a job or custom model named {request['jobName']} / {request['customModelName']} already exists "
+                "with other inputs",
+                hint="pass another --job-name and --model-name",
+            ) from None
+        result.job_arn = existing["jobArn"]
+        result.already_submitted = True
+    return result
+
+
+def _existing_job(bedrock: Any, job_name: str) -> dict[str, Any] | None:
+    try:
+        return dict(bedrock.get_model_customization_job(jobIdentifier=job_name))
+    except ClientError:
+        return None
+
+
+def _submit_error(exc: ClientError) -> AwsError:
+    error = exc.response.get("Error", {})
+    code = error.get("Code", "Error")
+    hints = {
+        "AccessDeniedException": "you need bedrock:CreateModelCustomizationJob and iam:PassRole on the role "
+        "(attach the module's operator policy)",
+        "ValidationException": "run `bedrock-ft submit --dry-run` to see the request, and `bedrock-ft preflight`",
+        "ServiceQuotaExceededException": "wait for a running job to finish or ask for a higher quota",
+        "TooManyTagsException": "remove tags",
+    }
+    return AwsError(f"{OPERATION} failed: {code}: {error.get('Message', '')}", hint=hints.get(code))

@@ -1,0 +1,325 @@
+"""Preflight: a passing case on the module's infrastructure, and a failing case for every check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_fixtures import MODEL, Account, vision_record
+from botocore.stub import Stubber
+
+from bedrock_ft.preflight import PreflightReport, PreflightRequest, Status, run_preflight
+from bedrock_ft.tf_outputs import TerraformOutputs
+
+
+def preflight(account: Account, outputs: TerraformOutputs | None = None, **changes: Any) -> PreflightReport:
+    request = {
+        "base_model": MODEL,
+        "training_data": account.training_uri,
+        "validation_data": account.validation_uri,
+        "hyperparameters": {"epochCount": "2", "learningRate": "0.00001"},
+        **changes,
+    }
+    return run_preflight(outputs or account.outputs, PreflightRequest(**request), account.session)
+
+
+def status_of(report: PreflightReport, name: str) -> Status:
+    return report.result(name).status
+
+
+def test_every_check_passes_or_is_skipped_on_the_module_infrastructure(account: Account) -> None:
+    report = preflight(account)
+    assert report.ok, report.failures
+    assert {r.status for r in report.results} <= {Status.PASS, Status.SKIPPED}
+    assert status_of(report, "images") is Status.PASS
+
+
+def test_checks_whose_api_moto_lacks_are_skipped(account: Account) -> None:
+    report = preflight(account)
+    assert status_of(report, "role-simulation") is Status.SKIPPED
+    assert status_of(report, "base-model") is Status.SKIPPED
+
+
+def test_a_zone_without_a_subnet_fails_and_is_named(account: Account) -> None:
+    outputs = account.with_outputs(subnet_ids=account.values["subnet_ids"][1:])
+    report = preflight(account, outputs)
+    result = report.result("subnets-cover-zones")
+    assert result.status is Status.FAIL
+    assert "us-east-1a" in result.message
+    assert not report.ok
+
+
+def test_a_subnet_that_does_not_exist_fails(account: Account) -> None:
+    outputs = account.with_outputs(subnet_ids=[*account.values["subnet_ids"], "subnet-0000000000000000"])
+    result = preflight(account, outputs).result("subnets-exist")
+    assert result.status is Status.FAIL
+    assert "subnet-0000000000000000" in result.message
+
+
+def test_subnets_of_two_vpcs_fail(account: Account) -> None:
+    ec2 = account.client("ec2")
+    other = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+    stray = ec2.create_subnet(VpcId=other, CidrBlock="10.99.0.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+    outputs = account.with_outputs(subnet_ids=[*account.values["subnet_ids"], stray["SubnetId"]])
+    assert status_of(preflight(account, outputs), "subnets-one-vpc") is Status.FAIL
+
+
+def test_more_than_sixteen_subnets_fail(account: Account) -> None:
+    ids = account.values["subnet_ids"] * 3  # 18 entries
+    assert status_of(preflight(account, account.with_outputs(subnet_ids=ids)), "subnet-count") is Status.FAIL
+
+
+def _self_rules(account: Account, key: str) -> list[dict[str, Any]]:
+    group = account.values["security_group_ids"][0]
+    described = account.client("ec2").describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    return [p for p in described[key] if any(g.get("GroupId") == group for g in p.get("UserIdGroupPairs", []))]
+
+
+def test_a_group_without_its_inbound_self_rule_fails(account: Account) -> None:
+    group = account.values["security_group_ids"][0]
+    account.client("ec2").revoke_security_group_ingress(
+        GroupId=group, IpPermissions=_self_rules(account, "IpPermissions")
+    )
+    result = preflight(account).result("security-group-self-rules")
+    assert result.status is Status.FAIL
+    assert "inbound" in result.message
+
+
+def test_a_group_without_its_outbound_self_rule_fails(account: Account) -> None:
+    group = account.values["security_group_ids"][0]
+    account.client("ec2").revoke_security_group_egress(
+        GroupId=group, IpPermissions=_self_rules(account, "IpPermissionsEgress")
+    )
+    result = preflight(account).result("security-group-self-rules")
+    assert result.status is Status.FAIL
+    assert "outbound" in result.message
+
+
+def test_an_endpoint_missing_a_subnets_route_table_fails(account: Account) -> None:
+    ec2 = account.client("ec2")
+    subnet = account.values["subnet_ids"][2]
+    table = ec2.create_route_table(VpcId=account.values["vpc_id"])["RouteTable"]["RouteTableId"]
+    association = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+    assoc_id = next(
+        a["RouteTableAssociationId"]
+        for t in association["RouteTables"]
+        for a in t["Associations"]
+        if a.get("SubnetId") == subnet
+    )
+    ec2.replace_route_table_association(AssociationId=assoc_id, RouteTableId=table)
+    result = preflight(account).result("s3-endpoint-routes")
+    assert result.status is Status.FAIL
+    assert subnet in result.message and table in result.message
+
+
+def test_a_vpc_without_an_s3_gateway_endpoint_fails(account: Account) -> None:
+    account.client("ec2").delete_vpc_endpoints(VpcEndpointIds=[account.values["s3_endpoint_id"]])
+    report = preflight(account)
+    assert status_of(report, "s3-endpoint-routes") is Status.FAIL
+    assert status_of(report, "s3-endpoint-policy") is Status.SKIPPED
+
+
+def test_an_endpoint_policy_for_another_bucket_fails(account: Account) -> None:
+    policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::other/*"}]
+    }
+    account.client("ec2").modify_vpc_endpoint(
+        VpcEndpointId=account.values["s3_endpoint_id"], PolicyDocument=json.dumps(policy)
+    )
+    assert status_of(preflight(account), "s3-endpoint-policy") is Status.FAIL
+
+
+def test_a_bucket_in_another_region_fails(account: Account) -> None:
+    s3 = account.client("s3")
+    bucket = "bedrock-ft-data-in-oregon"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_object(Bucket=bucket, Key="data/train.jsonl", Body=b"{}\n")
+    outputs = account.with_outputs(bucket_name=bucket, bucket_arn=f"arn:aws:s3:::{bucket}")
+    result = preflight(account, outputs, training_data=f"s3://{bucket}/data/train.jsonl", validation_data=None)
+    result = result.result("bucket-region")
+    assert result.status is Status.FAIL
+    assert "us-west-2" in result.message
+
+
+def test_missing_training_data_fails(account: Account) -> None:
+    result = preflight(account, training_data=f"s3://{account.bucket}/data/none.jsonl").result("training-data")
+    assert result.status is Status.FAIL
+    assert "does not exist" in result.message
+
+
+def test_missing_validation_data_fails(account: Account) -> None:
+    report = preflight(account, validation_data=f"s3://{account.bucket}/data/none.jsonl")
+    assert status_of(report, "validation-data") is Status.FAIL
+
+
+def test_an_image_in_another_bucket_fails(account: Account) -> None:
+    account.put_records("data/sample/train.jsonl", [vision_record("s3://someone-elses-bucket/images/0.png")])
+    result = preflight(account).result("images")
+    assert result.status is Status.FAIL
+    assert "another bucket" in result.message
+
+
+def test_a_missing_image_fails(account: Account) -> None:
+    account.put_records("data/sample/train.jsonl", [vision_record(f"s3://{account.bucket}/data/sample/images/9.png")])
+    result = preflight(account).result("images")
+    assert result.status is Status.FAIL
+    assert "images/9.png does not exist" in result.message
+
+
+def test_a_bucket_owner_other_than_the_account_fails(account: Account) -> None:
+    uri = f"s3://{account.bucket}/data/sample/images/0.png"
+    account.put_records("data/sample/train.jsonl", [vision_record(uri, owner="111122223333")])
+    result = preflight(account).result("images")
+    assert result.status is Status.FAIL
+    assert "111122223333" in result.message
+
+
+def _set_trust(account: Account, statement: dict[str, Any]) -> None:
+    account.client("iam").update_assume_role_policy(
+        RoleName=account.values["role_arn"].rsplit("/", 1)[-1],
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+
+
+def test_a_role_that_does_not_trust_bedrock_fails(account: Account) -> None:
+    _set_trust(
+        account,
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    )
+    assert status_of(preflight(account), "role-trust") is Status.FAIL
+
+
+def test_a_trust_without_confused_deputy_conditions_warns(account: Account) -> None:
+    _set_trust(
+        account,
+        {"Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole"},
+    )
+    report = preflight(account)
+    assert status_of(report, "role-trust") is Status.WARN
+    assert report.ok
+
+
+def _replace_role_policies(account: Account, statements: list[dict[str, Any]]) -> None:
+    iam = account.client("iam")
+    role = account.values["role_arn"].rsplit("/", 1)[-1]
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
+    iam.put_role_policy(
+        RoleName=role,
+        PolicyName="only-this",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+
+
+S3_ONLY = [
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bedrock-ft-sandbox-*/*"},
+    {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::bedrock-ft-sandbox-*"},
+    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::bedrock-ft-sandbox-*/output/*"},
+]
+
+
+def test_a_role_without_the_network_interface_statements_fails(account: Account) -> None:
+    _replace_role_policies(account, S3_ONLY)
+    report = preflight(account)
+    result = report.result("role-network-interfaces")
+    assert result.status is Status.FAIL
+    assert "ec2:CreateNetworkInterface" in result.message or "ec2:Describe" in result.message
+    assert status_of(report, "role-s3-access") is Status.PASS
+
+
+def test_a_role_that_cannot_write_the_output_prefix_fails(account: Account) -> None:
+    _replace_role_policies(account, S3_ONLY[:2])
+    result = preflight(account).result("role-s3-access")
+    assert result.status is Status.FAIL
+    assert "s3:PutObject" in result.message
+
+
+def test_an_out_of_range_hyperparameter_fails(account: Account) -> None:
+    result = preflight(account, hyperparameters={"epochCount": "9"}).result("hyperparameters")
+    assert result.status is Status.FAIL
+    assert "epochCount" in result.message
+
+
+def test_an_unknown_base_model_warns_about_the_hyperparameters(account: Account) -> None:
+    assert status_of(preflight(account, base_model="acme.unknown-v1:0"), "hyperparameters") is Status.WARN
+
+
+def test_a_disabled_kms_key_fails(account: Account) -> None:
+    account.client("kms").disable_key(KeyId=account.values["kms_key_arn"].rsplit("/", 1)[-1])
+    assert status_of(preflight(account), "kms-key") is Status.FAIL
+
+
+def test_a_key_policy_that_leaves_out_the_role_fails(account: Account) -> None:
+    other = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    account.client("kms").put_key_policy(
+        KeyId=account.values["kms_key_arn"], PolicyName="default", Policy=json.dumps(other)
+    )
+    assert status_of(preflight(account), "kms-key") is Status.FAIL
+
+
+def test_no_kms_key_skips_the_key_check(account: Account) -> None:
+    report = preflight(account, account.with_outputs(kms_key_arn=None))
+    assert status_of(report, "kms-key") is Status.SKIPPED
+
+
+def _stub_foundation_models(account: Account, monkeypatch: pytest.MonkeyPatch, model_ids: list[str]) -> Stubber:
+    import boto3
+
+    client = boto3.client("bedrock", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "list_foundation_models",
+        {
+            "modelSummaries": [
+                {"modelId": m, "modelArn": f"arn:aws:bedrock:us-east-1::foundation-model/{m}"} for m in model_ids
+            ]
+        },
+        {"byCustomizationType": "FINE_TUNING"},
+    )
+    stubber.activate()
+    original = account.session.client
+
+    def client_for(service: str, *, probe: bool = False) -> Any:
+        return client if service == "bedrock" else original(service, probe=probe)
+
+    monkeypatch.setattr(account.session, "client", client_for)
+    return stubber
+
+
+def test_a_base_model_the_region_cannot_customize_fails(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub_foundation_models(account, monkeypatch, ["amazon.titan-text-express-v1"])
+    assert status_of(preflight(account), "base-model") is Status.FAIL
+
+
+def test_a_base_model_the_region_can_customize_passes(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub_foundation_models(account, monkeypatch, [MODEL])
+    assert status_of(preflight(account), "base-model") is Status.PASS
+
+
+def test_simulation_denied_to_the_caller_is_skipped_not_failed(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    iam = boto3.client("iam", region_name="us-east-1")
+    stubber = Stubber(iam)
+    stubber.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed", 403)
+    stubber.activate()
+    original = account.session.client
+    monkeypatch.setattr(
+        account.session,
+        "client",
+        lambda service, *, probe=False: iam if probe and service == "iam" else original(service, probe=probe),
+    )
+    assert status_of(preflight(account), "role-simulation") is Status.SKIPPED

@@ -1,0 +1,186 @@
+"""submit: the exact request, its names and token, and that repeating it never starts a second job."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from aws_fixtures import MODEL, Account
+from botocore.stub import Stubber
+
+from bedrock_ft.errors import AwsError, UsageError
+from bedrock_ft.preflight import PreflightFailed
+from bedrock_ft.submit import JobSpec, build_request, client_request_token, submit_job
+from bedrock_ft.tf_outputs import parse_outputs
+
+SHAPE = botocore.session.get_session().get_service_model("bedrock").operation_model("CreateModelCustomizationJob")
+MEMBERS = SHAPE.input_shape.members
+
+OUTPUTS = parse_outputs(
+    {
+        "region": "us-east-1",
+        "account_id": "123456789012",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-a", "subnet-b"],
+        "security_group_ids": ["sg-1"],
+        "bucket_name": "bucket-1",
+        "role_arn": "arn:aws:iam::123456789012:role/bedrock",
+        "kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+        "output_prefix": "output",
+    },
+    "test",
+)
+JOB = JobSpec(
+    base_model=MODEL,
+    training_data="s3://bucket-1/data/a/train.jsonl",
+    validation_data="s3://bucket-1/data/a/validation.jsonl",
+    hyperparameters={"epochCount": "3"},
+)
+
+
+def test_the_request_is_exactly_what_the_job_needs() -> None:
+    request = build_request(OUTPUTS, JOB)
+    name = request["jobName"]
+    tags = [{"key": "created-by", "value": "bedrock-ft"}, {"key": "bedrock-ft-version", "value": "0.1.0"}]
+    assert request == {
+        "jobName": name,
+        "customModelName": request["customModelName"],
+        "roleArn": "arn:aws:iam::123456789012:role/bedrock",
+        "baseModelIdentifier": MODEL,
+        "customizationType": "FINE_TUNING",
+        "trainingDataConfig": {"s3Uri": "s3://bucket-1/data/a/train.jsonl"},
+        "validationDataConfig": {"validators": [{"s3Uri": "s3://bucket-1/data/a/validation.jsonl"}]},
+        "outputDataConfig": {"s3Uri": f"s3://bucket-1/output/{name}/"},
+        "hyperParameters": {"epochCount": "3", "learningRate": "0.00001", "learningRateWarmupSteps": "10"},
+        "vpcConfig": {"subnetIds": ["subnet-a", "subnet-b"], "securityGroupIds": ["sg-1"]},
+        "customModelKmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555",
+        "jobTags": tags,
+        "customModelTags": tags,
+        "clientRequestToken": request["clientRequestToken"],
+    }
+
+
+def test_hyperparameters_are_strings_the_api_accepts() -> None:
+    request = build_request(OUTPUTS, JOB)
+    assert all(isinstance(v, str) for v in request["hyperParameters"].values())
+    from botocore.validate import ParamValidator
+
+    report = ParamValidator().validate(request, SHAPE.input_shape)
+    assert not report.has_errors(), report.generate_report()
+
+
+def test_default_names_match_the_api_patterns() -> None:
+    request = build_request(OUTPUTS, JOB)
+    for field in ("jobName", "customModelName", "clientRequestToken"):
+        assert re.fullmatch(MEMBERS[field].metadata["pattern"], request[field]), field
+    assert len(request["jobName"]) <= 63 and len(request["customModelName"]) <= 63
+
+
+def test_same_inputs_give_the_same_token_and_names() -> None:
+    first, second = build_request(OUTPUTS, JOB), build_request(OUTPUTS, JOB)
+    assert first["clientRequestToken"] == second["clientRequestToken"]
+    assert first["jobName"] == second["jobName"]
+
+
+def test_different_inputs_give_a_different_token() -> None:
+    other = JobSpec(**{**JOB.__dict__, "hyperparameters": {"epochCount": "4"}})
+    assert build_request(OUTPUTS, JOB)["clientRequestToken"] != build_request(OUTPUTS, other)["clientRequestToken"]
+
+
+def test_the_token_is_a_hash_of_everything_but_itself() -> None:
+    request = build_request(OUTPUTS, JOB)
+    assert client_request_token(request) == request["clientRequestToken"]
+    assert (
+        client_request_token({**request, "roleArn": "arn:aws:iam::123456789012:role/other"})
+        != request["clientRequestToken"]
+    )
+
+
+def test_no_kms_key_leaves_out_custom_model_kms_key_id() -> None:
+    outputs = parse_outputs({**OUTPUTS.values, "kms_key_arn": None}, "test")
+    assert "customModelKmsKeyId" not in build_request(outputs, JOB)
+
+
+def test_continued_pre_training_is_passed_through() -> None:
+    job = JobSpec(**{**JOB.__dict__, "customization_type": "CONTINUED_PRE_TRAINING"})
+    assert build_request(OUTPUTS, job)["customizationType"] == "CONTINUED_PRE_TRAINING"
+
+
+def test_an_out_of_range_hyperparameter_is_refused() -> None:
+    with pytest.raises(UsageError, match="epochCount"):
+        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "hyperparameters": {"epochCount": "50"}}))
+
+
+def test_a_job_name_outside_the_api_pattern_is_refused() -> None:
+    with pytest.raises(UsageError, match="--job-name"):
+        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "job_name": "-bad name"}))
+
+
+def test_data_outside_the_module_bucket_is_refused() -> None:
+    with pytest.raises(UsageError, match="module's bucket"):
+        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "training_data": "s3://elsewhere/train.jsonl"}))
+
+
+class _StubSession:
+    """An AwsSession stand-in whose bedrock client is a Stubber-checked real client."""
+
+    def __init__(self) -> None:
+        self.client_ = boto3.client("bedrock", region_name="us-east-1")
+        self.stubber = Stubber(self.client_)
+
+    def bedrock(self) -> Any:
+        return self.client_
+
+
+def test_submit_sends_exactly_the_built_request() -> None:
+    session = _StubSession()
+    request = build_request(OUTPUTS, JOB)
+    arn = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-lite-v1:0:300k/abcdefabcdef"
+    session.stubber.add_response("create_model_customization_job", {"jobArn": arn}, request)
+    with session.stubber:
+        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+    session.stubber.assert_no_pending_responses()
+    assert result.job_arn == arn
+    assert result.warnings and "preflight skipped" in result.warnings[0]
+
+
+def test_a_dry_run_calls_nothing() -> None:
+    session = _StubSession()
+    with session.stubber:  # any call would fail: no responses are queued
+        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True, dry_run=True)  # type: ignore[arg-type]
+    assert result.dry_run and result.job_arn is None
+
+
+def _job(account: Account) -> JobSpec:
+    return JobSpec(base_model=MODEL, training_data=account.training_uri, validation_data=account.validation_uri)
+
+
+def test_repeating_a_submit_starts_one_job(account: Account) -> None:
+    first = submit_job(account.session, account.outputs, _job(account))
+    second = submit_job(account.session, account.outputs, _job(account))
+    jobs = account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"]
+    assert len(jobs) == 1
+    assert second.already_submitted and second.job_arn == first.job_arn
+
+
+def test_a_taken_job_name_with_other_inputs_is_refused(account: Account) -> None:
+    submit_job(account.session, account.outputs, JobSpec(**{**_job(account).__dict__, "job_name": "mine"}))
+    other = JobSpec(**{**_job(account).__dict__, "job_name": "mine", "hyperparameters": {"epochCount": "1"}})
+    with pytest.raises(AwsError, match="already exists"):
+        submit_job(account.session, account.outputs, other)
+
+
+def test_a_failed_preflight_starts_no_job(account: Account) -> None:
+    bad = JobSpec(**{**_job(account).__dict__, "training_data": f"s3://{account.bucket}/data/missing.jsonl"})
+    with pytest.raises(PreflightFailed, match="training-data"):
+        submit_job(account.session, account.outputs, bad)
+    assert account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
+
+
+def test_the_job_carries_the_created_by_tag(account: Account) -> None:
+    result = submit_job(account.session, account.outputs, _job(account))
+    tags = account.client("bedrock").list_tags_for_resource(resourceARN=result.job_arn)["tags"]
+    assert {"key": "created-by", "value": "bedrock-ft"} in tags

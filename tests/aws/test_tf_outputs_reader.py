@@ -1,0 +1,79 @@
+"""The one reader of the Terraform outputs: a file, a directory (terraform on PATH), the environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from bedrock_ft.errors import ConfigError
+from bedrock_ft.tf_outputs import load_outputs, to_terraform_json
+
+VALUES = {"region": "us-east-1", "bucket_name": "b", "subnet_ids": ["subnet-1"], "kms_key_arn": None}
+
+
+def write_outputs(path: Path) -> Path:
+    path.write_text(json.dumps(to_terraform_json(VALUES)), encoding="utf-8")
+    return path
+
+
+def fake_terraform(bin_dir: Path, document: dict) -> None:
+    bin_dir.mkdir()
+    script = bin_dir / "terraform"
+    script.write_text(
+        "#!/bin/sh\n"
+        '[ "$2" = "output" ] && [ "$3" = "-json" ] || { echo "unexpected: $*" >&2; exit 1; }\n'
+        f"cat <<'JSON'\n{json.dumps(document)}\nJSON\n",
+        encoding="utf-8",
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+
+
+def test_a_saved_outputs_file_is_read(tmp_path: Path) -> None:
+    outputs = load_outputs(write_outputs(tmp_path / "o.json"), environ={})
+    assert outputs is not None and outputs.region == "us-east-1" and outputs.subnet_ids == ["subnet-1"]
+
+
+def test_a_terraform_dir_runs_terraform_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_terraform(tmp_path / "bin", to_terraform_json(VALUES))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "infra").mkdir()
+    outputs = load_outputs(tf_dir=tmp_path / "infra", environ={})
+    assert outputs is not None and outputs.bucket_name == "b"
+
+
+def test_the_file_environment_variable_is_honoured(tmp_path: Path) -> None:
+    path = write_outputs(tmp_path / "o.json")
+    outputs = load_outputs(environ={"BEDROCK_FT_TF_OUTPUTS": str(path)})
+    assert outputs is not None and outputs.region == "us-east-1"
+
+
+def test_the_dir_environment_variable_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_terraform(tmp_path / "bin", to_terraform_json(VALUES))
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    (tmp_path / "infra").mkdir()
+    outputs = load_outputs(environ={"BEDROCK_FT_TF_DIR": str(tmp_path / "infra")})
+    assert outputs is not None and outputs.bucket_name == "b"
+
+
+def test_a_missing_output_is_named(tmp_path: Path) -> None:
+    outputs = load_outputs(write_outputs(tmp_path / "o.json"), environ={})
+    assert outputs is not None
+    with pytest.raises(ConfigError, match="lack role_arn"):
+        _ = outputs.role_arn
+
+
+def test_a_missing_terraform_binary_has_its_own_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    (tmp_path / "infra").mkdir()
+    with pytest.raises(ConfigError, match="not on PATH") as caught:
+        load_outputs(tf_dir=tmp_path / "infra", environ={})
+    assert "--tf-outputs" in str(caught.value)
+
+
+def test_no_source_at_all_says_how_to_give_one() -> None:
+    with pytest.raises(ConfigError, match="no Terraform outputs given"):
+        load_outputs(environ={})
