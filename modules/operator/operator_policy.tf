@@ -71,6 +71,14 @@ data "aws_iam_policy_document" "operator" {
     resources = [var.service_role_arn]
   }
 
+  # Preflight asks IAM whether the role may do what a job needs, where the account allows simulation.
+  statement {
+    sid       = "PreflightSimulatesWhatTheServiceRoleMayDo"
+    effect    = "Allow"
+    actions   = ["iam:SimulatePrincipalPolicy"]
+    resources = [var.service_role_arn]
+  }
+
   statement {
     sid       = "PreflightReadsTheServiceRoleManagedPolicies"
     effect    = "Allow"
@@ -145,14 +153,14 @@ data "aws_iam_policy_document" "operator" {
     }
   }
 
-  # Preflight reads the key's state and rotation directly, outside any service.
+  # Preflight reads the key's state and its key policy (does it let the service role in?) directly.
   dynamic "statement" {
     for_each = var.use_kms ? [var.kms_key_arn] : []
 
     content {
-      sid       = "PreflightDescribesTheBucketKey"
+      sid       = "PreflightReadsTheBucketKeyAndItsPolicy"
       effect    = "Allow"
-      actions   = ["kms:DescribeKey"]
+      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy"]
       resources = [statement.value]
     }
   }

@@ -34,8 +34,14 @@ OUTPUT_NAMES = (
     "role_arn",
     "kms_key_arn",
     "s3_endpoint_id",
+    "operator_policy_arn",
+    "data_prefix",
+    "output_prefix",
 )
-NULLABLE_OUTPUTS = frozenset({"kms_key_arn"})
+NULLABLE_OUTPUTS = frozenset({"kms_key_arn", "operator_policy_arn"})
+# Key prefixes in the bucket, when the outputs do not name them (the module's defaults).
+DEFAULT_DATA_PREFIX = "data"
+DEFAULT_OUTPUT_PREFIX = "output"
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,16 @@ class TerraformOutputs:
     @property
     def security_group_ids(self) -> list[str]:
         return [str(s) for s in self["security_group_ids"]]
+
+    @property
+    def data_prefix(self) -> str:
+        """Where datasets go in the bucket (the service role reads the whole bucket; the operator writes here)."""
+        return str(self.values.get("data_prefix") or DEFAULT_DATA_PREFIX).strip("/")
+
+    @property
+    def output_prefix(self) -> str:
+        """Where jobs write their output (the only place the service role may write)."""
+        return str(self.values.get("output_prefix") or DEFAULT_OUTPUT_PREFIX).strip("/")
 
     @property
     def kms_key_arn(self) -> str | None:

@@ -1,3 +1,170 @@
-"""Commands: placeholder until the part that owns this file lands."""
+"""Commands for the data: generate and validate. Thin: parse options, call the library, render its result."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.errors import ChecksFailed
+from bedrock_ft.generate import DEFAULT_DATA_PREFIX, GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.presets import load_preset, resolve_text
+from bedrock_ft.validate import validate_files
+from bedrock_ft.validation_report import ValidationReport
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@click.command()
+@click.option("--source", help="Hugging Face dataset name, save_to_disk folder, image folder, or JSONL/CSV file.")
+@click.option("--subset", help="Hugging Face dataset configuration (subset).")
+@click.option("--split", help="Split to train on [default: train].")
+@click.option("--system", help="System prompt text, or @FILE to read it from a file.")
+@click.option("--prompt-template", help="User turn, with {field}, {field.subfield} and {list.0} placeholders.")
+@click.option("--response-template", help="Assistant turn, with the same placeholders.")
+@click.option("--image-column", help="Column holding the image (a path, bytes, or a list of them).")
+@click.option(
+    "--preset", "preset_file", type=click.Path(dir_okay=False), help="TOML or JSON preset; flags override it."
+)
+@click.option("--base-model", help="Base model id or ARN: chooses the record format and the limits.")
+@click.option(
+    "--customization-type", type=click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"]), help="[default: FINE_TUNING]"
+)
+@click.option("--format", "record_format", help="Record format, overriding the model's choice.")
+@click.option("--bucket", help="Bucket the data will live in [default: Terraform output bucket_name].")
+@click.option("--prefix", help="Key prefix under the bucket [default: DATA_PREFIX/<source name>].")
+@click.option("--bucket-owner", help="12-digit account owning the bucket [default: Terraform output account_id].")
+@tf_outputs_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--validation-split",
+    type=float,
+    metavar="FRACTION",
+    help="Hold out this fraction for validation when the source has no validation split.",
+)
+@click.option("--seed", type=int, help="Seed of the validation split [default: 0].")
+@click.option("--skip-invalid", is_flag=True, help="Drop records that cannot be built or break a rule, and list them.")
+@click.option("--limit", type=click.IntRange(min=1), help="Read at most N records from each split.")
+@output_option()
+def generate(
+    preset_file: str | None,
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    output_format: str,
+    system: str | None,
+    **options: object,
+) -> None:
+    """Turn a dataset into Bedrock training data: OUT/train.jsonl, OUT/validation.jsonl, OUT/images/, manifest.json.
+
+    \b
+    Examples:
+      bedrock-ft generate --preset dataset/qa/preset-prompt-completion.toml --out out/qa
+      bedrock-ft generate --preset dataset/accessibility/preset-nova.toml \\
+          --bucket my-bucket --bucket-owner 123456789012 --out out/a11y
+    """
+    settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    if outputs is not None:
+        settings.bucket = settings.bucket or outputs.get("bucket_name")
+        settings.bucket_owner = settings.bucket_owner or (
+            str(outputs.get("account_id")) if outputs.get("account_id") else None
+        )
+        settings.data_prefix = str(outputs.get("data_prefix") or DEFAULT_DATA_PREFIX)
+    if preset_file:
+        settings = settings.with_preset(load_preset(preset_file))
+    result = generate_dataset(settings)
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        _render_generate(result)
+    if not result.ok:
+        raise ChecksFailed(
+            f"the data written to {result.out_dir} has {result.validation.errors} validation error(s)",
+            hint="see the problems above; fix the source or the templates, or pass --skip-invalid",
+        )
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-model", help="Base model id or ARN [default: from manifest.json beside the files].")
+@click.option("--format", "record_format", help="Record format, when no model is named.")
+@click.option("--customization-type", type=click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"]))
+@click.option(
+    "--images-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Local copies of the images the records point at, to check their bytes and pixels.",
+)
+@output_option()
+def validate(
+    files: tuple[Path, ...],
+    base_model: str | None,
+    record_format: str | None,
+    customization_type: str | None,
+    images_dir: Path | None,
+    output_format: str,
+) -> None:
+    """Check training JSONL FILE... against every rule Bedrock enforces; exit 1 when anything is wrong.
+
+    \b
+    Example:
+      bedrock-ft validate out/train.jsonl out/validation.jsonl --base-model amazon.nova-lite-v1:0:300k
+    """
+    report = validate_files(
+        list(files),
+        base_model=base_model,
+        record_format=record_format,
+        customization_type=customization_type,
+        images_dir=images_dir,
+    )
+    if output_format == "json":
+        echo_json(report.to_dict())
+    else:
+        _render_report(report)
+    if not report.ok:
+        raise ChecksFailed(f"{report.errors} validation error(s)")
+
+
+def _render_report(report: ValidationReport) -> None:
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(problem.text())
+    hidden = sum(report.counts.values()) - min(len(report.problems), MAX_PROBLEMS_SHOWN)
+    if hidden > 0:
+        click.echo(f"... and {hidden} more (use --output json for all)")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    click.echo(report.summary())
+
+
+def _render_generate(result: GenerateResult) -> None:
+    manifest = result.manifest
+    counts = manifest["counts"]
+    click.echo(
+        f"wrote {result.out_dir}: {counts['train']} training and {counts['validation']} validation records "
+        f"({manifest['record_format']}, {manifest['family'] or 'no model family'})"
+    )
+    if manifest["bucket"]:
+        click.echo(f"  upload to s3://{manifest['bucket']}/{manifest['prefix']}/")
+    if counts["images"]:
+        detail = ", ".join(f"{n} {why}" for why, n in sorted(result.conversions.items()))
+        click.echo(
+            f"  {counts['images']} images, {counts['converted_images']} converted" + (f" ({detail})" if detail else "")
+        )
+    if counts["skipped"]:
+        click.echo(f"  {counts['skipped']} records skipped:")
+        for skipped in result.skipped[:MAX_PROBLEMS_SHOWN]:
+            field = f" [{skipped.field}]" if skipped.field else ""
+            click.echo(f"    {skipped.record}{field}: {skipped.reason}")
+    for note in result.notes:
+        click.echo(f"  note: {note}")
+    _render_report(result.validation)
+
+
+COMMANDS = [generate, validate]

@@ -356,6 +356,12 @@ def operator_policy(
             "Resource": [service_role_arn],
         },
         {
+            "Sid": "PreflightSimulatesWhatTheServiceRoleMayDo",
+            "Effect": "Allow",
+            "Action": ["iam:SimulatePrincipalPolicy"],
+            "Resource": [service_role_arn],
+        },
+        {
             "Sid": "PreflightReadsTheServiceRoleManagedPolicies",
             "Effect": "Allow",
             "Action": ["iam:GetPolicy", "iam:GetPolicyVersion"],
@@ -411,9 +417,9 @@ def operator_policy(
                 "Condition": {"StringEquals": {"kms:ViaService": [f"bedrock.{region}.{dns_suffix}"]}},
             },
             {
-                "Sid": "PreflightDescribesTheBucketKey",
+                "Sid": "PreflightReadsTheBucketKeyAndItsPolicy",
                 "Effect": "Allow",
-                "Action": ["kms:DescribeKey"],
+                "Action": ["kms:DescribeKey", "kms:GetKeyPolicy"],
                 "Resource": [kms_key_arn],
             },
         ]

@@ -1,0 +1,154 @@
+"""Throughput and peak memory of `generate` on the accessibility vision sample scaled up to a few thousand records.
+
+    python benchmarks/generate_throughput.py                      # 3,000 records, compared with 500
+    python benchmarks/generate_throughput.py --records 4000 --small 500
+
+It renders N records with the sample script into a temporary folder, then runs generate (Nova Lite preset, images
+kept as they are) in a fresh subprocess per measurement, so each ru_maxrss is that run's own. It reports:
+
+- records per second (a run without tracemalloc, which slows Python down);
+- peak Python heap (tracemalloc, a second run) and peak resident set size (resource.getrusage ru_maxrss);
+- two comparisons, each as a ratio: N records against the small run (memory should stay flat while the record count
+  grows), and keeping original image bytes against forcing a re-encode of every image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PRESET = REPO / "dataset" / "accessibility" / "preset-nova.toml"
+
+
+def child(source: str, out: str, limit: int, reencode: bool, trace: bool) -> None:
+    """One generate run; prints a JSON line with its figures."""
+    from bedrock_ft.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.presets import load_preset
+
+    settings = GenerateSettings(
+        source=source,
+        out_dir=out,
+        bucket="benchmark-bucket",
+        bucket_owner="123456789012",
+        limit=limit,
+        force_reencode=reencode,
+        show_progress=False,
+    ).with_preset(load_preset(PRESET))
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    result = generate_dataset(settings)
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    counts = result.counts
+    print(
+        json.dumps(
+            {
+                "records": counts["train"] + counts["validation"],
+                "images": counts["images"],
+                "converted": counts["converted_images"],
+                "seconds": seconds,
+                "traced_peak": peak,
+                "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "errors": result.validation.errors,
+            }
+        )
+    )
+
+
+def run(source: Path, work: Path, name: str, limit: int, reencode: bool, trace: bool) -> dict:
+    out = work / f"out-{name.replace(' ', '-').replace(',', '')}-{'trace' if trace else 'time'}"
+    shutil.rmtree(out, ignore_errors=True)  # a fresh folder: images already there would not be written again
+    command = [sys.executable, __file__, "--child", str(source), str(out), str(limit)]
+    command += ["--reencode"] if reencode else []
+    command += ["--trace"] if trace else []
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark run {name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(source: Path, work: Path, name: str, limit: int, reencode: bool = False) -> dict:
+    timed = run(source, work, name, limit, reencode, trace=False)
+    traced = run(source, work, name, limit, reencode, trace=True)
+    return {
+        "name": name,
+        "records": timed["records"],
+        "images": timed["images"],
+        "converted": timed["converted"],
+        "seconds": timed["seconds"],
+        "records_per_second": timed["records"] / timed["seconds"],
+        "maxrss_mib": timed["maxrss_kib"] / 1024,
+        "traced_peak_mib": traced["traced_peak"] / 2**20,
+        "validation_errors": timed["errors"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=3000, help="records to render and generate (default 3000)")
+    parser.add_argument("--small", type=int, default=500, help="records in the small comparison run (default 500)")
+    parser.add_argument(
+        "--workdir", help="folder for the rendered sample and outputs, reused between runs (default: a temporary one)"
+    )
+    parser.add_argument("--child", nargs=3, metavar=("SOURCE", "OUT", "LIMIT"), help=argparse.SUPPRESS)
+    parser.add_argument("--reencode", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        source, out, limit = args.child
+        child(source, out, int(limit), args.reencode, args.trace)
+        return
+
+    from bedrock_ft.samples.accessibility import render_sample
+
+    with tempfile.TemporaryDirectory(prefix="bedrock-ft-bench-") as temp:
+        work = Path(args.workdir or temp)
+        work.mkdir(parents=True, exist_ok=True)
+        source = work / "a11y"
+        metadata = source / "metadata.jsonl"
+        if metadata.is_file() and sum(1 for _ in metadata.open()) == args.records:
+            print(f"reusing the {args.records} records rendered in {source}")
+        else:
+            started = time.perf_counter()
+            render_sample(source, count=args.records)
+            print(f"rendered {args.records} records in {time.perf_counter() - started:.1f} s")
+        size = sum(p.stat().st_size for p in (source / "images").glob("*.png"))
+        print(f"source: {size / 2**20:.1f} MiB of PNG")
+
+        rows = [
+            measure(source, work, f"{args.small} records, keep bytes", args.small),
+            measure(source, work, f"{args.records} records, keep bytes", args.records),
+            measure(source, work, f"{args.records} records, re-encode", args.records, reencode=True),
+        ]
+        print(f"\n{'run':34} {'records':>7} {'conv':>5} {'sec':>6} {'rec/s':>8} {'heap MiB':>9} {'RSS MiB':>8}")
+        for row in rows:
+            print(
+                f"{row['name']:34} {row['records']:7d} {row['converted']:5d} {row['seconds']:6.2f} "
+                f"{row['records_per_second']:8.1f} {row['traced_peak_mib']:9.2f} {row['maxrss_mib']:8.1f}"
+            )
+        small, big, reencoded = rows
+        heap_ratio = big["traced_peak_mib"] / small["traced_peak_mib"]
+        print(
+            f"\nmemory, {args.records} vs {args.small} records: heap x{heap_ratio:.2f}, "
+            f"RSS x{big['maxrss_mib'] / small['maxrss_mib']:.2f} for x{args.records / args.small:.1f} the records"
+        )
+        print(
+            f"speed, keep bytes vs re-encode: x{big['records_per_second'] / reencoded['records_per_second']:.2f} "
+            f"({big['records_per_second']:.0f} vs {reencoded['records_per_second']:.0f} records/s)"
+        )
+        if any(row["validation_errors"] for row in rows):
+            print("warning: the generated data had validation errors", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,587 @@
+"""The generate pipeline: a dataset source in, Bedrock training data out.
+
+    stream records -> render templates -> store images -> write OUT/train.jsonl and OUT/validation.jsonl
+    (temporary names, renamed at the end) -> validate what was written -> OUT/manifest.json
+
+The output folder (read by ``bedrock-ft upload`` and ``bedrock-ft run``)::
+
+    OUT/train.jsonl
+    OUT/validation.jsonl          only when there is a validation set
+    OUT/images/ab/<sha256>.png    images, named by the SHA-256 of their bytes
+    OUT/manifest.json
+
+Every file under OUT maps to ``s3://BUCKET/PREFIX/<relative path>``; the image blocks in the records already point
+there. Memory stays flat: records and images are streamed, one image in memory at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from bedrock_ft import __version__
+from bedrock_ft.errors import ConfigError, InputError, UsageError
+from bedrock_ft.images import ImageStore, StoredImage
+from bedrock_ft.models import MB, CustomizationType, ImageRules, ModelSpec, RecordFormat
+from bedrock_ft.presets import Preset
+from bedrock_ft.progress import progress_bar
+from bedrock_ft.record_checks import CheckContext, check_record
+from bedrock_ft.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
+from bedrock_ft.s3_paths import ACCOUNT_ID, bucket_problem, key_problem, normalise_prefix
+from bedrock_ft.sources import Source, SourceRecord, open_source, slugify
+from bedrock_ft.templates import RecordError, Template, lookup
+from bedrock_ft.validate import MANIFEST_NAME, TRAIN, VALIDATION, ImageLocator, resolve_model, validate_files
+from bedrock_ft.validation_report import ERROR, ValidationReport
+
+TRAIN_FILE = "train.jsonl"
+VALIDATION_FILE = "validation.jsonl"
+DEFAULT_DATA_PREFIX = "data"
+KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
+_STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
+
+
+@dataclass
+class GenerateSettings:
+    """Everything that shapes the output. None means "not given": a preset or a default fills it."""
+
+    source: str | None = None
+    out_dir: str | Path = "out"
+    base_model: str | None = None
+    record_format: str | None = None  # overrides the model's format
+    customization_type: str | None = None  # FINE_TUNING (default) | CONTINUED_PRE_TRAINING
+    system: str | None = None  # the system text itself (the CLI resolves @file)
+    prompt_template: str | None = None
+    response_template: str | None = None
+    image_column: str | None = None
+    subset: str | None = None
+    split: str | None = None
+    bucket: str | None = None
+    prefix: str | None = None  # default f"{data_prefix}/{slug of the source}"
+    data_prefix: str = DEFAULT_DATA_PREFIX
+    bucket_owner: str | None = None
+    validation_split: float | None = None  # a fraction of the records, when the source has no validation split
+    seed: int | None = None  # default 0
+    skip_invalid: bool = False
+    limit: int | None = None  # read at most this many records from each split
+    force_reencode: bool = False  # re-encode every image even when its bytes could be kept
+    preset: str | None = None  # the preset file the values came from, for the manifest
+    show_progress: bool | None = None  # None: a bar on stderr only when it is a terminal
+
+    def with_preset(self, preset: Preset) -> GenerateSettings:
+        """These settings with every value left at None taken from ``preset``."""
+        names = {f.name for f in fields(self)}
+        updates: dict[str, Any] = {}
+        for key, value in preset.as_settings().items():
+            name = "record_format" if key == "format" else key
+            if name in names and getattr(self, name) is None:
+                updates[name] = value
+        if preset.path is not None:
+            updates["preset"] = str(preset.path)
+        return replace(self, **updates)
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    record: str  # e.g. "qa.jsonl line 12"
+    field: str | None
+    reason: str
+
+
+@dataclass
+class GenerateResult:
+    out_dir: Path
+    manifest: dict[str, Any]
+    train_path: Path
+    validation_path: Path | None
+    validation: ValidationReport
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    conversions: dict[str, int] = field(default_factory=dict)  # why images were converted -> how many
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.out_dir / MANIFEST_NAME
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(self.manifest["counts"])
+
+    @property
+    def ok(self) -> bool:
+        return self.validation.ok
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "out_dir": str(self.out_dir),
+            "manifest": self.manifest,
+            "skipped": [asdict(s) for s in self.skipped],
+            "conversions": self.conversions,
+            "notes": self.notes,
+            "validation": self.validation.to_dict(),
+        }
+
+
+@dataclass
+class _Plan:
+    settings: GenerateSettings
+    spec: ModelSpec | None
+    record_format: RecordFormat
+    customization_type: CustomizationType
+    prompt: Template
+    response: Template | None
+    location: ImageLocation | None
+    bucket: str | None
+    prefix: str
+    bucket_owner: str | None
+    out_dir: Path
+
+
+def generate_dataset(settings: GenerateSettings) -> GenerateResult:
+    """Turn ``settings.source`` into Bedrock training data in ``settings.out_dir``; see the module docstring.
+
+    generate_dataset(settings: GenerateSettings) -> GenerateResult
+
+    Required: ``source``, ``prompt_template``, ``base_model`` or ``record_format``, and ``response_template``
+    unless the format is continued-pretraining. With ``image_column``: ``bucket`` and ``bucket_owner`` too.
+    Merge a preset first with ``settings.with_preset(load_preset(path))``.
+
+    Raises UsageError (bad settings), InputError (unreadable source, a bad record without ``skip_invalid``),
+    ConfigError (no bucket for images). Validation problems in the written data do not raise: look at
+    ``result.validation`` (``result.ok``), also summarised in ``manifest["validation"]``.
+    """
+    settings = _with_defaults(settings)
+    plan = _plan(settings)
+    source = open_source(settings.source or "", subset=settings.subset, split=settings.split)
+    _check_columns(plan, source)
+    out_dir = plan.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = (
+        ImageStore(out_dir, plan.spec.images, force_reencode=settings.force_reencode)
+        if plan.spec is not None and plan.spec.images is not None and settings.image_column
+        else None
+    )
+    if store is None and settings.image_column:
+        store = ImageStore(out_dir, _generic_image_rules(), force_reencode=settings.force_reencode)
+
+    notes: list[str] = []
+    assignment = _assign(source, settings, plan, notes)
+    writer = _Writer(out_dir, with_validation=assignment.has_validation)
+    skipped: list[SkippedRecord] = []
+    skipped_count = 0
+    referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
+    converted: set[bytes] = set()
+    reasons: dict[str, int] = {}
+    locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.prefix)
+    check_ctx = CheckContext(
+        record_format=plan.record_format, spec=plan.spec, locate=locator, dataset_bucket=plan.bucket
+    )
+    try:
+        with progress_bar(assignment.total, "generate", enabled=settings.show_progress) as bar:
+            for role, record in _records(source, assignment):
+                bar.advance()
+                try:
+                    line, images = _build(record, plan, store)
+                    if settings.skip_invalid:
+                        _drop_if_invalid(line, record, check_ctx)
+                except RecordError as exc:
+                    if not settings.skip_invalid:
+                        raise
+                    skipped_count += 1
+                    if len(skipped) < KEEP_SKIPPED:
+                        skipped.append(SkippedRecord(exc.record, exc.field, exc.reason))
+                    continue
+                writer.write(role, line)
+                for image in images:
+                    referenced.add(image.digest)
+                    if image.converted and image.digest not in converted:
+                        converted.add(image.digest)
+                        key = (image.reason or "converted").split(":")[0]
+                        reasons[key] = reasons.get(key, 0) + 1
+        if writer.counts[TRAIN] == 0:
+            first = f": {skipped[0].record}: {skipped[0].reason}" if skipped else ""
+            raise InputError(f"no training records were written from {settings.source}{first}")
+        (out_dir / MANIFEST_NAME).unlink(missing_ok=True)  # it describes the files about to be replaced
+        writer.commit()
+    finally:
+        writer.discard()
+    if store is not None or (out_dir / "images").is_dir():
+        _prune_images(out_dir, referenced)
+
+    train_path = out_dir / TRAIN_FILE
+    validation_path = out_dir / VALIDATION_FILE if writer.counts[VALIDATION] else None
+    paths = [train_path] + ([validation_path] if validation_path else [])
+    report = validate_files(
+        paths,
+        base_model=settings.base_model,
+        record_format=plan.record_format,
+        customization_type=plan.customization_type.value,
+        locator=locator,
+        roles={str(train_path): TRAIN, **({str(validation_path): VALIDATION} if validation_path else {})},
+        dataset_bucket=plan.bucket,
+    )
+    manifest = _manifest(
+        plan, source, assignment, writer.counts, len(referenced), len(converted), skipped_count, paths, report
+    )
+    _write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    if skipped_count > len(skipped):
+        notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
+    return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
+
+
+# -- planning ------------------------------------------------------------------------------------------------------
+
+
+def _with_defaults(settings: GenerateSettings) -> GenerateSettings:
+    return replace(
+        settings,
+        customization_type=settings.customization_type or CustomizationType.FINE_TUNING.value,
+        seed=0 if settings.seed is None else settings.seed,
+    )
+
+
+def _plan(settings: GenerateSettings) -> _Plan:
+    if not settings.source:
+        raise UsageError(
+            "no source given", hint="pass --source (a dataset name, folder or file) or put source in the preset"
+        )
+    if not settings.base_model and not settings.record_format:
+        raise UsageError("no base model given", hint="pass --base-model ID (or --format NAME)")
+    try:
+        kind = CustomizationType((settings.customization_type or "FINE_TUNING").upper())
+    except ValueError:
+        raise UsageError(
+            f"unknown customization type {settings.customization_type!r}", hint="FINE_TUNING or CONTINUED_PRE_TRAINING"
+        ) from None
+    spec, fmt = resolve_model(settings.base_model, settings.record_format, kind.value)
+    if settings.record_format is None and kind is CustomizationType.CONTINUED_PRE_TRAINING:
+        fmt = RecordFormat.PRETRAINING
+    if not settings.prompt_template:
+        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
+    prompt = Template.parse(settings.prompt_template, name="prompt template")
+    response = (
+        Template.parse(settings.response_template, name="response template") if settings.response_template else None
+    )
+    if response is None and fmt is not RecordFormat.PRETRAINING:
+        raise UsageError(f"the {fmt} format needs a response template", hint="pass --response-template '...{field}...'")
+    if settings.validation_split is not None and not 0 < settings.validation_split < 1:
+        raise UsageError(
+            f"--validation-split {settings.validation_split} must be a fraction between 0 and 1 (e.g. 0.1)"
+        )
+    if settings.validation_split and spec is not None and not spec.accepts_validation:
+        raise UsageError(f"{spec.display_name} accepts no validation set", hint="drop --validation-split")
+    if settings.limit is not None and settings.limit < 1:
+        raise UsageError("--limit must be at least 1")
+
+    bucket = settings.bucket
+    owner = settings.bucket_owner
+    prefix = (
+        normalise_prefix(settings.prefix)
+        if settings.prefix is not None
+        else f"{normalise_prefix(settings.data_prefix)}/{_slug(settings.source)}".strip("/")
+    )
+    location = None
+    if settings.image_column:
+        if fmt not in FORMAT_TAKES_IMAGES:
+            raise UsageError(f"the {fmt} format takes no images", hint="drop --image-column, or choose a vision model")
+        if spec is not None and spec.images is None:
+            raise UsageError(
+                f"{spec.display_name} takes no images", hint="drop --image-column, or choose a vision model"
+            )
+        if not bucket:
+            raise ConfigError(
+                "images need the bucket the dataset will be uploaded to",
+                hint="pass --bucket, or --tf-outputs / --tf-dir with the output bucket_name",
+            )
+        if not owner:
+            raise ConfigError(
+                "images need the account that owns the bucket",
+                hint="pass --bucket-owner, or --tf-outputs / --tf-dir with the output account_id",
+            )
+    if bucket and bucket_problem(bucket):
+        raise UsageError(f"--bucket: {bucket_problem(bucket)}")
+    if owner and not ACCOUNT_ID.match(owner):
+        raise UsageError(f"--bucket-owner {owner!r} is not a 12-digit AWS account id")
+    if prefix and key_problem(prefix + "/x"):
+        raise UsageError(f"--prefix: {key_problem(prefix + '/x')}")
+    if bucket and owner:
+        location = ImageLocation(bucket=bucket, prefix=prefix, bucket_owner=owner)
+    out_dir = Path(settings.out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder")
+    return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir)
+
+
+def _slug(source: str) -> str:
+    return slugify(source)
+
+
+def _generic_image_rules() -> ImageRules:
+    """Image rules when only --format names the record format: what every Bedrock vision model accepts."""
+    return ImageRules(formats=frozenset({"png", "jpeg", "gif"}), max_per_record=10, max_bytes=10 * MB)
+
+
+def _check_columns(plan: _Plan, source: Source) -> None:
+    """For sources with a fixed schema, name a template field or image column that is not a column up front."""
+    if source.kind not in ("hub", "disk") or not source.columns:
+        return
+    wanted = [("prompt template", f) for f in plan.prompt.fields]
+    if plan.response is not None:
+        wanted += [("response template", f) for f in plan.response.fields]
+    if plan.settings.image_column:
+        wanted.append(("--image-column", plan.settings.image_column))
+    for where, name in wanted:
+        if name.split(".")[0] not in source.columns and name not in source.columns:
+            raise InputError(
+                f"{where}: field {name!r} is not a column of {source.name}",
+                hint="columns: " + ", ".join(source.columns),
+            )
+
+
+@dataclass(frozen=True)
+class _Assignment:
+    """Which records go where: the first ``train_n`` of the training split (those in ``held_out`` to validation)
+    and the first ``validation_n`` of the source's validation split."""
+
+    train_split: str
+    train_n: int
+    validation_split: str | None = None
+    validation_n: int = 0
+    held_out: frozenset[int] = frozenset()
+
+    @property
+    def total(self) -> int:
+        return self.train_n + self.validation_n
+
+    @property
+    def has_validation(self) -> bool:
+        return bool(self.held_out) or self.validation_n > 0
+
+    @property
+    def validation_from(self) -> str | None:
+        if self.validation_split and self.validation_n:
+            return f"source split {self.validation_split}"
+        return "fraction" if self.held_out else None
+
+
+def _assign(source: Source, settings: GenerateSettings, plan: _Plan, notes: list[str]) -> _Assignment:
+    """Decide the split without reading the records: a seeded sample of indices when a fraction is asked for."""
+    train_n = source.count(source.train_split)
+    if settings.limit is not None:
+        train_n = min(train_n, settings.limit)
+    if source.validation_split:
+        if plan.spec is not None and not plan.spec.accepts_validation:
+            notes.append(
+                f"the source's {source.validation_split!r} split was not used: "
+                f"{plan.spec.display_name} accepts no validation set"
+            )
+        else:
+            val_n = source.count(source.validation_split)
+            if settings.limit is not None:
+                val_n = min(val_n, settings.limit)
+            if settings.validation_split:
+                notes.append(f"the source has a {source.validation_split!r} split: used it, --validation-split ignored")
+            return _Assignment(source.train_split, train_n, source.validation_split, val_n)
+    if settings.validation_split and train_n >= 2:
+        k = min(train_n - 1, max(1, round(train_n * settings.validation_split)))
+        held_out = frozenset(random.Random(settings.seed).sample(range(train_n), k))
+        return _Assignment(source.train_split, train_n, held_out=held_out)
+    return _Assignment(source.train_split, train_n)
+
+
+def _records(source: Source, assignment: _Assignment) -> Iterator[tuple[str, SourceRecord]]:
+    for record in source.records(assignment.train_split):
+        if record.index >= assignment.train_n:
+            break
+        if record.index in assignment.held_out:
+            yield VALIDATION, record
+        else:
+            yield TRAIN, record
+    if assignment.validation_split and assignment.validation_n:
+        for record in source.records(assignment.validation_split):
+            if record.index >= assignment.validation_n:
+                break
+            yield VALIDATION, record
+
+
+# -- one record ----------------------------------------------------------------------------------------------------
+
+
+def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple[str, list[StoredImage]]:
+    if record.error is not None:
+        raise record.error
+    fields_ = record.fields or {}
+    prompt = plan.prompt.render(fields_, record.label)
+    response = plan.response.render(fields_, record.label) if plan.response is not None else None
+    images: list[StoredImage] = []
+    column = plan.settings.image_column
+    if column and store is not None:
+        value = lookup(fields_, column.split("."), record.label) if column not in fields_ else fields_[column]
+        if value is None or value == "":
+            raise RecordError(record.label, column, "has no image")
+        values = value if isinstance(value, list) else [value]
+        for n, item in enumerate(values):
+            name = column if len(values) == 1 else f"{column}.{n}"
+            images.append(store.add(item, base_dir=record.base_dir, record=record.label, field_name=name))
+    built = build_record(
+        plan.record_format,
+        system=plan.settings.system,
+        prompt=prompt,
+        response=response,
+        images=images,
+        location=plan.location,
+    )
+    return json.dumps(built, ensure_ascii=False, separators=(", ", ": ")), images
+
+
+def _drop_if_invalid(line: str, record: SourceRecord, ctx: CheckContext) -> None:
+    for rule, severity, field_name, message in check_record(json.loads(line), ctx):
+        if severity == ERROR:
+            raise RecordError(record.label, field_name, f"{rule}: {message}")
+
+
+# -- files ---------------------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes the JSONL files under temporary names; ``commit`` renames them, ``discard`` removes what is left."""
+
+    def __init__(self, out_dir: Path, *, with_validation: bool) -> None:
+        self.out_dir = out_dir
+        self.counts = {TRAIN: 0, VALIDATION: 0}
+        self._temps: dict[str, tuple[Path, IO[str]]] = {}
+        roles = [TRAIN, VALIDATION] if with_validation else [TRAIN]
+        for role in roles:
+            final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
+            handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final}.", suffix=".tmp")
+            self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
+
+    def write(self, role: str, line: str) -> None:
+        self._temps[role][1].write(line + "\n")
+        self.counts[role] += 1
+
+    def commit(self) -> None:
+        for role, (temp, handle) in list(self._temps.items()):
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.close()
+            final = self.out_dir / (TRAIN_FILE if role == TRAIN else VALIDATION_FILE)
+            if role == VALIDATION and self.counts[VALIDATION] == 0:
+                temp.unlink(missing_ok=True)
+            else:
+                os.replace(temp, final)
+            del self._temps[role]
+        if self.counts[VALIDATION] == 0:
+            (self.out_dir / VALIDATION_FILE).unlink(missing_ok=True)  # a stale one from an earlier run
+
+    def discard(self) -> None:
+        for temp, handle in self._temps.values():
+            handle.close()
+            temp.unlink(missing_ok=True)
+        self._temps.clear()
+
+
+def _prune_images(out_dir: Path, referenced: set[bytes]) -> None:
+    """Remove stored images no written record points at (skipped records, earlier runs) and stray temp files."""
+    images = out_dir / "images"
+    if not images.is_dir():
+        return
+    for path in images.glob("*/*"):
+        if not path.is_file():
+            continue
+        if _STORED_IMAGE_NAME.match(path.name):
+            if bytes.fromhex(path.name.split(".")[0]) not in referenced:
+                path.unlink()
+        elif path.name.startswith(".tmp-"):
+            path.unlink()
+    for folder in images.iterdir():
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def file_facts(path: Path) -> dict[str, Any]:
+    """{"sha256", "records", "bytes"} of a JSONL file, read in chunks."""
+    digest = hashlib.sha256()
+    records = 0
+    size = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            digest.update(line)
+            size += len(line)
+            if line.strip():
+                records += 1
+    return {"sha256": digest.hexdigest(), "records": records, "bytes": size}
+
+
+def _manifest(
+    plan: _Plan,
+    source: Source,
+    assignment: _Assignment,
+    counts: dict[str, int],
+    images: int,
+    converted: int,
+    skipped: int,
+    paths: list[Path],
+    report: ValidationReport,
+) -> dict[str, Any]:
+    s = plan.settings
+    return {
+        "tool": "bedrock-ft",
+        "version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "base_model": s.base_model,
+        "family": plan.spec.family if plan.spec else None,
+        "record_format": plan.record_format.value,
+        "customization_type": plan.customization_type.value,
+        "bucket": plan.bucket,
+        "prefix": plan.prefix,
+        "bucket_owner": plan.bucket_owner,
+        "counts": {
+            "train": counts[TRAIN],
+            "validation": counts[VALIDATION],
+            "images": images,
+            "converted_images": converted,
+            "skipped": skipped,
+        },
+        "files": {p.name: file_facts(p) for p in paths},
+        "settings": {
+            "source": s.source,
+            "source_kind": source.kind,
+            "subset": s.subset,
+            "split": source.train_split,
+            "validation_from": assignment.validation_from,
+            "system": s.system,
+            "prompt_template": s.prompt_template,
+            "response_template": s.response_template,
+            "image_column": s.image_column,
+            "format_override": s.record_format,
+            "validation_split": s.validation_split,
+            "seed": s.seed,
+            "skip_invalid": s.skip_invalid,
+            "limit": s.limit,
+            "force_reencode": s.force_reencode,
+            "data_prefix": s.data_prefix,
+            "preset": s.preset,
+        },
+        "validation": {"errors": report.errors, "warnings": report.warnings},
+    }

@@ -1,0 +1,283 @@
+"""Check training JSONL files against everything Bedrock would reject, before anything is uploaded.
+
+``validate_files(paths, base_model=..., record_format=..., images_dir=...)`` streams each file line by line and
+returns a ``ValidationReport``. File-level rules live here (``json-line``, ``blank-line``, ``record-count``,
+``validation-not-accepted``, ``mixed-media``); the per-record rules are in ``record_checks.py``.
+
+Image blocks point at S3. To check an image's bytes and pixels the validator finds its local copy: through
+``manifest.json`` beside the files (written by ``generate``: ``s3://BUCKET/PREFIX/<path>`` is ``OUT/<path>``), or
+under ``images_dir`` (tried as the root of the object key, of the key below the prefix, as the ``images/``
+folder itself and as the folder holding ``images/``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bedrock_ft.errors import InputError, UsageError
+from bedrock_ft.models import CustomizationType, ModelSpec, RecordFormat, find_model
+from bedrock_ft.record_checks import CheckContext, check_record
+from bedrock_ft.record_formats import parse_format
+from bedrock_ft.s3_paths import normalise_prefix, parse_s3_uri
+from bedrock_ft.validation_report import ERROR, FileSummary, Problem, ValidationReport
+
+MANIFEST_NAME = "manifest.json"
+TRAIN = "train"
+VALIDATION = "validation"
+
+
+@dataclass(frozen=True)
+class ImageLocator:
+    """Maps an image's S3 URI back to a local file."""
+
+    out_dir: Path | None = None  # a generate output folder: s3://bucket/prefix/<rel> -> out_dir/<rel>
+    bucket: str | None = None
+    prefix: str = ""
+    images_dir: Path | None = None
+
+    def __call__(self, uri: str) -> str | None:
+        # Plain strings, not pathlib: this runs once per image, and pathlib interns every path part.
+        parsed = parse_s3_uri(uri)
+        if parsed is None:
+            return None
+        bucket, key = parsed
+        prefix = normalise_prefix(self.prefix)
+        below_prefix = key[len(prefix) + 1 :] if prefix and key.startswith(prefix + "/") else key
+        candidates: list[str] = []
+        if self.out_dir is not None and (self.bucket is None or bucket == self.bucket):
+            candidates.append(os.path.join(self.out_dir, below_prefix))
+        if self.images_dir is not None:
+            candidates += [os.path.join(self.images_dir, key), os.path.join(self.images_dir, below_prefix)]
+            if "images/" in key:
+                tail = key.rsplit("images/", 1)[1]
+                candidates += [os.path.join(self.images_dir, tail), os.path.join(self.images_dir, "images", tail)]
+        for candidate in candidates:
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest.json ``generate`` wrote in ``folder``, or None."""
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return document if isinstance(document, dict) and document.get("tool") == "bedrock-ft" else None
+
+
+def resolve_model(
+    base_model: str | None, record_format: str | RecordFormat | None, customization_type: str | None = None
+) -> tuple[ModelSpec | None, RecordFormat]:
+    """The model spec (when a model is named) and the record format: ``record_format`` wins over the model's."""
+    spec = find_model(base_model) if base_model else None
+    if record_format:
+        fmt = record_format if isinstance(record_format, RecordFormat) else parse_format(record_format)
+    elif spec is not None:
+        try:
+            kind = CustomizationType(customization_type or CustomizationType.FINE_TUNING)
+        except ValueError:
+            raise UsageError(
+                f"unknown customization type {customization_type!r}", hint="FINE_TUNING or CONTINUED_PRE_TRAINING"
+            ) from None
+        if kind not in spec.customization_types:
+            raise UsageError(
+                f"{spec.display_name} does not support {kind.value}",
+                hint="supported: " + ", ".join(t.value for t in spec.customization_types),
+            )
+        fmt = spec.record_format(kind)
+    else:
+        raise UsageError("say which model the data is for", hint="pass --base-model ID (or --format NAME)")
+    return spec, fmt
+
+
+def file_role(path: Path) -> str:
+    """train or validation, from the file's name (``validation.jsonl``, ``val.jsonl``, ``qa-dev.jsonl`` ...)."""
+    words = set(re.split(r"[^a-z]+", path.stem.lower()))
+    return VALIDATION if words & {"validation", "valid", "val", "dev", "eval"} else TRAIN
+
+
+def validate_files(
+    paths: Sequence[str | Path],
+    *,
+    base_model: str | None = None,
+    record_format: str | RecordFormat | None = None,
+    customization_type: str | None = None,
+    images_dir: str | Path | None = None,
+    locator: ImageLocator | None = None,
+    roles: dict[str, str] | None = None,
+    dataset_bucket: str | None = None,
+) -> ValidationReport:
+    """Validate JSONL ``paths`` for ``base_model`` (or just ``record_format``); see the module docstring.
+
+    Missing model or format settings are read from a ``manifest.json`` beside the first file.
+    ``roles`` maps a path (as given) to train | validation, overriding the name-based guess.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise UsageError("give at least one JSONL file to validate")
+    for file in files:
+        if not file.is_file():
+            raise InputError(f"{file} does not exist or is not a file")
+    manifest = read_manifest(files[0].parent)
+    if manifest and not base_model and not record_format:
+        base_model = manifest.get("base_model")
+        record_format = manifest.get("record_format")
+        customization_type = customization_type or manifest.get("customization_type")
+    spec, fmt = resolve_model(base_model, record_format, customization_type)
+    if locator is None:
+        locator = ImageLocator(
+            out_dir=files[0].parent if manifest else None,
+            bucket=manifest.get("bucket") if manifest else None,
+            prefix=(manifest.get("prefix") or "") if manifest else "",
+            images_dir=Path(images_dir) if images_dir else None,
+        )
+    has_local = locator.out_dir is not None or locator.images_dir is not None
+    ctx = CheckContext(
+        record_format=fmt,
+        spec=spec,
+        locate=locator if has_local else None,
+        dataset_bucket=dataset_bucket or (manifest.get("bucket") if manifest else None),
+    )
+    report = ValidationReport(record_format=fmt.value, base_model=base_model, family=spec.family if spec else None)
+    media_kinds: set[str] = set()
+    for file in files:
+        role = (roles or {}).get(str(file)) or file_role(file)
+        summary = FileSummary(path=str(file), role=role)
+        report.files.append(summary)
+        _validate_file(file, summary, ctx, report, media_kinds)
+    _check_counts(report, spec)
+    if len(media_kinds) > 1:
+        report.add(
+            Problem(
+                "mixed-media",
+                ERROR,
+                str(files[0]),
+                None,
+                None,
+                "the dataset mixes images and videos: use one kind of media per dataset",
+            )
+        )
+    report.images_checked = ctx.images_checked
+    if "image" in media_kinds and not has_local:
+        report.notes.append(
+            "image bytes and pixels were not checked: no local copies (pass --images-dir, or "
+            "validate the files inside the folder generate wrote)"
+        )
+    return report
+
+
+def _validate_file(
+    file: Path, summary: FileSummary, ctx: CheckContext, report: ValidationReport, media_kinds: set[str]
+) -> None:
+    name = str(file)
+    try:
+        handle = file.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            summary.lines = number
+            if not raw.strip():
+                report.add(
+                    Problem("blank-line", ERROR, name, number, None, "blank line: Bedrock reads every line as a record")
+                )
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                report.add(Problem("json-line", ERROR, name, number, None, "not UTF-8 text"))
+                continue
+            except json.JSONDecodeError as exc:
+                report.add(
+                    Problem("json-line", ERROR, name, number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+                )
+                continue
+            summary.records += 1
+            if isinstance(record, dict):
+                media_kinds.update(_media_kinds(record))
+            for rule, severity, field, message in check_record(record, ctx):
+                report.add(Problem(rule, severity, name, number, field, message))
+
+
+def _media_kinds(record: dict[str, Any]) -> set[str]:
+    kinds: set[str] = set()
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            content = message.get("content") if isinstance(message, dict) else None
+            if isinstance(content, list):
+                kinds.update(
+                    k for block in content if isinstance(block, dict) for k in ("image", "video") if k in block
+                )
+    return kinds
+
+
+def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
+    for summary in report.files:
+        if summary.records == 0 and summary.lines == 0:
+            report.add(Problem("record-count", ERROR, summary.path, None, None, "the file is empty"))
+    if spec is None:
+        return
+    train = [f for f in report.files if f.role == TRAIN]
+    validation = [f for f in report.files if f.role == VALIDATION]
+    if train:
+        n = sum(f.records for f in train)
+        where = train[0].path
+        if spec.min_records is not None and n < spec.min_records:
+            report.add(
+                Problem(
+                    "record-count",
+                    ERROR,
+                    where,
+                    None,
+                    None,
+                    f"{n} training records: {spec.display_name} needs at least {spec.min_records}",
+                )
+            )
+        if spec.max_records is not None and n > spec.max_records:
+            report.add(
+                Problem(
+                    "record-count",
+                    ERROR,
+                    where,
+                    None,
+                    None,
+                    f"{n} training records: {spec.display_name} takes at most {spec.max_records}",
+                )
+            )
+    if validation:
+        n = sum(f.records for f in validation)
+        where = validation[0].path
+        if not spec.accepts_validation and n:
+            report.add(
+                Problem(
+                    "validation-not-accepted",
+                    ERROR,
+                    where,
+                    None,
+                    None,
+                    f"{spec.display_name} accepts no validation set: train on all records instead",
+                )
+            )
+        limit = spec.max_validation_records
+        if limit is not None and n > limit:
+            report.add(
+                Problem(
+                    "record-count",
+                    ERROR,
+                    where,
+                    None,
+                    None,
+                    f"{n} validation records: {spec.display_name} takes at most {limit}",
+                )
+            )

@@ -1,0 +1,472 @@
+"""The generate pipeline end to end: both samples, splits, bad input, interrupted runs, the output contract."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from dataset_helpers import BUCKET, HAIKU, NOVA, OWNER, TITAN
+
+from bedrock_ft.errors import ConfigError, InputError, UsageError
+from bedrock_ft.generate import GenerateSettings, generate_dataset
+from bedrock_ft.presets import load_preset
+from bedrock_ft.s3_paths import parse_s3_uri
+from bedrock_ft.templates import RecordError
+from bedrock_ft.validate import validate_files
+
+MANIFEST_KEYS = {
+    "tool",
+    "version",
+    "created",
+    "base_model",
+    "family",
+    "record_format",
+    "customization_type",
+    "bucket",
+    "prefix",
+    "bucket_owner",
+    "counts",
+    "files",
+    "settings",
+    "validation",
+}
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def image_uris(path: Path) -> list[str]:
+    return [
+        block["image"]["source"]["s3Location"]["uri"]
+        for record in lines(path)
+        for message in record["messages"]
+        for block in message["content"]
+        if "image" in block
+    ]
+
+
+def qa_settings(qa_dir: Path, out: Path, **changes) -> GenerateSettings:
+    base = GenerateSettings(out_dir=out, **changes)
+    return base.with_preset(load_preset(qa_dir / "preset-prompt-completion.toml"))
+
+
+def vision_settings(
+    accessibility_dir: Path, out: Path, preset: str = "preset-nova.toml", **changes
+) -> GenerateSettings:
+    base = GenerateSettings(out_dir=out, bucket=BUCKET, bucket_owner=OWNER, **changes)
+    return base.with_preset(load_preset(accessibility_dir / preset))
+
+
+@pytest.fixture
+def small_jsonl(write_jsonl) -> Path:
+    return write_jsonl("src/data.jsonl", [{"q": f"Question {i}?", "a": f"Answer {i}."} for i in range(20)])
+
+
+def simple(source: Path, out: Path, **changes) -> GenerateSettings:
+    values = {
+        "source": str(source),
+        "out_dir": out,
+        "base_model": TITAN,
+        "prompt_template": "{q}",
+        "response_template": "{a}",
+        **changes,
+    }
+    return GenerateSettings(**values)
+
+
+# -- the samples -----------------------------------------------------------------------------------------------------
+
+
+def test_qa_sample_generates_valid_prompt_completion_data(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
+    assert result.ok
+    assert result.counts == {"train": 43, "validation": 5, "images": 0, "converted_images": 0, "skipped": 0}
+    assert set(lines(result.train_path)[0]) == {"prompt", "completion"}
+
+
+def test_qa_sample_validates_again_with_the_validate_command_library(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
+    assert validate_files([result.train_path, result.validation_path]).ok
+
+
+def test_qa_sample_makes_claude_3_haiku_messages(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out", base_model=HAIKU))
+    assert result.ok and lines(result.train_path)[0]["messages"][1]["role"] == "assistant"
+
+
+def test_qa_sample_makes_continued_pretraining_input(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out", customization_type="CONTINUED_PRE_TRAINING"))
+    assert result.ok and set(lines(result.train_path)[0]) == {"input"}
+
+
+def test_accessibility_sample_generates_valid_nova_data(accessibility_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(vision_settings(accessibility_dir, tmp_path / "out"))
+    assert result.ok, result.validation.problems[:3]
+    assert result.counts["train"] + result.counts["validation"] == 32
+    assert (result.counts["images"], result.counts["converted_images"]) == (32, 0)
+
+
+def test_image_uris_map_to_files_under_out(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = generate_dataset(vision_settings(accessibility_dir, out))
+    for uri in image_uris(result.train_path):
+        bucket, key = parse_s3_uri(uri)
+        assert bucket == BUCKET and key.startswith(result.manifest["prefix"] + "/images/")
+        assert (out / key[len(result.manifest["prefix"]) + 1 :]).is_file()
+
+
+def test_kept_images_are_byte_identical_to_the_source(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate_dataset(vision_settings(accessibility_dir, out))
+    source = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (accessibility_dir / "images").glob("*.png")}
+    written = {p.stem for p in (out / "images").glob("*/*.png")}
+    assert written == source
+
+
+def test_accessibility_sample_is_under_llama_minimum_and_validate_says_so(
+    accessibility_dir: Path, tmp_path: Path
+) -> None:
+    result = generate_dataset(vision_settings(accessibility_dir, tmp_path / "out", "preset-llama32-vision.toml"))
+    assert not result.ok
+    assert [p.rule for p in result.validation.problems] == ["record-count"]
+    assert result.manifest["validation"]["errors"] == 1
+
+
+def test_scaled_accessibility_sample_is_valid_llama_vision_data(tmp_path: Path, accessibility_dir: Path) -> None:
+    from bedrock_ft.samples.accessibility import render_sample
+
+    render_sample(tmp_path / "a11y", count=110)
+    settings = vision_settings(
+        accessibility_dir, tmp_path / "out", "preset-llama32-vision.toml", source=str(tmp_path / "a11y")
+    )
+    result = generate_dataset(settings)
+    assert result.ok and result.counts["train"] == 110
+
+
+# -- the output contract ---------------------------------------------------------------------------------------------
+
+
+def test_manifest_has_the_contract_keys(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert set(manifest) == MANIFEST_KEYS
+    assert set(manifest["counts"]) == {"train", "validation", "images", "converted_images", "skipped"}
+    assert manifest == result.manifest
+
+
+def test_manifest_file_facts_match_the_files(qa_dir: Path, tmp_path: Path) -> None:
+    result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
+    for name, facts in result.manifest["files"].items():
+        data = (tmp_path / "out" / name).read_bytes()
+        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "records": data.count(b"\n"), "bytes": len(data)}
+
+
+def test_manifest_settings_record_the_options(qa_dir: Path, tmp_path: Path) -> None:
+    settings = qa_settings(qa_dir, tmp_path / "out")
+    manifest = generate_dataset(settings).manifest["settings"]
+    assert (manifest["prompt_template"], manifest["validation_split"], manifest["seed"]) == (
+        settings.prompt_template,
+        0.1,
+        7,
+    )
+
+
+def test_default_prefix_is_data_and_the_source_slug(small_jsonl: Path, tmp_path: Path) -> None:
+    assert generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest["prefix"] == "data/data"
+
+
+def test_prefix_option_is_used(small_jsonl: Path, tmp_path: Path) -> None:
+    manifest = generate_dataset(simple(small_jsonl, tmp_path / "out", prefix="/runs/one/")).manifest
+    assert manifest["prefix"] == "runs/one"
+
+
+def test_no_blank_lines_and_one_record_per_line(small_jsonl: Path, tmp_path: Path) -> None:
+    text = generate_dataset(simple(small_jsonl, tmp_path / "out")).train_path.read_text()
+    assert text.endswith("\n") and "\n\n" not in text and len(text.splitlines()) == 20
+
+
+# -- the split -------------------------------------------------------------------------------------------------------
+
+
+def test_split_is_deterministic_for_a_seed(small_jsonl: Path, tmp_path: Path) -> None:
+    one = generate_dataset(simple(small_jsonl, tmp_path / "a", validation_split=0.25, seed=3))
+    two = generate_dataset(simple(small_jsonl, tmp_path / "b", validation_split=0.25, seed=3))
+    assert one.validation_path.read_bytes() == two.validation_path.read_bytes()
+
+
+def test_split_changes_with_the_seed(small_jsonl: Path, tmp_path: Path) -> None:
+    one = generate_dataset(simple(small_jsonl, tmp_path / "a", validation_split=0.25, seed=3))
+    two = generate_dataset(simple(small_jsonl, tmp_path / "b", validation_split=0.25, seed=4))
+    assert one.validation_path.read_bytes() != two.validation_path.read_bytes()
+
+
+def test_split_holds_out_the_fraction(small_jsonl: Path, tmp_path: Path) -> None:
+    result = generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25))
+    assert (result.counts["train"], result.counts["validation"]) == (15, 5)
+
+
+def test_split_never_modifies_the_input(small_jsonl: Path, tmp_path: Path) -> None:
+    before = small_jsonl.read_bytes()
+    generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25))
+    generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25))
+    assert small_jsonl.read_bytes() == before
+
+
+def test_rerun_gives_the_same_files(small_jsonl: Path, tmp_path: Path) -> None:
+    first = generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25)).manifest["files"]
+    second = generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25)).manifest["files"]
+    assert first == second
+
+
+def test_source_validation_split_is_used(tmp_path: Path) -> None:
+    folder = tmp_path / "hubcopy"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text("".join(json.dumps({"q": f"q{i}", "a": "a"}) + "\n" for i in range(10)))
+    (folder / "validation.jsonl").write_text(json.dumps({"q": "held", "a": "out"}) + "\n")
+    result = generate_dataset(simple(folder, tmp_path / "out", validation_split=0.5))
+    assert (result.counts["train"], result.counts["validation"]) == (10, 1)
+    assert result.manifest["settings"]["validation_from"] == "source split validation"
+    assert any("ignored" in note for note in result.notes)
+
+
+def test_stale_validation_file_is_removed_on_a_run_without_split(small_jsonl: Path, tmp_path: Path) -> None:
+    generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.25))
+    result = generate_dataset(simple(small_jsonl, tmp_path / "out"))
+    assert result.validation_path is None and not (tmp_path / "out" / "validation.jsonl").exists()
+
+
+def test_nova_2_lite_refuses_a_validation_split(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="accepts no validation set"):
+        generate_dataset(
+            simple(small_jsonl, tmp_path / "out", base_model="amazon.nova-2-lite-v1:0", validation_split=0.2)
+        )
+
+
+def test_validation_split_outside_zero_and_one_is_refused(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="fraction"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=1.5))
+
+
+def test_limit_reads_only_the_first_records(small_jsonl: Path, tmp_path: Path) -> None:
+    assert generate_dataset(simple(small_jsonl, tmp_path / "out", limit=5)).counts["train"] == 5
+
+
+# -- sources ---------------------------------------------------------------------------------------------------------
+
+
+def test_csv_source_with_relative_image_paths(tmp_path: Path, make_image) -> None:
+    make_image("src/pics/a.png")
+    make_image("src/pics/b.jpg", fmt="JPEG", color=(1, 2, 3))
+    (tmp_path / "src" / "data.csv").write_text("q,a,img\nWhat?,Red.,pics/a.png\nAnd?,Dark.,pics/b.jpg\n")
+    result = generate_dataset(
+        GenerateSettings(
+            source=str(tmp_path / "src" / "data.csv"),
+            out_dir=tmp_path / "out",
+            base_model=NOVA,
+            prompt_template="{q}",
+            response_template="{a}",
+            image_column="img",
+            bucket=BUCKET,
+            bucket_owner=OWNER,
+        )
+    )
+    assert result.counts["images"] == 2
+    assert [r["messages"][0]["content"][1]["image"]["format"] for r in lines(result.train_path)] == ["png", "jpeg"]
+
+
+def test_save_to_disk_source_with_image_feature(tmp_path: Path, make_image) -> None:
+    from datasets import Dataset, Image
+
+    png = make_image("a.png")
+    Dataset.from_dict({"image": [str(png)], "q": ["What?"], "meta": [{"a": "Red."}]}).cast_column(
+        "image", Image()
+    ).save_to_disk(str(tmp_path / "saved"))
+    result = generate_dataset(
+        GenerateSettings(
+            source=str(tmp_path / "saved"),
+            out_dir=tmp_path / "out",
+            base_model=NOVA,
+            prompt_template="{q}",
+            response_template="{meta.a}",
+            image_column="image",
+            bucket=BUCKET,
+            bucket_owner=OWNER,
+        )
+    )
+    stored = next((tmp_path / "out" / "images").glob("*/*.png"))
+    assert stored.read_bytes() == png.read_bytes() and result.counts["converted_images"] == 0
+
+
+def test_hugging_face_column_typo_is_caught_before_reading(tmp_path: Path) -> None:
+    from datasets import Dataset
+
+    Dataset.from_dict({"q": ["a"], "a": ["b"]}).save_to_disk(str(tmp_path / "saved"))
+    with pytest.raises(InputError, match="'qq' is not a column"):
+        generate_dataset(simple(tmp_path / "saved", tmp_path / "out", prompt_template="{qq}"))
+
+
+def test_converted_images_are_counted(tmp_path: Path, make_image, write_jsonl) -> None:
+    make_image("src/a.bmp", fmt="BMP")
+    make_image("src/b.jpg", fmt="JPEG", mode="CMYK", color=(0, 100, 100, 0))
+    make_image("src/c.png", color=(9, 9, 9))
+    path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": n} for n in ("a.bmp", "b.jpg", "c.png")])
+    result = generate_dataset(
+        simple(path, tmp_path / "out", base_model=NOVA, image_column="img", bucket=BUCKET, bucket_owner=OWNER)
+    )
+    assert (result.counts["images"], result.counts["converted_images"]) == (3, 2)
+    assert result.conversions == {"format": 1, "mode": 1}
+
+
+def test_images_need_a_bucket(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="bucket"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", base_model=NOVA, image_column="img", bucket_owner=OWNER))
+
+
+def test_images_for_a_text_model_are_refused(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="takes no images"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", image_column="img", bucket=BUCKET, bucket_owner=OWNER))
+
+
+def test_bad_bucket_owner_is_refused(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="12-digit"):
+        generate_dataset(
+            simple(
+                small_jsonl, tmp_path / "out", base_model=NOVA, image_column="img", bucket=BUCKET, bucket_owner="12345"
+            )
+        )
+
+
+def test_stale_images_of_an_earlier_run_are_pruned(tmp_path: Path, make_image, write_jsonl) -> None:
+    make_image("src/a.png")
+    make_image("src/b.png", color=(1, 1, 1))
+    one = write_jsonl("src/one.jsonl", [{"q": "?", "a": "!", "img": "a.png"}])
+    two = write_jsonl("src/two.jsonl", [{"q": "?", "a": "!", "img": "b.png"}])
+    common = {"base_model": NOVA, "image_column": "img", "bucket": BUCKET, "bucket_owner": OWNER}
+    generate_dataset(simple(one, tmp_path / "out", **common))
+    generate_dataset(simple(two, tmp_path / "out", **common))
+    assert len(list((tmp_path / "out" / "images").glob("*/*"))) == 1
+
+
+# -- bad input -------------------------------------------------------------------------------------------------------
+
+
+def test_missing_field_names_the_record_and_field(write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl("src/data.jsonl", [{"q": "a", "a": "b"}, {"q": "c"}])
+    with pytest.raises(RecordError) as caught:
+        generate_dataset(simple(path, tmp_path / "out"))
+    assert (caught.value.record, caught.value.field) == ("data.jsonl line 2", "a")
+
+
+def test_skip_invalid_drops_and_reports_the_record(write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl("src/data.jsonl", [{"q": "a", "a": "b"}, {"q": "c"}, {"q": "d", "a": "e"}])
+    result = generate_dataset(simple(path, tmp_path / "out", skip_invalid=True))
+    assert result.counts["train"] == 2 and result.counts["skipped"] == 1
+    assert (result.skipped[0].record, result.skipped[0].field) == ("data.jsonl line 2", "a")
+
+
+def test_unknown_template_field_names_record_and_field(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(RecordError, match=r"data.jsonl line 1, field 'answer'"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", response_template="{answer}"))
+
+
+def test_unreadable_image_names_record_and_field(tmp_path: Path, write_jsonl) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "bad.png").write_bytes(b"garbage")
+    path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": "bad.png"}])
+    with pytest.raises(RecordError, match=r"data.jsonl line 1, field 'img'.*not a readable image"):
+        generate_dataset(
+            simple(path, tmp_path / "out", base_model=NOVA, image_column="img", bucket=BUCKET, bucket_owner=OWNER)
+        )
+
+
+def test_skip_invalid_drops_an_unreadable_image(tmp_path: Path, write_jsonl, make_image) -> None:
+    make_image("src/good.png")
+    (tmp_path / "src" / "bad.png").write_bytes(b"garbage")
+    path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": n} for n in ("good.png", "bad.png")])
+    result = generate_dataset(
+        simple(
+            path,
+            tmp_path / "out",
+            base_model=NOVA,
+            image_column="img",
+            bucket=BUCKET,
+            bucket_owner=OWNER,
+            skip_invalid=True,
+        )
+    )
+    assert (result.counts["train"], result.counts["skipped"], result.skipped[0].field) == (1, 1, "img")
+
+
+def test_skip_invalid_drops_a_record_that_breaks_a_rule(write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl("src/data.jsonl", [{"q": f"q{i}", "a": "fine"} for i in range(8)] + [{"q": "Bot: hi", "a": "x"}])
+    result = generate_dataset(simple(path, tmp_path / "out", base_model=NOVA, skip_invalid=True))
+    assert result.ok and "reserved-words" in result.skipped[0].reason
+
+
+def test_without_skip_invalid_a_rule_breach_is_reported_not_dropped(write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl("src/data.jsonl", [{"q": f"q{i}", "a": "fine"} for i in range(8)] + [{"q": "Bot: hi", "a": "x"}])
+    result = generate_dataset(simple(path, tmp_path / "out", base_model=NOVA))
+    assert not result.ok and result.counts["train"] == 9
+
+
+def test_all_records_invalid_is_an_error(write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl("src/data.jsonl", [{"q": "a"}])
+    with pytest.raises(InputError, match="no training records"):
+        generate_dataset(simple(path, tmp_path / "out", skip_invalid=True))
+
+
+def test_missing_prompt_template_is_a_usage_error(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="prompt template"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", prompt_template=None))
+
+
+def test_unknown_model_is_a_usage_error(small_jsonl: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="known families"):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", base_model="acme.model-v1"))
+
+
+def test_format_override_without_a_model(small_jsonl: Path, tmp_path: Path) -> None:
+    result = generate_dataset(
+        simple(small_jsonl, tmp_path / "out", base_model=None, record_format="bedrock-conversation-2024")
+    )
+    assert result.ok and result.manifest["family"] is None
+
+
+# -- interrupted runs ------------------------------------------------------------------------------------------------
+
+
+def _fail_on_third_record(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    import bedrock_ft.generate as generate_module
+
+    real = generate_module.build_record
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(generate_module, "build_record", flaky)
+
+
+def test_failure_mid_stream_leaves_no_jsonl(small_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fail_on_third_record(monkeypatch, OSError("disk full"))
+    with pytest.raises(OSError):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.2))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+
+
+def test_interrupt_mid_stream_keeps_the_previous_output(
+    small_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_dataset(simple(small_jsonl, tmp_path / "out"))
+    before = (tmp_path / "out" / "train.jsonl").read_bytes()
+    _fail_on_third_record(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        generate_dataset(simple(small_jsonl, tmp_path / "out", prompt_template="Q: {q}"))
+    assert (tmp_path / "out" / "train.jsonl").read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "train.jsonl"]
