@@ -33,6 +33,30 @@ for _name in (
     os.environ.pop(_name, None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_REQUIRE_CHECKOV = "BEDROCK_FT_REQUIRE_CHECKOV"
+
+
+def checkov_or_skip() -> str:
+    """The checkov executable the review tool would use ($BEDROCK_FT_CHECKOV, PATH, ./.venv-checkov).
+
+    checkov lives in its own virtual environment (its hcl2 is not python-hcl2 8.x), so tests run it as a program.
+    Without one the test is skipped, or fails when BEDROCK_FT_REQUIRE_CHECKOV=1 (CI sets it).
+    """
+    from bedrock_ft.review.checkov_runner import INSTALL_HINT, find_checkov
+
+    executable = find_checkov(cwd=REPO_ROOT)
+    if executable is not None:
+        return executable
+    message = f"checkov not found: install it in its own environment with `{INSTALL_HINT}`"
+    if os.environ.get(ENV_REQUIRE_CHECKOV) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def checkov_executable() -> str:
+    """checkov's path for tests that run it; see checkov_or_skip."""
+    return checkov_or_skip()
 
 
 @pytest.fixture(autouse=True)

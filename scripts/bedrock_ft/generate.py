@@ -36,15 +36,15 @@ from bedrock_ft.presets import Preset
 from bedrock_ft.progress import progress_bar
 from bedrock_ft.record_checks import CheckContext, check_record
 from bedrock_ft.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
-from bedrock_ft.s3_paths import ACCOUNT_ID, bucket_problem, key_problem, normalise_prefix
+from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.sources import Source, SourceRecord, open_source, slugify
 from bedrock_ft.templates import RecordError, Template, lookup
+from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX
 from bedrock_ft.validate import MANIFEST_NAME, TRAIN, VALIDATION, ImageLocator, resolve_model, validate_files
 from bedrock_ft.validation_report import ERROR, ValidationReport
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
-DEFAULT_DATA_PREFIX = "data"
 KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
 _STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
 
@@ -66,7 +66,7 @@ class GenerateSettings:
     split: str | None = None
     bucket: str | None = None
     prefix: str | None = None  # default f"{data_prefix}/{slug of the source}"
-    data_prefix: str = DEFAULT_DATA_PREFIX
+    data_prefix: str = DEFAULT_DATA_PREFIX  # the module's default; Terraform outputs may name another
     bucket_owner: str | None = None
     validation_split: float | None = None  # a fraction of the records, when the source has no validation split
     seed: int | None = None  # default 0
@@ -285,9 +285,9 @@ def _plan(settings: GenerateSettings) -> _Plan:
     bucket = settings.bucket
     owner = settings.bucket_owner
     prefix = (
-        normalise_prefix(settings.prefix)
+        join_key(settings.prefix)
         if settings.prefix is not None
-        else f"{normalise_prefix(settings.data_prefix)}/{_slug(settings.source)}".strip("/")
+        else f"{join_key(settings.data_prefix)}/{_slug(settings.source)}".strip("/")
     )
     location = None
     if settings.image_column:

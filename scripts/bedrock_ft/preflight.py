@@ -26,7 +26,6 @@ from bedrock_ft.tf_outputs import TerraformOutputs
 
 BEDROCK_SERVICE = "bedrock.amazonaws.com"
 MAX_SUBNETS = 16
-DEFAULT_OUTPUT_PREFIX = "output"
 NETWORK_DESCRIBE_ACTIONS = (
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs",
@@ -151,7 +150,7 @@ class _Context:
         self.account_id = outputs.account_id
         self.role_arn = outputs.role_arn
         self.partition = self.role_arn.split(":")[1] if self.role_arn.startswith("arn:") else "aws"
-        self.output_prefix = str(outputs.get("output_prefix") or DEFAULT_OUTPUT_PREFIX)
+        self.output_prefix = outputs.output_prefix
         self._cache: dict[str, Any] = {}
 
     def cached(self, key: str, make: Callable[[], Any]) -> Any:

@@ -30,7 +30,7 @@ from typing import Any
 from bedrock_ft.images import probe
 from bedrock_ft.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
 from bedrock_ft.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
-from bedrock_ft.s3_paths import ACCOUNT_ID, bucket_problem, key_problem, parse_s3_uri
+from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, key_problem, split_s3_uri
 from bedrock_ft.validation_report import ERROR, WARNING
 
 VIDEO_FORMATS = frozenset({"mov", "mkv", "mp4", "webm"})
@@ -282,28 +282,27 @@ def s3_uri(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
         if not isinstance(uri, str):
             continue
         where = f"{path}.source.s3Location.uri"
-        parsed = parse_s3_uri(uri)
+        parsed = split_s3_uri(uri)
         if parsed is None:
             yield where, f"{uri!r} is not an s3://bucket/key URI"
             continue
-        bucket, key = parsed
-        why = bucket_problem(bucket) or key_problem(key)
+        why = bucket_problem(parsed.bucket) or key_problem(parsed.key)
         if why:
             yield where, why
 
 
 def same_bucket(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     for path, _, media, _ in _media(record):
-        parsed = parse_s3_uri(_uri(media))
+        parsed = split_s3_uri(_uri(media))
         if parsed is None:
             continue
         if ctx.dataset_bucket is None:
-            ctx.dataset_bucket = parsed[0]
-        elif parsed[0] != ctx.dataset_bucket:
+            ctx.dataset_bucket = parsed.bucket
+        elif parsed.bucket != ctx.dataset_bucket:
             yield (
                 f"{path}.source.s3Location.uri",
                 (
-                    f"media in bucket {parsed[0]!r}, the dataset in {ctx.dataset_bucket!r}: "
+                    f"media in bucket {parsed.bucket!r}, the dataset in {ctx.dataset_bucket!r}: "
                     "Bedrock reads media only from the dataset's bucket"
                 ),
             )

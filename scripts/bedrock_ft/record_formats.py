@@ -29,7 +29,7 @@ from typing import Any
 from bedrock_ft.errors import UsageError
 from bedrock_ft.images import StoredImage
 from bedrock_ft.models import RecordFormat
-from bedrock_ft.s3_paths import object_key, s3_uri
+from bedrock_ft.s3_uris import S3Uri, join_key
 
 CONVERSATION_SCHEMA_VERSION = "bedrock-conversation-2024"
 
@@ -68,7 +68,7 @@ class ImageLocation:
     bucket_owner: str
 
     def uri(self, relative_path: str) -> str:
-        return s3_uri(self.bucket, object_key(self.prefix, relative_path))
+        return str(S3Uri(self.bucket, join_key(self.prefix, relative_path)))
 
 
 def build_record(

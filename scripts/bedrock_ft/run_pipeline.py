@@ -118,7 +118,7 @@ def run_pipeline(
         out_dir=work / DATA_FOLDER,
         bucket=outputs.bucket_name,
         bucket_owner=outputs.account_id,
-        data_prefix=str(outputs.get("data_prefix") or settings.data_prefix),
+        data_prefix=outputs.data_prefix,
     )
     fingerprint = _fingerprint(settings, job, outputs)
     state = None if restart else _load_state(state_path)

@@ -24,7 +24,6 @@ from bedrock_ft.aws_session import AwsSession
 from bedrock_ft.errors import AwsError, BedrockFtError, UsageError
 from bedrock_ft.models import CustomizationType, find_model, model_id_from
 from bedrock_ft.preflight import (
-    DEFAULT_OUTPUT_PREFIX,
     CheckResult,
     PreflightFailed,
     PreflightReport,
@@ -136,7 +135,7 @@ def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
         raise UsageError(f"the outputs list {len(groups)} security groups; a job takes 1 to 5")
     hyperparameters = job.hyperparameter_values()
     kms_key = outputs.kms_key_arn
-    output_prefix = str(outputs.get("output_prefix") or DEFAULT_OUTPUT_PREFIX)
+    output_prefix = outputs.output_prefix
 
     # Everything that makes this job this job; the default names and the token are hashes of it.
     identity = {

@@ -24,7 +24,7 @@ from bedrock_ft.errors import InputError, UsageError
 from bedrock_ft.models import CustomizationType, ModelSpec, RecordFormat, find_model
 from bedrock_ft.record_checks import CheckContext, check_record
 from bedrock_ft.record_formats import parse_format
-from bedrock_ft.s3_paths import normalise_prefix, parse_s3_uri
+from bedrock_ft.s3_uris import join_key, split_s3_uri
 from bedrock_ft.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
 MANIFEST_NAME = "manifest.json"
@@ -43,11 +43,11 @@ class ImageLocator:
 
     def __call__(self, uri: str) -> str | None:
         # Plain strings, not pathlib: this runs once per image, and pathlib interns every path part.
-        parsed = parse_s3_uri(uri)
+        parsed = split_s3_uri(uri)
         if parsed is None:
             return None
-        bucket, key = parsed
-        prefix = normalise_prefix(self.prefix)
+        bucket, key = parsed.bucket, parsed.key
+        prefix = join_key(self.prefix)
         below_prefix = key[len(prefix) + 1 :] if prefix and key.startswith(prefix + "/") else key
         candidates: list[str] = []
         if self.out_dir is not None and (self.bucket is None or bucket == self.bucket):

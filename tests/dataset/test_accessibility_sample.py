@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bedrock_ft.models import NOVA_RESERVED_WORDS
@@ -46,6 +47,12 @@ def test_committed_sample_matches_the_script(accessibility_dir: Path, tmp_path: 
     render_sample(tmp_path, count=32)
     committed = (accessibility_dir / "metadata.jsonl").read_text()
     assert (tmp_path / "metadata.jsonl").read_text() == committed
+
+
+@pytest.mark.parametrize("name", ["system.txt", "preset-nova.toml", "preset-llama32-vision.toml"])
+def test_committed_presets_match_the_script(accessibility_dir: Path, tmp_path: Path, name: str) -> None:
+    render_sample(tmp_path, count=1)
+    assert (tmp_path / name).read_text() == (accessibility_dir / name).read_text()
 
 
 def test_committed_records_are_distinct(accessibility_dir: Path) -> None:

@@ -12,7 +12,7 @@ from dataset_helpers import BUCKET, HAIKU, NOVA, OWNER, TITAN
 from bedrock_ft.errors import ConfigError, InputError, UsageError
 from bedrock_ft.generate import GenerateSettings, generate_dataset
 from bedrock_ft.presets import load_preset
-from bedrock_ft.s3_paths import parse_s3_uri
+from bedrock_ft.s3_uris import split_s3_uri
 from bedrock_ft.templates import RecordError
 from bedrock_ft.validate import validate_files
 
@@ -113,7 +113,9 @@ def test_image_uris_map_to_files_under_out(accessibility_dir: Path, tmp_path: Pa
     out = tmp_path / "out"
     result = generate_dataset(vision_settings(accessibility_dir, out))
     for uri in image_uris(result.train_path):
-        bucket, key = parse_s3_uri(uri)
+        parsed = split_s3_uri(uri)
+        assert parsed is not None
+        bucket, key = parsed.bucket, parsed.key
         assert bucket == BUCKET and key.startswith(result.manifest["prefix"] + "/images/")
         assert (out / key[len(result.manifest["prefix"]) + 1 :]).is_file()
 

@@ -1,8 +1,7 @@
-"""Shared helpers for the review tests: fixture paths and the checkov executable (skip, or fail under CI)."""
+"""Shared helpers for the review tests: fixture paths and a copy of the module to mutate."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -14,17 +13,6 @@ GOOD_POLICIES = FIXTURES / "policies" / "good"
 PLANS = FIXTURES / "plans"
 TERRAFORM = FIXTURES / "terraform"
 REPO = Path(__file__).resolve().parents[2]
-
-
-def checkov_or_skip() -> str:
-    """$BEDROCK_FT_CHECKOV; skipped when unset, a failure instead when BEDROCK_FT_REQUIRE_CHECKOV=1 (CI)."""
-    path = os.environ.get("BEDROCK_FT_CHECKOV")
-    if path and Path(path).is_file():
-        return path
-    message = "checkov not available: set BEDROCK_FT_CHECKOV=/path/to/checkov (its own venv)"
-    if os.environ.get("BEDROCK_FT_REQUIRE_CHECKOV") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture

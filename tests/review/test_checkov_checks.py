@@ -14,15 +14,15 @@ import pytest
 from bedrock_ft.review import review
 from bedrock_ft.review.checkov_runner import checks_dir
 
-from .conftest import REPO, TERRAFORM, checkov_or_skip
+from .conftest import REPO, TERRAFORM
 
 CHECKS = [f"CKV_BFT_{n}" for n in range(1, 7)]
 
 
 @pytest.fixture(scope="module")
-def checkov_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+def checkov_results(tmp_path_factory: pytest.TempPathFactory, checkov_executable: str) -> dict[str, set[str]]:
     """{case folder: ids of the CKV_BFT checks that failed there}."""
-    executable = checkov_or_skip()
+    executable = checkov_executable
     root = tmp_path_factory.mktemp("snippets")
     for fixture in TERRAFORM.glob("*.tf.fixture"):
         folder = root / fixture.name.removesuffix(".tf.fixture")
@@ -58,14 +58,14 @@ def test_custom_check_passes_its_good_snippet(checkov_results: dict[str, set[str
     assert checkov_results[f"{check_id.lower()}_good"] == set()
 
 
-def test_module_with_checkov_has_no_finding_at_medium_or_above() -> None:
-    report = review([REPO], checkov=checkov_or_skip())
+def test_module_with_checkov_has_no_finding_at_medium_or_above(checkov_executable: str) -> None:
+    report = review([REPO], checkov=checkov_executable)
     assert any("checkov" in line for line in report.reviewed)
     assert report.at_or_above("medium") == [], [f"{f.rule_id} {f.location}" for f in report.at_or_above("medium")]
 
 
-def test_checkov_failure_becomes_a_finding_with_file_and_line(tmp_path: Path) -> None:
-    executable = checkov_or_skip()
+def test_checkov_failure_becomes_a_finding_with_file_and_line(tmp_path: Path, checkov_executable: str) -> None:
+    executable = checkov_executable
     shutil.copy(TERRAFORM / "ckv_bft_5_bad.tf.fixture", tmp_path / "main.tf")
     report = review([tmp_path], checkov=executable, use_parliament=False)
     finding = next(f for f in report.findings if f.rule_id == "CKV_BFT_5")

@@ -8,7 +8,7 @@ import click
 
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
 from bedrock_ft.errors import ChecksFailed
-from bedrock_ft.generate import DEFAULT_DATA_PREFIX, GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.generate import GenerateResult, GenerateSettings, generate_dataset
 from bedrock_ft.presets import load_preset, resolve_text
 from bedrock_ft.validate import validate_files
 from bedrock_ft.validation_report import ValidationReport
@@ -77,7 +77,7 @@ def generate(
         settings.bucket_owner = settings.bucket_owner or (
             str(outputs.get("account_id")) if outputs.get("account_id") else None
         )
-        settings.data_prefix = str(outputs.get("data_prefix") or DEFAULT_DATA_PREFIX)
+        settings.data_prefix = outputs.data_prefix
     if preset_file:
         settings = settings.with_preset(load_preset(preset_file))
     result = generate_dataset(settings)

@@ -7,6 +7,10 @@ Each record has the shape of the Hugging Face dataset ``doodoo77/For_VLM_accessi
     OUT/metadata.jsonl        {"file_name": "images/a11y-0001.png", "html": ..., "outputs": {...}}
     OUT/images/a11y-0001.png
 
+Beside them it writes ``system.txt`` and the presets that turn the folder into training records for Amazon Nova Lite
+(``preset-nova.toml``) and Llama 3.2 11B Vision (``preset-llama32-vision.toml``); this module is their only source, so
+the demo (which runs from an installed package, without the repository's dataset folder) uses the same ones.
+
 The output is deterministic for a given ``count`` and ``seed``. Regenerate the copy in the repository with::
 
     python -m bedrock_ft.samples.accessibility dataset/accessibility
@@ -401,8 +405,56 @@ def render_record(index: int, seed: int = 0) -> tuple[Image.Image, dict[str, Any
     }
 
 
+SYSTEM_PROMPT = (
+    "You are a web accessibility reviewer. Given a screenshot of a page and its HTML, name the WCAG 2.2 success "
+    "criteria the page fails, explain why in plain words, and give a short, concrete plan to fix it."
+)
+_TEMPLATES = '''system = "@system.txt"
+prompt_template = """Review this web page for accessibility problems. The screenshot shows how it renders; its HTML is:
+
+{html}"""
+response_template = """{outputs.rationale}
+
+Failed checks:
+{outputs.eval_items|bullets}
+
+Why it matters: {outputs.eval_reason}
+
+How to fix it: {outputs.plan}"""
+'''
+PRESETS = {
+    "preset-nova.toml": (
+        "# Turns the accessibility sample into Amazon Nova Lite training records (bedrock-conversation-2024).\n"
+        "#   bedrock-ft generate --preset dataset/accessibility/preset-nova.toml --tf-dir infra/ --out out/a11y-nova\n"
+        "validation_split = 0.2\n"
+        'source = "."\n'
+        'base_model = "amazon.nova-lite-v1:0:300k"\n'
+        'image_column = "image"\n' + _TEMPLATES
+    ),
+    "preset-llama32-vision.toml": (
+        "# Turns the accessibility sample into Meta Llama 3.2 11B Vision training records "
+        "(bedrock-conversation-2024).\n"
+        "#   bedrock-ft generate --preset dataset/accessibility/preset-llama32-vision.toml --tf-dir infra/ "
+        "--out out/a11y-llama\n"
+        "# Llama 3.2 needs at least 100 training records: render more with\n"
+        "#   python -m bedrock_ft.samples.accessibility /tmp/a11y --count 200   and pass --source /tmp/a11y\n"
+        'source = "."\n'
+        'base_model = "meta.llama3-2-11b-instruct-v1:0"\n'
+        'image_column = "image"\n' + _TEMPLATES
+    ),
+}
+
+
+def write_presets(out_dir: str | Path) -> None:
+    """Write ``system.txt`` and the presets into ``out_dir``, beside the sample they read."""
+    out = Path(out_dir)
+    (out / "system.txt").write_text(SYSTEM_PROMPT + "\n", encoding="utf-8")
+    for name, text in PRESETS.items():
+        (out / name).write_text(text, encoding="utf-8")
+
+
 def render_sample(out_dir: str | Path, count: int = DEFAULT_COUNT, seed: int = 0) -> Path:
-    """Write ``count`` records as an image folder in ``out_dir``; returns the metadata.jsonl path."""
+    """Write ``count`` records as an image folder in ``out_dir``, with its presets; returns the metadata.jsonl path."""
     out = Path(out_dir)
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
@@ -418,6 +470,7 @@ def render_sample(out_dir: str | Path, count: int = DEFAULT_COUNT, seed: int = 0
             image.save(images / name, "PNG", compress_level=9)
             handle.write(json.dumps({"file_name": f"images/{name}", **fields}, ensure_ascii=False) + "\n")
     temp.replace(metadata)
+    write_presets(out)
     for stale in images.glob(f"{IMAGE_PREFIX}*.png"):
         if stale.name not in names:
             stale.unlink()

@@ -27,21 +27,6 @@ from bedrock_ft.upload import upload_dataset
 DEMO_MODEL = "amazon.nova-lite-v1:0:300k"
 DEMO_RECORDS = 32
 
-# The accessibility sample's Nova preset (dataset/accessibility/preset-nova.toml), held here so the demo works
-# from an installed package, which does not ship the dataset folder.
-DEMO_SYSTEM = (
-    "You are a web accessibility reviewer. Given a screenshot of a page and its HTML, name the WCAG 2.2 success "
-    "criteria the page fails, explain why in plain words, and give a short, concrete plan to fix it."
-)
-DEMO_PROMPT = (
-    "Review this web page for accessibility problems. The screenshot shows how it renders; its HTML is:\n\n{html}"
-)
-DEMO_RESPONSE = (
-    "{outputs.rationale}\n\nFailed checks:\n{outputs.eval_items|bullets}\n\nWhy it matters: {outputs.eval_reason}"
-    "\n\nHow to fix it: {outputs.plan}"
-)
-
-
 @dataclass
 class DemoResult:
     outputs_file: Path
@@ -164,6 +149,7 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
 
 def _generate(work: Path, values: dict[str, Any], records: int) -> Any:
     from bedrock_ft.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.presets import load_preset
     from bedrock_ft.samples.accessibility import render_sample
 
     sample = work / "sample"
@@ -172,14 +158,9 @@ def _generate(work: Path, values: dict[str, Any], records: int) -> Any:
         source=str(sample),
         out_dir=work / "out",
         base_model=DEMO_MODEL,
-        system=DEMO_SYSTEM,
-        prompt_template=DEMO_PROMPT,
-        response_template=DEMO_RESPONSE,
-        image_column="image",
         bucket=values["bucket_name"],
         bucket_owner=values["account_id"],
         data_prefix=values["data_prefix"],
-        validation_split=0.2,
         show_progress=False,
     )
-    return generate_dataset(settings)
+    return generate_dataset(settings.with_preset(load_preset(sample / "preset-nova.toml")))

@@ -16,13 +16,14 @@ from typing import Any
 
 from bedrock_ft.aws_session import AwsSession
 from bedrock_ft.sandbox import policies
+from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX, DEFAULT_OUTPUT_PREFIX
 
 DEFAULT_NAME = "bedrock-ft-sandbox"
 DEFAULT_REGION = "us-east-1"
 VPC_CIDR = "10.42.0.0/16"
 SUBNET_NEWBITS = 4
-DATA_PREFIX = "data"
-OUTPUT_PREFIX = "output"
+DATA_PREFIX = DEFAULT_DATA_PREFIX
+OUTPUT_PREFIX = DEFAULT_OUTPUT_PREFIX
 DNS_SUFFIX = "amazonaws.com"
 
 
