@@ -161,10 +161,15 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
     """
     settings = _with_defaults(settings)
     plan = _plan(settings)
-    source = open_source(settings.source or "", subset=settings.subset, split=settings.split)
+    source = open_source(
+        settings.source or "", subset=settings.subset, split=settings.split, progress=settings.show_progress
+    )
     _check_columns(plan, source)
     out_dir = plan.out_dir
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}") from None
     store = (
         ImageStore(out_dir, plan.spec.images, force_reencode=settings.force_reencode)
         if plan.spec is not None and plan.spec.images is not None and settings.image_column
@@ -175,7 +180,10 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
 
     notes: list[str] = []
     assignment = _assign(source, settings, plan, notes)
-    writer = _Writer(out_dir, with_validation=assignment.has_validation)
+    try:
+        writer = _Writer(out_dir, with_validation=assignment.has_validation)
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: cannot write there: {exc.strerror or exc}") from None
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
@@ -460,10 +468,14 @@ class _Writer:
         self.counts = {TRAIN: 0, VALIDATION: 0}
         self._temps: dict[str, tuple[Path, IO[str]]] = {}
         roles = [TRAIN, VALIDATION] if with_validation else [TRAIN]
-        for role in roles:
-            final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
-            handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final}.", suffix=".tmp")
-            self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
+        try:
+            for role in roles:
+                final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
+                handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final}.", suffix=".tmp")
+                self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
+        except BaseException:
+            self.discard()  # the first temporary file, when the second cannot be made
+            raise
 
     def write(self, role: str, line: str) -> None:
         self._temps[role][1].write(line + "\n")

@@ -94,6 +94,14 @@ class JobStatus:
         }
 
 
+class JobNotCompleted(JobFailed):
+    """The job ended Failed or Stopped, or was still running at the timeout; ``job`` is its last status."""
+
+    def __init__(self, message: str, *, job: JobStatus, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.job = job
+
+
 def job_name_from(identifier: str) -> str:
     """The job's name: the identifier itself, or the last path segment of a job ARN."""
     identifier = identifier.strip()
@@ -135,7 +143,7 @@ def wait_for_job(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> JobStatus:
-    """Poll until the job ends: return it when Completed; JobFailed when Failed, Stopped or out of time."""
+    """Poll until the job ends: return it when Completed; JobNotCompleted when Failed, Stopped or out of time."""
     start = clock()
     delay = initial_delay
     last_seen: JobStatus | None = None
@@ -148,14 +156,19 @@ def wait_for_job(
             return job
         if job.status in TERMINAL_BAD:
             reason = job.failure_message or "no failure message"
-            raise JobFailed(
+            raise JobNotCompleted(
                 f"job {job.name} ended {job.status}: {reason}",
-                hint=None if job.status == "Stopped" else "fix the cause, then submit again with the same command",
+                job=job,
+                hint=None
+                if job.status == "Stopped"
+                else "fix the cause, then submit again with a new --job-name and --model-name "
+                "(the same inputs name the same, failed job)",
             )
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:
-            raise JobFailed(
+            raise JobNotCompleted(
                 f"job {job.name} is still {job.status} after {elapsed:.0f} s (--timeout {timeout:g})",
+                job=job,
                 hint=f"it keeps running; follow it with `bedrock-ft wait {job.name}` or stop it with `bedrock-ft stop`",
             )
         pause = delay if timeout is None else max(0.0, min(delay, timeout - elapsed))
@@ -168,6 +181,8 @@ def stop_job(bedrock: Any, identifier: str) -> JobStatus:
     job = get_job(bedrock, identifier)
     if job.finished:
         raise UsageError(f"job {job.name} has already ended {job.status}; there is nothing to stop")
+    if job.status == "Stopping":
+        return job  # asked already; asking again only earns a ValidationException
     try:
         bedrock.stop_model_customization_job(jobIdentifier=job.arn)
     except ClientError as exc:

@@ -100,7 +100,9 @@ class ModelSpec:
     display_name: str
     id_pattern: str  # regular expression matched against the model id (ARN prefix removed)
     fine_tuning_format: RecordFormat
-    min_records: int | None
+    # The guides give one range for training and validation together, except where a family names a separate
+    # validation maximum: then max_records is for training alone.
+    min_records: int | None  # training records
     max_records: int | None
     max_tokens: int | None  # per record, input + output
     max_validation_records: int | None = None
@@ -113,6 +115,10 @@ class ModelSpec:
     customization_types: tuple[CustomizationType, ...] = (CustomizationType.FINE_TUNING,)
     regions: tuple[str, ...] = ()  # where the guide says customization is offered; empty means not stated
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def max_records_include_validation(self) -> bool:
+        return self.max_validation_records is None
 
     def record_format(self, customization_type: CustomizationType | str) -> RecordFormat:
         if CustomizationType(customization_type) is CustomizationType.CONTINUED_PRE_TRAINING:

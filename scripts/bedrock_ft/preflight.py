@@ -214,6 +214,9 @@ class _Context:
 
         return self.cached("role_statements", load)
 
+    def role_policy_statements(self) -> list[Statement]:
+        return [statement for _, statement in self.role_statements()]
+
     # --- ARNs ------------------------------------------------------------------------------------------------
     def ec2_arn(self, resource: str) -> str:
         return f"arn:{self.partition}:ec2:{self.region}:{self.account_id}:{resource}"
@@ -239,6 +242,11 @@ def allowed(statements: list[Statement], action: str, resource: str) -> bool:
         for s in statements
     )
     return allow and not deny
+
+
+def not_allowed(statements: list[Statement], needs: list[tuple[str, str]]) -> list[str]:
+    """ "ACTION on RESOURCE" for each of ``needs`` the statements do not allow."""
+    return [f"{action} on {resource}" for action, resource in needs if not allowed(statements, action, resource)]
 
 
 # --- the checks ----------------------------------------------------------------------------------------------
@@ -414,8 +422,7 @@ def check_s3_endpoint(ctx: _Context) -> Iterator[CheckResult]:
         yield _pass("s3-endpoint-policy", "the endpoint has the default full-access policy")
         return
     statements = parse_document(document, source=f"{endpoint['VpcEndpointId']} policy")
-    needed = _s3_needs(ctx)
-    lacking = [f"{action} on {arn}" for action, arn in needed if not allowed(statements, action, arn)]
+    lacking = not_allowed(statements, _s3_needs(ctx))
     if lacking:
         yield _fail(
             "s3-endpoint-policy",
@@ -612,8 +619,7 @@ def _network_needs(ctx: _Context) -> list[tuple[str, str]]:
 
 def check_role_network(ctx: _Context) -> Iterator[CheckResult]:
     name = "role-network-interfaces"
-    statements = [s for _, s in ctx.role_statements()]
-    lacking = [f"{action} on {arn}" for action, arn in _network_needs(ctx) if not allowed(statements, action, arn)]
+    lacking = not_allowed(ctx.role_policy_statements(), _network_needs(ctx))
     if lacking:
         shown = lacking[:4] + ([f"... {len(lacking) - 4} more"] if len(lacking) > 4 else [])
         yield _fail(
@@ -627,8 +633,7 @@ def check_role_network(ctx: _Context) -> Iterator[CheckResult]:
 
 def check_role_s3(ctx: _Context) -> Iterator[CheckResult]:
     name = "role-s3-access"
-    statements = [s for _, s in ctx.role_statements()]
-    lacking = [f"{action} on {arn}" for action, arn in _s3_needs(ctx) if not allowed(statements, action, arn)]
+    lacking = not_allowed(ctx.role_policy_statements(), _s3_needs(ctx))
     if lacking:
         yield _fail(
             name,
@@ -756,7 +761,7 @@ def check_kms_key(ctx: _Context) -> Iterator[CheckResult]:
         for s in statements
     )
     if delegates:
-        role_statements = [s for _, s in ctx.role_statements()]
+        role_statements = ctx.role_policy_statements()
         role_lacking = [a for a in lacking if not allowed(role_statements, a, key_arn)]
         if not role_lacking:
             yield _pass(name, f"{key_arn} is enabled; the role's IAM policies grant its use")

@@ -430,27 +430,23 @@ def token_limit(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
 
 
 def input_tokens(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.spec is None or ctx.spec.max_input_tokens is None:
-        return
-    tokens = estimate_tokens(record, ctx)["input"]
-    if tokens > ctx.spec.max_input_tokens:
-        field_name = "prompt" if ctx.record_format is RecordFormat.PROMPT_COMPLETION else None
-        yield (
-            field_name,
-            f"about {tokens} input tokens: {ctx.spec.display_name} takes at most {ctx.spec.max_input_tokens}",
-        )
+    yield from _part_tokens(record, ctx, "input", ctx.spec.max_input_tokens if ctx.spec else None, "prompt")
 
 
 def output_tokens(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.spec is None or ctx.spec.max_output_tokens is None:
+    yield from _part_tokens(record, ctx, "output", ctx.spec.max_output_tokens if ctx.spec else None, "completion")
+
+
+def _part_tokens(
+    record: dict[str, Any], ctx: CheckContext, part: str, limit: int | None, prompt_completion_field: str
+) -> Iterator[Finding]:
+    """The input or output part of a record against its own limit; the field is named in prompt/completion."""
+    if ctx.spec is None or limit is None:
         return
-    tokens = estimate_tokens(record, ctx)["output"]
-    if tokens > ctx.spec.max_output_tokens:
-        field_name = "completion" if ctx.record_format is RecordFormat.PROMPT_COMPLETION else None
-        yield (
-            field_name,
-            (f"about {tokens} output tokens: {ctx.spec.display_name} takes at most {ctx.spec.max_output_tokens}"),
-        )
+    tokens = estimate_tokens(record, ctx)[part]
+    if tokens > limit:
+        field_name = prompt_completion_field if ctx.record_format is RecordFormat.PROMPT_COMPLETION else None
+        yield field_name, f"about {tokens} {part} tokens: {ctx.spec.display_name} takes at most {limit}"
 
 
 RECORD_RULES: tuple[tuple[str, Callable[[dict[str, Any], CheckContext], Iterator[Finding]]], ...] = (

@@ -19,7 +19,7 @@ from typing import Any
 from bedrock_ft.aws_session import AwsSession
 from bedrock_ft.errors import ChecksFailed, InputError, UsageError
 from bedrock_ft.jobs import JobStatus, wait_for_job
-from bedrock_ft.preflight import CheckResult, PreflightFailed, PreflightRequest, run_preflight
+from bedrock_ft.preflight import CheckResult, PreflightFailed, run_preflight
 from bedrock_ft.submit import JobSpec, submit_job
 from bedrock_ft.tf_outputs import TerraformOutputs
 from bedrock_ft.upload import DEFAULT_WORKERS, upload_dataset
@@ -188,18 +188,7 @@ def run_pipeline(
     if skip_preflight:
         say("preflight", "skipped (--skip-preflight): the job may fail after it starts")
     elif not already("preflight"):
-        report = run_preflight(
-            outputs,
-            PreflightRequest(
-                base_model=spec.base_model,
-                training_data=spec.training_data,
-                validation_data=spec.validation_data,
-                hyperparameters=spec.hyperparameter_values(validate=False),
-                customization_type=spec.customization_type,
-            ),
-            session,
-            on_result=on_check,
-        )
+        report = run_preflight(outputs, spec.preflight_request(), session, on_result=on_check)
         if not report.ok:
             raise PreflightFailed(report)
         finish("preflight", {"counts": report.counts()})

@@ -17,10 +17,13 @@ Records are read lazily; images are never decoded here (Hugging Face image colum
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import json
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +79,14 @@ def slugify(name: str) -> str:
     return slug or "dataset"
 
 
-def open_source(name: str, *, subset: str | None = None, split: str | None = None) -> Source:
-    """Open ``name`` (see the module docstring). Raises InputError when it cannot be read."""
+def open_source(
+    name: str, *, subset: str | None = None, split: str | None = None, progress: bool | None = None
+) -> Source:
+    """Open ``name`` (see the module docstring). Raises InputError when it cannot be read.
+
+    ``progress``: whether the Hugging Face libraries may draw their download and preparation bars on stderr;
+    None draws them only when stderr is a terminal.
+    """
     path = Path(name).expanduser()
     if path.is_file():
         if subset:
@@ -98,15 +107,45 @@ def open_source(name: str, *, subset: str | None = None, split: str | None = Non
         return Source(name, kind, split_name, None, reader.columns(), {split_name: reader})
     if path.is_dir():
         if (path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file():
-            return _open_disk(name, path, split)
+            with _hf_progress_bars(progress):
+                return _open_disk(name, path, split)
         if any((path / m).is_file() for m in METADATA_FILES) or any(
             (path / s / m).is_file() for s in ("train", *VALIDATION_SPLIT_NAMES) for m in METADATA_FILES
         ):
             return _open_image_folder(name, path, split)
-        return _open_hub(str(path), subset, split, display=name)
+        with _hf_progress_bars(progress):
+            return _open_hub(str(path), subset, split, display=name)
     if _looks_like_path(name):
         raise InputError(f"source {name} does not exist")
-    return _open_hub(name, subset, split, display=name)
+    with _hf_progress_bars(progress):
+        return _open_hub(name, subset, split, display=name)
+
+
+@contextlib.contextmanager
+def _hf_progress_bars(show: bool | None) -> Iterator[None]:
+    """The datasets and huggingface_hub progress bars off while loading, unless shown (by default: on a terminal)."""
+    if show is None:
+        show = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    import datasets
+    import huggingface_hub.utils as hub
+
+    restore = (not datasets.are_progress_bars_disabled(), not hub.are_progress_bars_disabled())
+    if show or not any(restore):
+        yield
+        return
+    with warnings.catch_warnings():  # an HF_*_DISABLE_PROGRESS_BARS=0 in the environment wins, with a warning
+        warnings.simplefilter("ignore")
+        datasets.disable_progress_bars()
+        hub.disable_progress_bars()
+    try:
+        yield
+    finally:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if restore[0]:
+                datasets.enable_progress_bars()
+            if restore[1]:
+                hub.enable_progress_bars()
 
 
 def _looks_like_path(name: str) -> bool:
@@ -133,7 +172,11 @@ class _Split:
 
 
 class _JsonlSplit(_Split):
-    """A JSONL file, streamed line by line. ``image_key`` renames a ``file_name`` column (image folders)."""
+    """A JSONL file, streamed line by line. ``image_folder`` renames a ``file_name`` column (image folders).
+
+    Read as bytes and decoded a line at a time: a line that is not UTF-8 becomes that record's error, and only a
+    line feed ends a line (not a lone carriage return), so line numbers match the ones ``validate`` reports.
+    """
 
     def __init__(self, path: Path, base_dir: Path, *, image_folder: bool = False) -> None:
         self.path = path
@@ -142,7 +185,7 @@ class _JsonlSplit(_Split):
 
     def _open(self) -> Any:
         try:
-            return self.path.open(encoding="utf-8")
+            return self.path.open("rb")
         except OSError as exc:
             raise InputError(f"cannot read {self.path}: {exc.strerror}") from None
 
@@ -151,33 +194,33 @@ class _JsonlSplit(_Split):
             return sum(1 for line in handle if line.strip())
 
     def columns(self) -> list[str]:
-        for record in self.records():
-            return sorted(record.fields) if record.fields else []
+        with contextlib.closing(self.records()) as records:
+            for record in records:
+                return sorted(record.fields) if record.fields else []
         return []
 
     def records(self) -> Iterator[SourceRecord]:
         index = 0
         with self._open() as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
                     continue
                 label = f"{self.path.name} line {number}"
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield SourceRecord(
-                        index, label, None, self.base_dir, RecordError(label, None, f"not valid JSON: {exc.msg}")
-                    )
-                else:
-                    if isinstance(value, dict):
-                        yield SourceRecord(
-                            index, label, _image_folder_fields(value) if self.image_folder else value, self.base_dir
-                        )
-                    else:
-                        yield SourceRecord(
-                            index, label, None, self.base_dir, RecordError(label, None, "is not a JSON object")
-                        )
+                yield self._record(index, label, raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw)
                 index += 1
+
+    def _record(self, index: int, label: str, raw: bytes) -> SourceRecord:
+        try:
+            value = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            value, reason = None, f"not UTF-8 text (byte {exc.start + 1})"
+        except json.JSONDecodeError as exc:
+            value, reason = None, f"not valid JSON: {exc.msg}"
+        else:
+            reason = "is not a JSON object"
+        if not isinstance(value, dict):
+            return SourceRecord(index, label, None, self.base_dir, RecordError(label, None, reason))
+        return SourceRecord(index, label, _image_folder_fields(value) if self.image_folder else value, self.base_dir)
 
 
 class _CsvSplit(_Split):
@@ -189,23 +232,34 @@ class _CsvSplit(_Split):
     def _reader(self) -> Iterator[tuple[int, dict[str, Any]]]:
         csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
         try:
-            handle = self.path.open(encoding="utf-8-sig", newline="")
+            handle = self.path.open("rb")
         except OSError as exc:
             raise InputError(f"cannot read {self.path}: {exc.strerror}") from None
         with handle:
-            reader = csv.DictReader(handle)
+            reader = csv.DictReader(self._lines(handle))
             try:
                 for row in reader:
                     yield reader.line_num, {k: v for k, v in row.items() if k is not None}
             except csv.Error as exc:
                 raise InputError(f"{self.path} line {reader.line_num}: not valid CSV: {exc}") from None
 
+    def _lines(self, handle: Any) -> Iterator[str]:
+        """The file's lines decoded one at a time, so a byte that is not UTF-8 is reported with its line."""
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"{self.path} line {number}: not UTF-8 text (byte {exc.start + 1})", hint="save the CSV as UTF-8"
+                ) from None
+
     def count(self) -> int:
         return sum(1 for _ in self._reader())
 
     def columns(self) -> list[str]:
-        for _, row in self._reader():
-            return list(_image_folder_fields(row) if self.image_folder else row)
+        with contextlib.closing(self._reader()) as rows:
+            for _, row in rows:
+                return list(_image_folder_fields(row) if self.image_folder else row)
         return []
 
     def records(self) -> Iterator[SourceRecord]:

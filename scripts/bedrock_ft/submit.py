@@ -96,6 +96,16 @@ class JobSpec:
             raise UsageError("; ".join(problems), hint="fix the --hp values")
         return values
 
+    def preflight_request(self) -> PreflightRequest:
+        """What preflight checks for this job: its data, and the hyperparameters it will get (not yet validated)."""
+        return PreflightRequest(
+            base_model=self.base_model,
+            training_data=self.training_data,
+            validation_data=self.validation_data,
+            hyperparameters=self.hyperparameter_values(validate=False),
+            customization_type=self.customization_type,
+        )
+
 
 def _short_family(base_model: str) -> str:
     try:
@@ -232,18 +242,7 @@ def submit_job(
     if skip_preflight:
         result.warnings.append("preflight skipped (--skip-preflight): the job may fail after it starts")
     else:
-        result.preflight = run_preflight(
-            outputs,
-            PreflightRequest(
-                base_model=job.base_model,
-                training_data=job.training_data,
-                validation_data=job.validation_data,
-                hyperparameters=dict(request["hyperParameters"]),
-                customization_type=job.customization_type,
-            ),
-            session,
-            on_result=on_check,
-        )
+        result.preflight = run_preflight(outputs, job.preflight_request(), session, on_result=on_check)
         if not result.preflight.ok:
             raise PreflightFailed(result.preflight)
         result.warnings += [f"{w.name}: {w.message}" for w in result.preflight.warnings]
@@ -257,15 +256,31 @@ def submit_job(
         if code not in ("ResourceInUseException", "ConflictException"):
             raise _submit_error(exc) from None
         existing = _existing_job(bedrock, request["jobName"])
-        if existing is None or existing.get("clientRequestToken") not in (None, request["clientRequestToken"]):
+        if existing is None or not _is_same_job(existing, request):
             raise AwsError(
                 f"a job or custom model named {request['jobName']} / {request['customModelName']} already exists "
                 "with other inputs",
                 hint="pass another --job-name and --model-name",
             ) from None
+        if existing.get("status") in ("Failed", "Stopped"):
+            reason = existing.get("failureMessage") or "no failure message"
+            raise AwsError(
+                f"job {request['jobName']} with these inputs already ran and ended {existing['status']}: {reason}",
+                hint="the same inputs always name the same job; to start another after fixing the cause, "
+                "pass a new --job-name and --model-name",
+            ) from None
         result.job_arn = existing["jobArn"]
         result.already_submitted = True
     return result
+
+
+def _is_same_job(existing: Mapping[str, Any], request: Mapping[str, Any]) -> bool:
+    """Whether the job already holding the name is this request's (a retry) rather than another job."""
+    token = existing.get("clientRequestToken")
+    if token is not None:
+        return bool(token == request["clientRequestToken"])
+    # No token to compare: it is ours only if it reads the same data with the same role and settings.
+    return all(existing.get(key) == request.get(key) for key in ("roleArn", "trainingDataConfig", "hyperParameters"))
 
 
 def _existing_job(bedrock: Any, job_name: str) -> dict[str, Any] | None:

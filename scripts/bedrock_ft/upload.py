@@ -207,14 +207,20 @@ def upload_dataset(
     for batch in _batches(items):
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
             futures = [pool.submit(send, item) for item in batch]
-            for future in as_completed(futures):
-                item, sent = future.result()
-                if sent:
-                    result.uploaded.append(item.key)
-                    result.bytes_sent += item.size
-                else:
-                    result.skipped.append(item.key)
-                tick.advance()
+            try:
+                for future in as_completed(futures):
+                    item, sent = future.result()
+                    if sent:
+                        result.uploaded.append(item.key)
+                        result.bytes_sent += item.size
+                    else:
+                        result.skipped.append(item.key)
+                    tick.advance()
+            except BaseException:
+                # A failed object or Ctrl-C: drop the queued files instead of sending them all before stopping;
+                # only the uploads already under way finish. A rerun sends what is missing.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     result.uploaded.sort()
     result.skipped.sort()
     result.training_uri = f"s3://{manifest.bucket}/{join_key(manifest.prefix, TRAINING_NAME)}"

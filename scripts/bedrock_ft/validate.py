@@ -157,15 +157,11 @@ def validate_files(
         _validate_file(file, summary, ctx, report, media_kinds)
     _check_counts(report, spec)
     if len(media_kinds) > 1:
-        report.add(
-            Problem(
-                "mixed-media",
-                ERROR,
-                str(files[0]),
-                None,
-                None,
-                "the dataset mixes images and videos: use one kind of media per dataset",
-            )
+        _file_problem(
+            report,
+            "mixed-media",
+            str(files[0]),
+            "the dataset mixes images and videos: use one kind of media per dataset",
         )
     report.images_checked = ctx.images_checked
     if "image" in media_kinds and not has_local:
@@ -225,59 +221,44 @@ def _media_kinds(record: dict[str, Any]) -> set[str]:
 def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
     for summary in report.files:
         if summary.records == 0 and summary.lines == 0:
-            report.add(Problem("record-count", ERROR, summary.path, None, None, "the file is empty"))
+            _file_problem(report, "record-count", summary.path, "the file is empty")
     if spec is None:
         return
-    train = [f for f in report.files if f.role == TRAIN]
-    validation = [f for f in report.files if f.role == VALIDATION]
-    if train:
-        n = sum(f.records for f in train)
-        where = train[0].path
-        if spec.min_records is not None and n < spec.min_records:
-            report.add(
-                Problem(
-                    "record-count",
-                    ERROR,
-                    where,
-                    None,
-                    None,
-                    f"{n} training records: {spec.display_name} needs at least {spec.min_records}",
-                )
+    name = spec.display_name
+    for role, word, minimum, maximum in (
+        (TRAIN, "training", spec.min_records, spec.max_records),
+        (VALIDATION, "validation", None, spec.max_validation_records),
+    ):
+        files = [f for f in report.files if f.role == role]
+        if not files:
+            continue
+        n = sum(f.records for f in files)
+        where = files[0].path
+        if role == VALIDATION and n and not spec.accepts_validation:
+            _file_problem(
+                report,
+                "validation-not-accepted",
+                where,
+                f"{name} accepts no validation set: train on all records instead",
             )
-        if spec.max_records is not None and n > spec.max_records:
-            report.add(
-                Problem(
-                    "record-count",
-                    ERROR,
-                    where,
-                    None,
-                    None,
-                    f"{n} training records: {spec.display_name} takes at most {spec.max_records}",
-                )
+        if minimum is not None and n < minimum:
+            _file_problem(report, "record-count", where, f"{n} {word} records: {name} needs at least {minimum}")
+        if maximum is not None and n > maximum and not (role == TRAIN and spec.max_records_include_validation):
+            _file_problem(report, "record-count", where, f"{n} {word} records: {name} takes at most {maximum}")
+    if spec.max_records is not None and spec.max_records_include_validation:
+        counts = {role: sum(f.records for f in report.files if f.role == role) for role in (TRAIN, VALIDATION)}
+        total = counts[TRAIN] + counts[VALIDATION]
+        if total > spec.max_records:
+            where = next(f.path for f in report.files if f.role == TRAIN) if counts[TRAIN] else report.files[0].path
+            _file_problem(
+                report,
+                "record-count",
+                where,
+                f"{counts[TRAIN]} training + {counts[VALIDATION]} validation records: {name} takes at most "
+                f"{spec.max_records} in all",
             )
-    if validation:
-        n = sum(f.records for f in validation)
-        where = validation[0].path
-        if not spec.accepts_validation and n:
-            report.add(
-                Problem(
-                    "validation-not-accepted",
-                    ERROR,
-                    where,
-                    None,
-                    None,
-                    f"{spec.display_name} accepts no validation set: train on all records instead",
-                )
-            )
-        limit = spec.max_validation_records
-        if limit is not None and n > limit:
-            report.add(
-                Problem(
-                    "record-count",
-                    ERROR,
-                    where,
-                    None,
-                    None,
-                    f"{n} validation records: {spec.display_name} takes at most {limit}",
-                )
-            )
+
+
+def _file_problem(report: ValidationReport, rule: str, path: str, message: str) -> None:
+    """An error about a whole file or the dataset: no line, no field."""
+    report.add(Problem(rule, ERROR, path, None, None, message))

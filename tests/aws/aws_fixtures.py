@@ -47,6 +47,17 @@ class Account:
         self.client("s3").put_object(Bucket=self.bucket, Key=key, Body=body)
 
 
+def set_status(job: str, status: str, message: str = "boom") -> None:
+    """Set a job's status (and failure message) in moto's backend: moto never moves a job on by itself."""
+    from moto.bedrock.models import bedrock_backends
+
+    from bedrock_ft.jobs import job_name_from
+
+    stored = bedrock_backends["123456789012"][REGION].model_customization_jobs[job_name_from(job)]
+    stored.status = status
+    stored.failure_message = message
+
+
 def vision_record(image_uri: str, owner: str = "123456789012") -> dict[str, Any]:
     return {
         "schemaVersion": "bedrock-conversation-2024",

@@ -3,118 +3,81 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
-from aws_fixtures import MODEL, Account
-from click.testing import CliRunner
+import pytest
+from aws_fixtures import MODEL, Account, set_status
+from click.testing import CliRunner, Result
 
 from bedrock_ft.cli import cli, main
-from bedrock_ft.errors import ChecksFailed
+from bedrock_ft.errors import ChecksFailed, JobFailed
+
+Invoke = Callable[..., Result]
+Main = Callable[..., int]
 
 
-def test_submit_dry_run_prints_the_exact_request_and_starts_nothing(account: Account, outputs_file: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "submit",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            account.training_uri,
-            "--hp",
-            "epochCount=3",
-            "--dry-run",
-            "--skip-preflight",
-            "--output",
-            "json",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    request = json.loads(result.stdout)["request"]
+@pytest.fixture
+def bedrock_ft(outputs_file: Path) -> Invoke:
+    """Run `bedrock-ft COMMAND ARGS... --tf-outputs FILE` through click's runner (exceptions kept for inspection)."""
+    runner = CliRunner()
+
+    def invoke(command: str, *args: str) -> Result:
+        return runner.invoke(cli, [command, *args, "--tf-outputs", str(outputs_file)])
+
+    return invoke
+
+
+@pytest.fixture
+def bedrock_ft_main(outputs_file: Path) -> Main:
+    """The same through the console script's `main`, which maps errors to exit codes and one-line messages."""
+
+    def run(command: str, *args: str) -> int:
+        return main([command, *args, "--tf-outputs", str(outputs_file)])
+
+    return run
+
+
+def job_args(account: Account, *extra: str, training: str | None = None) -> list[str]:
+    """--base-model and --training-data (the account's training data unless given), then ``extra``."""
+    return ["--base-model", MODEL, "--training-data", training or account.training_uri, *extra]
+
+
+def submit_json(bedrock_ft: Invoke, account: Account, *extra: str) -> dict[str, object]:
+    submitted = bedrock_ft("submit", *job_args(account, *extra, "--output", "json"))
+    assert submitted.exit_code == 0, submitted.output
+    return dict(json.loads(submitted.stdout))
+
+
+def test_submit_dry_run_prints_the_exact_request_and_starts_nothing(account: Account, bedrock_ft: Invoke) -> None:
+    request = submit_json(bedrock_ft, account, "--hp", "epochCount=3", "--dry-run", "--skip-preflight")["request"]
+    assert isinstance(request, dict)
     assert request["hyperParameters"]["epochCount"] == "3"
     assert request["vpcConfig"]["subnetIds"] == account.values["subnet_ids"]
     assert account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
 
 
-def test_submit_then_status_shows_the_job(account: Account, outputs_file: Path) -> None:
-    runner = CliRunner()
-    submitted = runner.invoke(
-        cli,
-        [
-            "submit",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            account.training_uri,
-            "--validation-data",
-            account.validation_uri,
-            "--output",
-            "json",
-        ],
-    )
-    assert submitted.exit_code == 0, submitted.output
-    arn = json.loads(submitted.stdout)["jobArn"]
-    status = runner.invoke(cli, ["status", arn, "--tf-outputs", str(outputs_file), "--output", "json"])
+def test_submit_then_status_shows_the_job(account: Account, bedrock_ft: Invoke) -> None:
+    arn = submit_json(bedrock_ft, account, "--validation-data", account.validation_uri)["jobArn"]
+    status = bedrock_ft("status", str(arn), "--output", "json")
     assert json.loads(status.stdout)["status"] == "InProgress"
 
 
-def test_preflight_failure_exits_non_zero(account: Account, outputs_file: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "preflight",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            f"s3://{account.bucket}/data/missing.jsonl",
-        ],
-    )
+def test_preflight_failure_exits_non_zero(account: Account, bedrock_ft: Invoke) -> None:
+    result = bedrock_ft("preflight", *job_args(account, training=f"s3://{account.bucket}/data/missing.jsonl"))
     assert isinstance(result.exception, ChecksFailed)
     assert "FAIL  training-data" in result.stdout
 
 
-def test_preflight_json_lists_every_check(account: Account, outputs_file: Path) -> None:
-    result = CliRunner().invoke(
-        cli,
-        [
-            "preflight",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            account.training_uri,
-            "--output",
-            "json",
-        ],
-    )
+def test_preflight_json_lists_every_check(account: Account, bedrock_ft: Invoke) -> None:
+    result = bedrock_ft("preflight", *job_args(account, "--output", "json"))
     assert result.exit_code == 0, result.output
     names = {c["name"] for c in json.loads(result.stdout)["checks"]}
     assert {"subnets-cover-zones", "security-group-self-rules", "images", "role-network-interfaces"} <= names
 
 
-def test_a_bad_hp_option_is_a_usage_error_with_exit_code_2(account: Account, outputs_file: Path, capsys) -> None:
-    code = main(
-        [
-            "submit",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            account.training_uri,
-            "--hp",
-            "epochCount",
-            "--dry-run",
-        ]
-    )
-    assert code == 2
+def test_a_bad_hp_option_is_a_usage_error_with_exit_code_2(account: Account, bedrock_ft_main: Main, capsys) -> None:
+    assert bedrock_ft_main("submit", *job_args(account, "--hp", "epochCount", "--dry-run")) == 2
     assert "--hp 'epochCount' is not key=value" in capsys.readouterr().err
 
 
@@ -124,38 +87,98 @@ def test_missing_outputs_exit_with_the_config_code(capsys) -> None:
     assert "no Terraform outputs given" in capsys.readouterr().err
 
 
-def test_upload_prints_the_data_uris(account: Account, outputs_file: Path, tmp_path: Path) -> None:
+def test_data_in_another_bucket_is_a_usage_error_not_a_traceback(
+    account: Account, bedrock_ft_main: Main, capsys
+) -> None:
+    code = bedrock_ft_main("submit", *job_args(account, "--dry-run", training="s3://elsewhere/train.jsonl"))
+    assert code == 2
+    assert "is not in the module's bucket" in capsys.readouterr().err
+
+
+def test_an_unknown_job_is_a_message_not_a_traceback(account: Account, bedrock_ft_main: Main, capsys) -> None:
+    assert bedrock_ft_main("status", "no-such-job") == 5
+    assert "no customization job no-such-job" in capsys.readouterr().err
+
+
+def _out_folder(account: Account, tmp_path: Path) -> Path:
     out = tmp_path / "out"
     out.mkdir()
     (out / "train.jsonl").write_text("{}\n")
     (out / "manifest.json").write_text(json.dumps({"bucket": account.bucket, "prefix": "data/cli"}))
-    result = CliRunner().invoke(cli, ["upload", str(out), "--tf-outputs", str(outputs_file), "--workers", "2"])
+    return out
+
+
+def test_upload_prints_the_data_uris(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
+    result = bedrock_ft("upload", str(_out_folder(account, tmp_path)), "--workers", "2")
     assert result.exit_code == 0, result.output
     assert f"s3://{account.bucket}/data/cli/train.jsonl" in result.stdout
 
 
-def test_list_and_stop(account: Account, outputs_file: Path) -> None:
-    runner = CliRunner()
-    submitted = runner.invoke(
-        cli,
-        [
-            "submit",
-            "--tf-outputs",
-            str(outputs_file),
-            "--base-model",
-            MODEL,
-            "--training-data",
-            account.training_uri,
-            "--skip-preflight",
-            "--output",
-            "json",
-        ],
-    )
-    name = json.loads(submitted.stdout)["jobName"]
-    listed = runner.invoke(cli, ["list", "--tf-outputs", str(outputs_file), "--output", "json"])
+def test_upload_json_names_the_data_uris(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
+    result = bedrock_ft("upload", str(_out_folder(account, tmp_path)), "--output", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["training_data"] == f"s3://{account.bucket}/data/cli/train.jsonl"
+
+
+def test_upload_shows_no_progress_bar_when_stderr_is_not_a_terminal(
+    account: Account, bedrock_ft: Invoke, tmp_path: Path
+) -> None:
+    result = bedrock_ft("upload", str(_out_folder(account, tmp_path)))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+def test_a_missing_out_folder_is_a_usage_error(bedrock_ft_main: Main, tmp_path: Path, capsys) -> None:
+    assert bedrock_ft_main("upload", str(tmp_path / "nowhere")) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_list_and_stop(account: Account, bedrock_ft: Invoke) -> None:
+    name = submit_json(bedrock_ft, account, "--skip-preflight")["jobName"]
+    listed = bedrock_ft("list", "--output", "json")
     assert [j["jobName"] for j in json.loads(listed.stdout)["jobs"]] == [name]
-    stopped = runner.invoke(cli, ["stop", name, "--tf-outputs", str(outputs_file)])
+    stopped = bedrock_ft("stop", str(name))
     assert "Stopped" in stopped.stdout
+
+
+def test_stop_on_a_finished_job_says_so(account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    set_status(name, "Completed")
+    assert bedrock_ft_main("stop", name) == 2
+    assert f"job {name} has already ended Completed; there is nothing to stop" in capsys.readouterr().err
+
+
+def test_wait_exits_0_when_the_job_completes(account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    set_status(name, "Completed")
+    assert bedrock_ft_main("wait", name, "--interval", "0.01") == 0
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_wait_exits_non_zero_with_the_failure_message(
+    account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys, status: str
+) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    set_status(name, status, "Could not validate GetObject permissions")
+    assert bedrock_ft_main("wait", name, "--interval", "0.01") == 6
+    assert f"ended {status}: Could not validate GetObject permissions" in capsys.readouterr().err
+
+
+def test_wait_exits_non_zero_at_the_timeout(
+    account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys
+) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    assert bedrock_ft_main("wait", name, "--interval", "0.01", "--timeout", "0") == 6
+    assert "is still InProgress" in capsys.readouterr().err
+
+
+def test_wait_json_still_prints_the_job_when_it_fails(account: Account, bedrock_ft: Invoke) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    set_status(name, "Failed", "Input size exceeded")
+    result = bedrock_ft("wait", name, "--interval", "0.01", "--output", "json")
+    assert isinstance(result.exception, JobFailed)
+    document = json.loads(result.stdout)
+    assert document["status"] == "Failed" and document["failureMessage"] == "Input size exceeded"
 
 
 def test_the_module_exports_the_commands() -> None:
@@ -172,3 +195,11 @@ def test_the_module_exports_the_commands() -> None:
         "run",
     ]
     assert [c.name for c in demo_command.COMMANDS] == ["demo"]
+
+
+@pytest.mark.parametrize("command", ["upload", "preflight", "submit", "status", "wait", "stop", "list", "run"])
+def test_every_aws_command_offers_json_output(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--output [text|json]" in result.stdout
+    assert "--tf-outputs" in result.stdout and "--tf-dir" in result.stdout

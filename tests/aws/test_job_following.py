@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from aws_fixtures import MODEL, Account
-from moto.bedrock.models import bedrock_backends
+from aws_fixtures import MODEL, Account, set_status
 
 from bedrock_ft.errors import JobFailed
-from bedrock_ft.jobs import get_job, job_name_from, list_tool_jobs, stop_job, wait_for_job
+from bedrock_ft.jobs import get_job, list_tool_jobs, stop_job, wait_for_job
 from bedrock_ft.submit import JobSpec, submit_job
 
 
 def submitted(account: Account) -> str:
     job = JobSpec(base_model=MODEL, training_data=account.training_uri)
     return str(submit_job(account.session, account.outputs, job, skip_preflight=True).job_arn)
-
-
-def set_status(arn: str, status: str, message: str = "boom") -> None:
-    job = bedrock_backends["123456789012"]["us-east-1"].model_customization_jobs[job_name_from(arn)]
-    job.status = status
-    job.failure_message = message
 
 
 class FakeClock:

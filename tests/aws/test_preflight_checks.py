@@ -76,24 +76,19 @@ def _self_rules(account: Account, key: str) -> list[dict[str, Any]]:
     return [p for p in described[key] if any(g.get("GroupId") == group for g in p.get("UserIdGroupPairs", []))]
 
 
-def test_a_group_without_its_inbound_self_rule_fails(account: Account) -> None:
+@pytest.mark.parametrize(
+    ("direction", "key", "revoke"),
+    [
+        ("inbound", "IpPermissions", "revoke_security_group_ingress"),
+        ("outbound", "IpPermissionsEgress", "revoke_security_group_egress"),
+    ],
+)
+def test_a_group_without_a_self_rule_fails(account: Account, direction: str, key: str, revoke: str) -> None:
     group = account.values["security_group_ids"][0]
-    account.client("ec2").revoke_security_group_ingress(
-        GroupId=group, IpPermissions=_self_rules(account, "IpPermissions")
-    )
+    getattr(account.client("ec2"), revoke)(GroupId=group, IpPermissions=_self_rules(account, key))
     result = preflight(account).result("security-group-self-rules")
     assert result.status is Status.FAIL
-    assert "inbound" in result.message
-
-
-def test_a_group_without_its_outbound_self_rule_fails(account: Account) -> None:
-    group = account.values["security_group_ids"][0]
-    account.client("ec2").revoke_security_group_egress(
-        GroupId=group, IpPermissions=_self_rules(account, "IpPermissionsEgress")
-    )
-    result = preflight(account).result("security-group-self-rules")
-    assert result.status is Status.FAIL
-    assert "outbound" in result.message
+    assert direction in result.message
 
 
 def test_an_endpoint_missing_a_subnets_route_table_fails(account: Account) -> None:
@@ -273,11 +268,23 @@ def test_no_kms_key_skips_the_key_check(account: Account) -> None:
     assert status_of(report, "kms-key") is Status.SKIPPED
 
 
-def _stub_foundation_models(account: Account, monkeypatch: pytest.MonkeyPatch, model_ids: list[str]) -> Stubber:
+def _stubbed(account: Account, monkeypatch: pytest.MonkeyPatch, service: str, *, probe_only: bool = False) -> Stubber:
+    """A Stubber-checked real client that the account's session hands out for ``service`` from now on
+    (with ``probe_only``, only where a check asks for the probing client; the others stay moto's)."""
     import boto3
 
-    client = boto3.client("bedrock", region_name="us-east-1")
-    stubber = Stubber(client)
+    client = boto3.client(service, region_name="us-east-1")
+    original = account.session.client
+
+    def client_for(name: str, *, probe: bool = False) -> Any:
+        return client if name == service and (probe or not probe_only) else original(name, probe=probe)
+
+    monkeypatch.setattr(account.session, "client", client_for)
+    return Stubber(client)
+
+
+def _stub_foundation_models(account: Account, monkeypatch: pytest.MonkeyPatch, model_ids: list[str]) -> Stubber:
+    stubber = _stubbed(account, monkeypatch, "bedrock")
     stubber.add_response(
         "list_foundation_models",
         {
@@ -288,12 +295,6 @@ def _stub_foundation_models(account: Account, monkeypatch: pytest.MonkeyPatch, m
         {"byCustomizationType": "FINE_TUNING"},
     )
     stubber.activate()
-    original = account.session.client
-
-    def client_for(service: str, *, probe: bool = False) -> Any:
-        return client if service == "bedrock" else original(service, probe=probe)
-
-    monkeypatch.setattr(account.session, "client", client_for)
     return stubber
 
 
@@ -310,16 +311,7 @@ def test_a_base_model_the_region_can_customize_passes(account: Account, monkeypa
 def test_simulation_denied_to_the_caller_is_skipped_not_failed(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import boto3
-
-    iam = boto3.client("iam", region_name="us-east-1")
-    stubber = Stubber(iam)
+    stubber = _stubbed(account, monkeypatch, "iam", probe_only=True)
     stubber.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed", 403)
     stubber.activate()
-    original = account.session.client
-    monkeypatch.setattr(
-        account.session,
-        "client",
-        lambda service, *, probe=False: iam if probe and service == "iam" else original(service, probe=probe),
-    )
     assert status_of(preflight(account), "role-simulation") is Status.SKIPPED

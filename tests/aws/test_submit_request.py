@@ -184,3 +184,55 @@ def test_the_job_carries_the_created_by_tag(account: Account) -> None:
     result = submit_job(account.session, account.outputs, _job(account))
     tags = account.client("bedrock").list_tags_for_resource(resourceARN=result.job_arn)["tags"]
     assert {"key": "created-by", "value": "bedrock-ft"} in tags
+
+
+def _conflict_with(existing: dict[str, Any]) -> _StubSession:
+    """A session whose create call meets a job of the same name, and whose get call returns ``existing``."""
+    session = _StubSession()
+    session.stubber.add_client_error("create_model_customization_job", "ConflictException", "name taken", 400)
+    session.stubber.add_response("get_model_customization_job", existing, {"jobIdentifier": existing["jobName"]})
+    return session
+
+
+def _existing_job(request: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    job = {
+        "jobArn": "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/x/abcdefabcdef",
+        "jobName": request["jobName"],
+        "outputModelName": request["customModelName"],
+        "roleArn": request["roleArn"],
+        "creationTime": "2025-01-01T00:00:00Z",
+        "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/" + MODEL,
+        "trainingDataConfig": request["trainingDataConfig"],
+        "validationDataConfig": request["validationDataConfig"],
+        "outputDataConfig": request["outputDataConfig"],
+        "hyperParameters": request["hyperParameters"],
+    }
+    job.update(changes)
+    return {k: v for k, v in job.items() if v is not None}
+
+
+def test_a_same_named_job_with_the_same_token_is_the_one_already_submitted() -> None:
+    request = build_request(OUTPUTS, JOB)
+    session = _conflict_with(_existing_job(request, clientRequestToken=request["clientRequestToken"]))
+    with session.stubber:
+        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+    assert result.already_submitted
+
+
+def test_a_same_named_job_without_a_token_and_other_data_is_not_taken_for_ours() -> None:
+    request = build_request(OUTPUTS, JOB)
+    other_data = {"s3Uri": "s3://bucket-1/data/other/train.jsonl"}
+    session = _conflict_with(_existing_job(request, trainingDataConfig=other_data))
+    with session.stubber, pytest.raises(AwsError, match="already exists"):
+        submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+
+
+def test_resubmitting_the_inputs_of_a_failed_job_says_how_to_start_another() -> None:
+    request = build_request(OUTPUTS, JOB)
+    failed = _existing_job(
+        request, clientRequestToken=request["clientRequestToken"], status="Failed", failureMessage="Input size exceeded"
+    )
+    session = _conflict_with(failed)
+    with session.stubber, pytest.raises(AwsError, match="ended Failed: Input size exceeded") as raised:
+        submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+    assert "--job-name" in str(raised.value)

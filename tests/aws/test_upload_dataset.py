@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aws_fixtures import Account
@@ -106,3 +107,29 @@ def test_a_folder_without_a_manifest_is_refused(account: Account, tmp_path: Path
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match=r"manifest\.json"):
         upload_dataset(tmp_path / "empty", account.client("s3"), bucket=account.bucket)
+
+
+class _InterruptedS3:
+    """An S3 client stand-in whose first PUT is interrupted (Ctrl-C); it counts the PUTs that follow."""
+
+    def __init__(self) -> None:
+        self.puts: list[str] = []
+
+    def get_paginator(self, _name: str) -> Any:
+        return self
+
+    def paginate(self, **_kwargs: Any) -> list[dict[str, Any]]:
+        return [{"Contents": []}]
+
+    def put_object(self, *, Key: str, **_kwargs: Any) -> None:
+        self.puts.append(Key)
+        if len(self.puts) == 1:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_upload_stops_instead_of_sending_the_rest(tmp_path: Path) -> None:
+    folder = make_out(tmp_path / "many", "bucket-1", images=40)
+    s3 = _InterruptedS3()
+    with pytest.raises(KeyboardInterrupt):
+        upload_dataset(folder, s3, bucket="bucket-1", workers=1)
+    assert len(s3.puts) < 5  # not the 40 images queued behind the interrupted one

@@ -81,3 +81,22 @@ def test_rerender_with_fewer_records_removes_stale_images(tmp_path: Path) -> Non
     render_sample(tmp_path, count=5)
     render_sample(tmp_path, count=2)
     assert len(list((tmp_path / "images").glob("*.png"))) == 2
+
+
+def test_interrupted_render_keeps_the_previous_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bedrock_ft.samples.accessibility as sample
+
+    render_sample(tmp_path, count=3)
+    before = (tmp_path / "metadata.jsonl").read_bytes()
+    real = sample.render_record
+
+    def interrupted(index: int, seed: int):
+        if index == 2:
+            raise KeyboardInterrupt
+        return real(index, seed)
+
+    monkeypatch.setattr(sample, "render_record", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        render_sample(tmp_path, count=5)
+    assert (tmp_path / "metadata.jsonl").read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))

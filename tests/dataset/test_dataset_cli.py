@@ -11,72 +11,61 @@ from dataset_helpers import BUCKET, NOVA, OWNER, TITAN
 
 from bedrock_ft.cli import cli, main
 
+JSON = ("--output", "json")
+IMAGES_TO_BUCKET = ("--bucket", BUCKET, "--bucket-owner", OWNER)
+
 
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
 
 
+def preset_args(preset: Path, out: Path, *extra: str) -> list[str]:
+    """generate with a preset, writing to ``out``."""
+    return ["generate", "--preset", str(preset), "--out", str(out), *extra]
+
+
+def source_args(source: Path, out: Path, *extra: str, model: str = TITAN, prompt: str = "{q}") -> list[str]:
+    """generate ``source`` (records with q and a) into ``out``: the prompt is {q}, the response {a}."""
+    return [
+        "generate",
+        "--source",
+        str(source),
+        "--base-model",
+        model,
+        "--prompt-template",
+        prompt,
+        "--response-template",
+        "{a}",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
 def test_generate_qa_sample_prints_a_summary(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        cli, ["generate", "--preset", str(qa_dir / "preset-prompt-completion.toml"), "--out", str(tmp_path / "out")]
-    )
+    result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert "43 training and 5 validation records" in result.output and "OK: 0 error(s)" in result.output
 
 
 def test_generate_json_output_is_the_result_document(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        cli,
-        [
-            "generate",
-            "--preset",
-            str(qa_dir / "preset-prompt-completion.toml"),
-            "--out",
-            str(tmp_path / "out"),
-            "--output",
-            "json",
-        ],
-    )
+    result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out", *JSON))
     document = json.loads(result.output)
     assert document["ok"] is True and document["manifest"]["counts"]["train"] == 43
 
 
 def test_generate_flags_override_the_preset(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(
-        cli,
-        [
-            "generate",
-            "--preset",
-            str(qa_dir / "preset-prompt-completion.toml"),
-            "--out",
-            str(tmp_path / "out"),
-            "--base-model",
-            "cohere.command-light-text-v14",
-            "--validation-split",
-            "0.25",
-            "--output",
-            "json",
-        ],
-    )
+    extra = ("--base-model", "cohere.command-light-text-v14", "--validation-split", "0.25", *JSON)
+    result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out", *extra))
     manifest = json.loads(result.output)["manifest"]
     assert (manifest["family"], manifest["counts"]["validation"]) == ("cohere-command-light", 12)
 
 
 def test_generate_system_from_a_file(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "sys.txt").write_text("Answer briefly.")
-    result = runner.invoke(
-        cli,
-        [
-            "generate",
-            "--preset",
-            str(qa_dir / "preset-prompt-completion.toml"),
-            "--out",
-            str(tmp_path / "out"),
-            "--system",
-            f"@{tmp_path / 'sys.txt'}",
-        ],
-    )
+    system = ("--system", f"@{tmp_path / 'sys.txt'}")
+    result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out", *system))
     assert result.exit_code == 0
     first = json.loads((tmp_path / "out" / "train.jsonl").read_text().splitlines()[0])
     assert first["prompt"].startswith("Answer briefly.\n\n")
@@ -91,20 +80,8 @@ def test_generate_accessibility_with_terraform_outputs(
             {"bucket_name": {"value": BUCKET}, "account_id": {"value": OWNER}, "data_prefix": {"value": "training"}}
         )
     )
-    result = runner.invoke(
-        cli,
-        [
-            "generate",
-            "--preset",
-            str(accessibility_dir / "preset-nova.toml"),
-            "--tf-outputs",
-            str(outputs),
-            "--out",
-            str(tmp_path / "out"),
-            "--output",
-            "json",
-        ],
-    )
+    extra = ("--tf-outputs", str(outputs), *JSON)
+    result = runner.invoke(cli, preset_args(accessibility_dir / "preset-nova.toml", tmp_path / "out", *extra))
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.output)["manifest"]
     assert (manifest["bucket"], manifest["bucket_owner"], manifest["prefix"]) == (
@@ -115,23 +92,9 @@ def test_generate_accessibility_with_terraform_outputs(
 
 
 def test_validate_generated_accessibility_data(runner: CliRunner, accessibility_dir: Path, tmp_path: Path) -> None:
-    runner.invoke(
-        cli,
-        [
-            "generate",
-            "--preset",
-            str(accessibility_dir / "preset-nova.toml"),
-            "--bucket",
-            BUCKET,
-            "--bucket-owner",
-            OWNER,
-            "--out",
-            str(tmp_path / "out"),
-        ],
-    )
-    result = runner.invoke(
-        cli, ["validate", str(tmp_path / "out" / "train.jsonl"), str(tmp_path / "out" / "validation.jsonl")]
-    )
+    out = tmp_path / "out"
+    runner.invoke(cli, preset_args(accessibility_dir / "preset-nova.toml", out, *IMAGES_TO_BUCKET))
+    result = runner.invoke(cli, ["validate", str(out / "train.jsonl"), str(out / "validation.jsonl")])
     assert result.exit_code == 0, result.output
     assert "OK: 0 error(s)" in result.output
 
@@ -147,7 +110,7 @@ def test_validate_reports_problems_with_file_line_and_field(runner: CliRunner, t
 def test_validate_json_output(runner: CliRunner, tmp_path: Path) -> None:
     path = tmp_path / "train.jsonl"
     path.write_text('{"prompt": "Q", "completion": "A"}\n')
-    result = runner.invoke(cli, ["validate", str(path), "--base-model", TITAN, "--output", "json"])
+    result = runner.invoke(cli, ["validate", str(path), "--base-model", TITAN, *JSON])
     assert json.loads(result.output)["ok"] is True
 
 
@@ -164,127 +127,76 @@ def test_main_exit_code_for_an_unknown_model(tmp_path: Path, capsys: pytest.Capt
     assert "known families" in capsys.readouterr().err
 
 
-def test_main_exit_code_for_a_missing_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(
-        [
-            "generate",
-            "--source",
-            str(tmp_path / "none.jsonl"),
-            "--base-model",
-            TITAN,
-            "--prompt-template",
-            "{q}",
-            "--response-template",
-            "{a}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+# A user mistake: (source file name, its bytes or None for no file, more options, model, prompt template)
+# -> the exit code and a piece of the one-line message.
+USER_MISTAKES = {
+    "missing source": ("none.jsonl", None, (), TITAN, "{q}", 3, "none.jsonl does not exist"),
+    "bad record": ("d.jsonl", b'{"q": "x"}\n', (), TITAN, "{q}", 3, "d.jsonl line 1, field 'a'"),
+    "images without a bucket": (
+        "d.jsonl",
+        b'{"q": "x", "a": "y", "img": "a.png"}\n',
+        ("--image-column", "img"),
+        NOVA,
+        "{q}",
+        4,
+        "bucket",
+    ),
+    "unclosed brace": ("d.jsonl", b'{"q": "x"}\n', (), TITAN, "{q", 3, "unmatched"),
+    "system file missing": ("d.jsonl", b'{"q": "x"}\n', ("--system", "@no-such.txt"), TITAN, "{q}", 3, "no-such.txt"),
+    "validation split of 1": ("d.jsonl", b'{"q": "x"}\n', ("--validation-split", "1"), TITAN, "{q}", 2, "between 0"),
+    "missing preset": ("d.jsonl", b'{"q": "x"}\n', ("--preset", "no-such.toml"), TITAN, "{q}", 3, "no-such.toml"),
+    "CSV not in UTF-8": ("d.csv", b"q,a\n\xff\xfe,b\n", (), TITAN, "{q}", 3, "d.csv line 2"),
+    "JSONL not in UTF-8": ("d.jsonl", b'{"q": "\xff", "a": "b"}\n', (), TITAN, "{q}", 3, "d.jsonl line 1"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extra", "model", "prompt", "code", "message"),
+    list(USER_MISTAKES.values()),
+    ids=list(USER_MISTAKES),
+)
+def test_main_user_mistake_is_one_line_with_its_exit_code(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    content: bytes | None,
+    extra: tuple[str, ...],
+    model: str,
+    prompt: str,
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    if content is not None:
+        (tmp_path / name).write_bytes(content)
+    result = main(source_args(tmp_path / name, tmp_path / "out", *extra, model=model, prompt=prompt))
     err = capsys.readouterr().err
-    assert code == 3 and "Traceback" not in err and err.startswith("Error: ")
+    assert (result, err.count("\n")) == (code, 1), err
+    assert err.startswith("Error: ") and message in err
+    assert "Traceback" not in err
 
 
-def test_main_exit_code_for_a_bad_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "d.jsonl").write_text('{"q": "x"}\n')
-    code = main(
-        [
-            "generate",
-            "--source",
-            str(tmp_path / "d.jsonl"),
-            "--base-model",
-            TITAN,
-            "--prompt-template",
-            "{q}",
-            "--response-template",
-            "{a}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
-    assert code == 3 and "d.jsonl line 1, field 'a'" in capsys.readouterr().err
+def test_main_out_folder_that_cannot_be_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "d.jsonl").write_text('{"q": "x", "a": "y"}\n')
+    (tmp_path / "file").write_text("not a folder")
+    assert main(source_args(tmp_path / "d.jsonl", tmp_path / "file" / "out")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: --out") and "Traceback" not in err
 
 
 def test_main_skip_invalid_turns_the_bad_record_into_a_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "d.jsonl").write_text('{"q": "x"}\n{"q": "y", "a": "z"}\n')
-    code = main(
-        [
-            "generate",
-            "--source",
-            str(tmp_path / "d.jsonl"),
-            "--base-model",
-            TITAN,
-            "--skip-invalid",
-            "--prompt-template",
-            "{q}",
-            "--response-template",
-            "{a}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = main(source_args(tmp_path / "d.jsonl", tmp_path / "out", "--skip-invalid"))
     assert code == 0 and "1 records skipped" in capsys.readouterr().out
-
-
-def test_main_exit_code_for_images_without_a_bucket(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "d.jsonl").write_text('{"q": "x", "a": "y", "img": "a.png"}\n')
-    code = main(
-        [
-            "generate",
-            "--source",
-            str(tmp_path / "d.jsonl"),
-            "--base-model",
-            NOVA,
-            "--image-column",
-            "img",
-            "--prompt-template",
-            "{q}",
-            "--response-template",
-            "{a}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
-    assert code == 4
-
-
-def test_main_exit_code_for_a_bad_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "d.jsonl").write_text('{"q": "x"}\n')
-    code = main(
-        [
-            "generate",
-            "--source",
-            str(tmp_path / "d.jsonl"),
-            "--base-model",
-            TITAN,
-            "--prompt-template",
-            "{q",
-            "--response-template",
-            "{a}",
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
-    assert code == 3 and "unmatched" in capsys.readouterr().err
 
 
 def test_main_exit_code_when_generated_data_fails_validation(
     accessibility_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "generate",
-            "--preset",
-            str(accessibility_dir / "preset-llama32-vision.toml"),
-            "--bucket",
-            BUCKET,
-            "--bucket-owner",
-            OWNER,
-            "--out",
-            str(tmp_path / "out"),
-        ]
-    )
+    code = main(preset_args(accessibility_dir / "preset-llama32-vision.toml", tmp_path / "out", *IMAGES_TO_BUCKET))
     captured = capsys.readouterr()
     assert code == 1 and "needs at least 100" in captured.out
     assert (tmp_path / "out" / "manifest.json").is_file()
@@ -292,3 +204,35 @@ def test_main_exit_code_when_generated_data_fails_validation(
 
 def test_commands_are_registered() -> None:
     assert {"generate", "validate"} <= set(cli.commands)
+
+
+GENERATE_JSON_KEYS = {"ok", "out_dir", "manifest", "skipped", "conversions", "notes", "validation"}
+VALIDATE_JSON_KEYS = {
+    "ok",
+    "errors",
+    "warnings",
+    "record_format",
+    "base_model",
+    "family",
+    "files",
+    "images_checked",
+    "by_rule",
+    "problems",
+    "problems_omitted",
+    "notes",
+}
+
+
+def test_json_documents_have_the_documented_keys(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "d.jsonl").write_text('{"q": "x"}\n{"q": "y", "a": "z"}\n')
+    generated = json.loads(
+        runner.invoke(cli, source_args(tmp_path / "d.jsonl", tmp_path / "out", "--skip-invalid", *JSON)).output
+    )
+    validated = json.loads(runner.invoke(cli, ["validate", str(tmp_path / "out" / "train.jsonl"), *JSON]).output)
+    assert set(generated) == GENERATE_JSON_KEYS and set(validated) == VALIDATE_JSON_KEYS
+    assert generated["validation"] == validated
+    assert set(generated["skipped"][0]) == {"record", "field", "reason"}
+    assert set(validated["files"][0]) == {"path", "role", "records", "lines"}
+    for command in ("generate", "validate"):
+        help_text = runner.invoke(cli, [command, "--help"]).output
+        assert "--output json prints one document" in help_text

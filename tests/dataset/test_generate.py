@@ -77,6 +77,11 @@ def simple(source: Path, out: Path, **changes) -> GenerateSettings:
     return GenerateSettings(**values)
 
 
+def with_images(source: Path, out: Path, column: str, **changes) -> GenerateSettings:
+    """``simple`` for Nova with an image column, the images bound for BUCKET."""
+    return simple(source, out, base_model=NOVA, image_column=column, bucket=BUCKET, bucket_owner=OWNER, **changes)
+
+
 # -- the samples -----------------------------------------------------------------------------------------------------
 
 
@@ -263,18 +268,7 @@ def test_csv_source_with_relative_image_paths(tmp_path: Path, make_image) -> Non
     make_image("src/pics/a.png")
     make_image("src/pics/b.jpg", fmt="JPEG", color=(1, 2, 3))
     (tmp_path / "src" / "data.csv").write_text("q,a,img\nWhat?,Red.,pics/a.png\nAnd?,Dark.,pics/b.jpg\n")
-    result = generate_dataset(
-        GenerateSettings(
-            source=str(tmp_path / "src" / "data.csv"),
-            out_dir=tmp_path / "out",
-            base_model=NOVA,
-            prompt_template="{q}",
-            response_template="{a}",
-            image_column="img",
-            bucket=BUCKET,
-            bucket_owner=OWNER,
-        )
-    )
+    result = generate_dataset(with_images(tmp_path / "src" / "data.csv", tmp_path / "out", "img"))
     assert result.counts["images"] == 2
     assert [r["messages"][0]["content"][1]["image"]["format"] for r in lines(result.train_path)] == ["png", "jpeg"]
 
@@ -286,18 +280,7 @@ def test_save_to_disk_source_with_image_feature(tmp_path: Path, make_image) -> N
     Dataset.from_dict({"image": [str(png)], "q": ["What?"], "meta": [{"a": "Red."}]}).cast_column(
         "image", Image()
     ).save_to_disk(str(tmp_path / "saved"))
-    result = generate_dataset(
-        GenerateSettings(
-            source=str(tmp_path / "saved"),
-            out_dir=tmp_path / "out",
-            base_model=NOVA,
-            prompt_template="{q}",
-            response_template="{meta.a}",
-            image_column="image",
-            bucket=BUCKET,
-            bucket_owner=OWNER,
-        )
-    )
+    result = generate_dataset(with_images(tmp_path / "saved", tmp_path / "out", "image", response_template="{meta.a}"))
     stored = next((tmp_path / "out" / "images").glob("*/*.png"))
     assert stored.read_bytes() == png.read_bytes() and result.counts["converted_images"] == 0
 
@@ -315,9 +298,7 @@ def test_converted_images_are_counted(tmp_path: Path, make_image, write_jsonl) -
     make_image("src/b.jpg", fmt="JPEG", mode="CMYK", color=(0, 100, 100, 0))
     make_image("src/c.png", color=(9, 9, 9))
     path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": n} for n in ("a.bmp", "b.jpg", "c.png")])
-    result = generate_dataset(
-        simple(path, tmp_path / "out", base_model=NOVA, image_column="img", bucket=BUCKET, bucket_owner=OWNER)
-    )
+    result = generate_dataset(with_images(path, tmp_path / "out", "img"))
     assert (result.counts["images"], result.counts["converted_images"]) == (3, 2)
     assert result.conversions == {"format": 1, "mode": 1}
 
@@ -379,26 +360,14 @@ def test_unreadable_image_names_record_and_field(tmp_path: Path, write_jsonl) ->
     (tmp_path / "src" / "bad.png").write_bytes(b"garbage")
     path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": "bad.png"}])
     with pytest.raises(RecordError, match=r"data.jsonl line 1, field 'img'.*not a readable image"):
-        generate_dataset(
-            simple(path, tmp_path / "out", base_model=NOVA, image_column="img", bucket=BUCKET, bucket_owner=OWNER)
-        )
+        generate_dataset(with_images(path, tmp_path / "out", "img"))
 
 
 def test_skip_invalid_drops_an_unreadable_image(tmp_path: Path, write_jsonl, make_image) -> None:
     make_image("src/good.png")
     (tmp_path / "src" / "bad.png").write_bytes(b"garbage")
     path = write_jsonl("src/data.jsonl", [{"q": "?", "a": "!", "img": n} for n in ("good.png", "bad.png")])
-    result = generate_dataset(
-        simple(
-            path,
-            tmp_path / "out",
-            base_model=NOVA,
-            image_column="img",
-            bucket=BUCKET,
-            bucket_owner=OWNER,
-            skip_invalid=True,
-        )
-    )
+    result = generate_dataset(with_images(path, tmp_path / "out", "img", skip_invalid=True))
     assert (result.counts["train"], result.counts["skipped"], result.skipped[0].field) == (1, 1, "img")
 
 
@@ -472,3 +441,18 @@ def test_interrupt_mid_stream_keeps_the_previous_output(
         generate_dataset(simple(small_jsonl, tmp_path / "out", prompt_template="Q: {q}"))
     assert (tmp_path / "out" / "train.jsonl").read_bytes() == before
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["manifest.json", "train.jsonl"]
+
+
+# -- progress ----------------------------------------------------------------------------------------------------------
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(
+    small_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generate_dataset(simple(small_jsonl, tmp_path / "out"))
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_when_asked_for(small_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    generate_dataset(simple(small_jsonl, tmp_path / "out", show_progress=True))
+    assert "generate" in capsys.readouterr().err

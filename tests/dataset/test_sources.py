@@ -32,6 +32,32 @@ def test_jsonl_bad_line_becomes_a_record_error(write_jsonl) -> None:
     assert record.error is not None and "line 2" in str(record.error)
 
 
+def test_jsonl_line_that_is_not_utf8_becomes_a_record_error(tmp_path: Path) -> None:
+    path = tmp_path / "qa.jsonl"
+    path.write_bytes(b'{"q": 1}\n{"q": "\xff"}\n')
+    records = list(open_source(str(path)).records("train"))
+    assert records[0].fields == {"q": 1}
+    assert records[1].error is not None and "qa.jsonl line 2: not UTF-8" in str(records[1].error)
+
+
+def test_jsonl_lines_end_only_at_line_feeds(tmp_path: Path) -> None:
+    path = tmp_path / "qa.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"q": 1,\r "a": 2}\r\n{"q": 3}\n')
+    records = list(open_source(str(path)).records("train"))
+    assert [(r.label, r.fields) for r in records] == [
+        ("qa.jsonl line 1", {"q": 1, "a": 2}),
+        ("qa.jsonl line 2", {"q": 3}),
+    ]
+
+
+def test_csv_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"q,a\n" + b"x,y\n" * 5000 + b"caf\xe9,z\n")
+    source = open_source(str(path))
+    with pytest.raises(InputError, match=r"data.csv line 5002: not UTF-8"):
+        source.count("train")
+
+
 def test_jsonl_records_are_read_lazily(write_jsonl) -> None:
     path = write_jsonl("qa.jsonl", [{"q": n} for n in range(3)])
     iterator = open_source(str(path)).records("train")
@@ -99,6 +125,20 @@ def test_load_dataset_path_reads_a_local_dataset_folder(tmp_path: Path) -> None:
     (folder / "validation.jsonl").write_text('{"q": "v"}\n')
     source = open_source(str(folder))
     assert (source.kind, source.validation_split, source.count("train")) == ("hub", "validation", 2)
+
+
+def test_load_dataset_draws_no_progress_bar_when_stderr_is_not_a_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datasets
+
+    folder = tmp_path / "hubcopy"
+    folder.mkdir()
+    (folder / "train.jsonl").write_text('{"q": "a"}\n')
+    bars_were_off = datasets.are_progress_bars_disabled()
+    assert open_source(str(folder)).count("train") == 1
+    assert capsys.readouterr().err == ""
+    assert datasets.are_progress_bars_disabled() == bars_were_off
 
 
 def test_load_dataset_path_with_split(tmp_path: Path) -> None:

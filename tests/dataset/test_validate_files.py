@@ -75,6 +75,22 @@ def test_training_maximum_flags_too_many(write_jsonl) -> None:
     assert any("at most 10000" in p.message for p in report.problems if p.rule == "record-count")
 
 
+def test_training_and_validation_together_over_the_maximum_are_flagged(write_jsonl) -> None:
+    files = [write_jsonl("train.jsonl", pc(9_500)), write_jsonl("validation.jsonl", pc(501))]
+    report = validate_files(files, base_model="meta.llama3-1-8b-instruct-v1:0")
+    assert any("9500 training + 501 validation records" in p.message for p in report.problems)
+
+
+def test_training_and_validation_together_at_the_maximum_pass(write_jsonl) -> None:
+    files = [write_jsonl("train.jsonl", pc(9_500)), write_jsonl("validation.jsonl", pc(500))]
+    assert "record-count" not in rules(validate_files(files, base_model="meta.llama3-1-8b-instruct-v1:0"))
+
+
+def test_separate_validation_maximum_does_not_add_to_the_training_maximum(write_jsonl) -> None:
+    files = [write_jsonl("train.jsonl", pc(10_000)), write_jsonl("validation.jsonl", pc(1_000))]
+    assert "record-count" not in rules(validate_files(files, base_model="cohere.command-light-text-v14"))
+
+
 def test_validation_maximum_passes_within_it(write_jsonl) -> None:
     files = [write_jsonl("train.jsonl", pc(40)), write_jsonl("validation.jsonl", pc(1_000))]
     assert "record-count" not in rules(validate_files(files, base_model="cohere.command-light-text-v14"))
@@ -156,6 +172,14 @@ def test_manifest_bucket_flags_media_elsewhere(tmp_path: Path, write_jsonl) -> N
         json.dumps({"tool": "bedrock-ft", "base_model": NOVA, "bucket": BUCKET, "prefix": "data/x"})
     )
     assert "same-bucket" in rules(validate_files([path]))
+
+
+def test_same_bucket_holds_across_the_training_and_validation_files(write_jsonl) -> None:
+    train = write_jsonl("train.jsonl", [conversation(images=1)] * 8)
+    other = conversation(images=1, uri="s3://other-bucket/data/x/images/ab/img.png")
+    validation = write_jsonl("validation.jsonl", [conversation(images=1), other])
+    problems = [p for p in validate_files([train, validation], base_model=NOVA).problems if p.rule == "same-bucket"]
+    assert [(p.file, p.line) for p in problems] == [(str(validation), 2)]
 
 
 def test_report_is_json_serialisable(write_jsonl) -> None:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
 from bedrock_ft.errors import ChecksFailed
 from bedrock_ft.generate import GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.models import RecordFormat
 from bedrock_ft.presets import load_preset, resolve_text
 from bedrock_ft.validate import validate_files
 from bedrock_ft.validation_report import ValidationReport
@@ -16,25 +17,37 @@ from bedrock_ft.validation_report import ValidationReport
 MAX_PROBLEMS_SHOWN = 50
 
 
-@click.command()
-@click.option("--source", help="Hugging Face dataset name, save_to_disk folder, image folder, or JSONL/CSV file.")
+FORMAT_NAMES = ", ".join(f.value for f in RecordFormat)
+CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
+
+
+@click.command(short_help="Turn a dataset into Bedrock training data and validate it.")
+@click.option(
+    "--source",
+    metavar="SOURCE",
+    help="Hugging Face dataset name, save_to_disk folder, image folder, or JSONL/CSV file.",
+)
 @click.option("--subset", help="Hugging Face dataset configuration (subset).")
 @click.option("--split", help="Split to train on [default: train].")
-@click.option("--system", help="System prompt text, or @FILE to read it from a file.")
-@click.option("--prompt-template", help="User turn, with {field}, {field.subfield} and {list.0} placeholders.")
-@click.option("--response-template", help="Assistant turn, with the same placeholders.")
-@click.option("--image-column", help="Column holding the image (a path, bytes, or a list of them).")
+@template_options
 @click.option(
-    "--preset", "preset_file", type=click.Path(dir_okay=False), help="TOML or JSON preset; flags override it."
+    "--preset",
+    "preset_file",
+    type=click.Path(dir_okay=False),
+    help="TOML or JSON file holding any of these settings; options given here override it.",
 )
-@click.option("--base-model", help="Base model id or ARN: chooses the record format and the limits.")
+@click.option("--base-model", metavar="ID", help="Base model id or ARN: chooses the record format and the limits.")
+@click.option("--customization-type", type=CUSTOMIZATION_TYPES, help="[default: FINE_TUNING]")
 @click.option(
-    "--customization-type", type=click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"]), help="[default: FINE_TUNING]"
+    "--format", "record_format", metavar="NAME", help=f"Record format, overriding the model's: {FORMAT_NAMES}."
 )
-@click.option("--format", "record_format", help="Record format, overriding the model's choice.")
 @click.option("--bucket", help="Bucket the data will live in [default: Terraform output bucket_name].")
 @click.option("--prefix", help="Key prefix under the bucket [default: DATA_PREFIX/<source name>].")
-@click.option("--bucket-owner", help="12-digit account owning the bucket [default: Terraform output account_id].")
+@click.option(
+    "--bucket-owner",
+    metavar="ACCOUNT",
+    help="12-digit account owning the bucket [default: Terraform output account_id].",
+)
 @tf_outputs_options
 @click.option(
     "--out",
@@ -48,11 +61,11 @@ MAX_PROBLEMS_SHOWN = 50
     "--validation-split",
     type=float,
     metavar="FRACTION",
-    help="Hold out this fraction for validation when the source has no validation split.",
+    help="Hold out this fraction (between 0 and 1) for validation when the source has no validation split.",
 )
 @click.option("--seed", type=int, help="Seed of the validation split [default: 0].")
 @click.option("--skip-invalid", is_flag=True, help="Drop records that cannot be built or break a rule, and list them.")
-@click.option("--limit", type=click.IntRange(min=1), help="Read at most N records from each split.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Read at most N records from each split.")
 @output_option()
 def generate(
     preset_file: str | None,
@@ -62,13 +75,22 @@ def generate(
     system: str | None,
     **options: object,
 ) -> None:
-    """Turn a dataset into Bedrock training data: OUT/train.jsonl, OUT/validation.jsonl, OUT/images/, manifest.json.
+    """Turn a dataset into Bedrock training data: OUT/train.jsonl, OUT/validation.jsonl (when there is a
+    validation set), OUT/images/ and OUT/manifest.json. Then validate what was written, as `bedrock-ft validate`
+    does; exit 1 when that finds errors.
 
     \b
     Examples:
       bedrock-ft generate --preset dataset/qa/preset-prompt-completion.toml --out out/qa
       bedrock-ft generate --preset dataset/accessibility/preset-nova.toml \\
           --bucket my-bucket --bucket-owner 123456789012 --out out/a11y
+      bedrock-ft generate --source qa.jsonl --base-model amazon.titan-text-express-v1 \\
+          --prompt-template '{question}' --response-template '{answer}' --validation-split 0.1
+
+    \b
+    --output json prints one document:
+      {ok, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
+       validation: <the document of validate --output json>}
     """
     settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
@@ -92,11 +114,13 @@ def generate(
         )
 
 
-@click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--base-model", help="Base model id or ARN [default: from manifest.json beside the files].")
-@click.option("--format", "record_format", help="Record format, when no model is named.")
-@click.option("--customization-type", type=click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"]))
+@click.command(short_help="Check training JSONL files against every rule Bedrock enforces.")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--base-model", metavar="ID", help="Base model id or ARN [default: from manifest.json beside the files].")
+@click.option(
+    "--format", "record_format", metavar="NAME", help=f"Record format, when no model is named: {FORMAT_NAMES}."
+)
+@click.option("--customization-type", type=CUSTOMIZATION_TYPES, help="[default: FINE_TUNING, or the manifest's]")
 @click.option(
     "--images-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -113,9 +137,17 @@ def validate(
 ) -> None:
     """Check training JSONL FILE... against every rule Bedrock enforces; exit 1 when anything is wrong.
 
+    A file whose name says validation (validation.jsonl, val.jsonl, dev.jsonl ...) counts as the validation set.
+
     \b
     Example:
       bedrock-ft validate out/train.jsonl out/validation.jsonl --base-model amazon.nova-lite-v1:0:300k
+
+    \b
+    --output json prints one document:
+      {ok, errors, warnings, record_format, base_model, family, files: [{path, role, records, lines}],
+       images_checked, by_rule: {rule: {severity: n}}, problems: [{rule, severity, file, line, field, message}],
+       problems_omitted, notes}
     """
     report = validate_files(
         list(files),

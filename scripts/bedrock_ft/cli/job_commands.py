@@ -11,7 +11,7 @@ import click
 from bedrock_ft.aws_session import AwsSession, make_session
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
 from bedrock_ft.errors import ChecksFailed, UsageError
-from bedrock_ft.preflight import CheckResult, PreflightReport, PreflightRequest, Status, run_preflight
+from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
 from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
 from bedrock_ft.tf_outputs import TerraformOutputs
 
@@ -29,33 +29,81 @@ def endpoint_option(func: F) -> F:
     )(func)
 
 
-def job_data_options(func: F) -> F:
-    for decorator in reversed(
-        [
-            click.option("--base-model", required=True, help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k."),
-            click.option("--training-data", required=True, help="s3:// URI of the training JSONL."),
-            click.option("--validation-data", help="s3:// URI of the validation JSONL."),
-            click.option(
-                "--customization-type",
-                type=click.Choice(CUSTOMIZATION_TYPES),
-                default="FINE_TUNING",
-                show_default=True,
-            ),
-            click.option(
-                "--hp",
-                "hp",
-                multiple=True,
-                metavar="KEY=VALUE",
-                help="Hyperparameter overriding the model's default (repeatable), e.g. --hp epochCount=3.",
-            ),
-        ]
-    ):
-        func = decorator(func)
-    return func
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator, listed in the order --help shows them."""
+
+    def apply(func: F) -> F:
+        for decorator in reversed(decorators):
+            func = decorator(func)
+        return func
+
+    return apply
+
+
+# The job's settings beyond its data: preflight, submit and run take them alike.
+job_settings_options = _options(
+    click.option(
+        "--customization-type",
+        type=click.Choice(CUSTOMIZATION_TYPES),
+        default="FINE_TUNING",
+        show_default=True,
+        help="What kind of customization job to start.",
+    ),
+    click.option(
+        "--hp",
+        "hp",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Hyperparameter overriding the model's default (repeatable), e.g. --hp epochCount=3.",
+    ),
+)
+
+job_data_options = _options(
+    click.option("--base-model", required=True, help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k."),
+    click.option("--training-data", required=True, help="s3:// URI of the training JSONL."),
+    click.option("--validation-data", help="s3:// URI of the validation JSONL."),
+    job_settings_options,
+)
+
+# submit and run: the names of what they start, and whether to check first.
+job_naming_options = _options(
+    click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>)."),
+    click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>)."),
+    click.option("--skip-preflight", is_flag=True, help="Submit without running preflight first (not advised)."),
+)
+
+workers_option = click.option(
+    "--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads."
+)
 
 
 def _session(outputs: TerraformOutputs | None, endpoint_url: str | None, **kwargs: Any) -> AwsSession:
     return make_session(outputs.region if outputs else None, endpoint_url, **kwargs)
+
+
+def _upload_session(outputs: TerraformOutputs, endpoint_url: str | None, workers: int) -> AwsSession:
+    # One S3 client serves every upload thread (clients are thread-safe); give it a connection per thread.
+    return _session(outputs, endpoint_url, max_pool_connections=max(10, workers * 2))
+
+
+def _outputs(tf_outputs: str | None, tf_dir: str | None) -> TerraformOutputs:
+    """The Terraform outputs a command cannot do without (a ConfigError names what is missing)."""
+    outputs = read_tf_outputs(tf_outputs, tf_dir)
+    assert outputs is not None  # required=True raises instead of returning None
+    return outputs
+
+
+def _bedrock(tf_outputs: str | None, tf_dir: str | None, endpoint_url: str | None) -> Any:
+    """The bedrock client of the commands that follow a job: the outputs only name the region, AWS_REGION will do."""
+    return _session(read_tf_outputs(tf_outputs, tf_dir, required=False), endpoint_url).bedrock()
+
+
+def _show(output_format: str, result: Any, text: str) -> None:
+    """``result.to_dict()`` as JSON, or the line ``text``."""
+    if output_format == "json":
+        echo_json(result.to_dict())
+    else:
+        click.echo(text)
 
 
 def render_check(result: CheckResult) -> None:
@@ -75,19 +123,21 @@ def render_report(report: PreflightReport) -> None:
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @tf_outputs_options
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads.")
+@workers_option
 @output_option()
 @endpoint_option
 def upload(
     out: Path, tf_outputs: str | None, tf_dir: str | None, workers: int, output_format: str, endpoint_url: str | None
 ) -> None:
-    """Put generate's output folder OUT (images and JSONL) into the module's bucket; skip what is already there."""
+    """Put generate's output folder OUT (images and JSONL) into the module's bucket; skip what is already there.
+
+    Prints the s3:// URIs of the training and validation data, for submit's --training-data and --validation-data.
+    """
     from bedrock_ft.progress import progress_bar
     from bedrock_ft.upload import plan_upload, read_manifest, upload_dataset
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir)
-    assert outputs is not None
-    session = _session(outputs, endpoint_url, max_pool_connections=max(10, workers * 2))
+    outputs = _outputs(tf_outputs, tf_dir)
+    session = _upload_session(outputs, endpoint_url, workers)
     total = len(plan_upload(out, read_manifest(out))) if (out / "manifest.json").is_file() else None
     with progress_bar(total, "upload") as bar:
         result = upload_dataset(
@@ -127,8 +177,7 @@ def preflight(
     endpoint_url: str | None,
 ) -> None:
     """Check everything a VPC-attached customization job needs; exit non-zero on any failure."""
-    outputs = read_tf_outputs(tf_outputs, tf_dir)
-    assert outputs is not None
+    outputs = _outputs(tf_outputs, tf_dir)
     job = JobSpec(
         base_model=base_model,
         training_data=training_data,
@@ -136,15 +185,10 @@ def preflight(
         customization_type=customization_type,
         hyperparameters=parse_hyperparameter_options(hp),
     )
-    request = PreflightRequest(
-        base_model=base_model,
-        training_data=training_data,
-        validation_data=validation_data,
-        hyperparameters=job.hyperparameter_values(validate=False),
-        customization_type=customization_type,
-    )
     text = output_format == "text"
-    report = run_preflight(outputs, request, _session(outputs, endpoint_url), on_result=render_check if text else None)
+    report = run_preflight(
+        outputs, job.preflight_request(), _session(outputs, endpoint_url), on_result=render_check if text else None
+    )
     if text:
         render_report(report)
     else:
@@ -156,9 +200,7 @@ def preflight(
 @click.command()
 @tf_outputs_options
 @job_data_options
-@click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>).")
-@click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>).")
-@click.option("--skip-preflight", is_flag=True, help="Submit without running preflight first (not advised).")
+@job_naming_options
 @click.option("--dry-run", is_flag=True, help="Print the exact request and send nothing.")
 @output_option()
 @endpoint_option
@@ -178,8 +220,7 @@ def submit(
     endpoint_url: str | None,
 ) -> None:
     """Start the customization job in the module's VPC (preflight first); repeating it never starts a second job."""
-    outputs = read_tf_outputs(tf_outputs, tf_dir)
-    assert outputs is not None
+    outputs = _outputs(tf_outputs, tf_dir)
     job = JobSpec(
         base_model=base_model,
         training_data=training_data,
@@ -215,11 +256,7 @@ def submit(
         click.echo(f"follow it with: bedrock-ft wait {result.job_name}")
 
 
-def _follow_options(func: F) -> F:
-    func = endpoint_option(func)
-    func = output_option()(func)
-    func = tf_outputs_options(func)
-    return func
+_follow_options = _options(tf_outputs_options, output_option(), endpoint_option)
 
 
 @click.command()
@@ -229,12 +266,8 @@ def status(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: 
     """Show a job's status, status details and metrics (JOB is its name or ARN)."""
     from bedrock_ft.jobs import get_job
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
-    result = get_job(_session(outputs, endpoint_url).bedrock(), job)
-    if output_format == "json":
-        echo_json(result.to_dict())
-    else:
-        click.echo(result.summary())
+    result = get_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
+    _show(output_format, result, result.summary())
 
 
 @click.command()
@@ -248,7 +281,13 @@ def status(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: 
     show_default=True,
     help="First pause between polls, in seconds; it doubles up to --max-interval.",
 )
-@click.option("--max-interval", type=click.FloatRange(min=0.01), default=120.0, show_default=True)
+@click.option(
+    "--max-interval",
+    type=click.FloatRange(min=0.01),
+    default=120.0,
+    show_default=True,
+    help="Longest pause between polls, in seconds.",
+)
 def wait(
     job: str,
     tf_outputs: str | None,
@@ -259,44 +298,48 @@ def wait(
     interval: float,
     max_interval: float,
 ) -> None:
-    """Wait for a job to end: exit 0 when Completed, non-zero when Failed, Stopped or out of time."""
-    from bedrock_ft.jobs import wait_for_job
+    """Wait for a job (JOB is its name or ARN) to end, polling with backoff.
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    Exit 0 when it Completed; 6, with the failure message, when it Failed or was Stopped or --timeout ran out.
+    With --output json the job's last status is printed either way.
+    """
+    from bedrock_ft.jobs import JobNotCompleted, wait_for_job
+
     text = output_format == "text"
-    result = wait_for_job(
-        _session(outputs, endpoint_url).bedrock(),
-        job,
-        timeout=timeout,
-        initial_delay=interval,
-        max_delay=max(interval, max_interval),
-        on_poll=(lambda s: click.echo(s.summary())) if text else None,
-    )
-    if text:
-        click.echo(f"completed: custom model {result.output_model_arn or result.output_model_name}")
-    else:
-        echo_json(result.to_dict())
+    try:
+        result = wait_for_job(
+            _bedrock(tf_outputs, tf_dir, endpoint_url),
+            job,
+            timeout=timeout,
+            initial_delay=interval,
+            max_delay=max(interval, max_interval),
+            on_poll=(lambda s: click.echo(s.summary())) if text else None,
+        )
+    except JobNotCompleted as exc:
+        if not text:
+            echo_json(exc.job.to_dict())
+        raise
+    _show(output_format, result, f"completed: custom model {result.output_model_arn or result.output_model_name}")
 
 
 @click.command()
 @click.argument("job")
 @_follow_options
 def stop(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
-    """Stop a running job."""
+    """Stop a running job (JOB is its name or ARN); a job that has already ended is an error."""
     from bedrock_ft.jobs import stop_job
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
-    result = stop_job(_session(outputs, endpoint_url).bedrock(), job)
-    if output_format == "json":
-        echo_json(result.to_dict())
-    else:
-        click.echo(f"stop requested: {result.summary()}")
+    result = stop_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
+    _show(output_format, result, f"stop requested: {result.summary()}")
 
 
 @click.command("list")
 @_follow_options
 @click.option(
-    "--status", "status_filter", type=click.Choice(["InProgress", "Completed", "Failed", "Stopping", "Stopped"])
+    "--status",
+    "status_filter",
+    type=click.Choice(["InProgress", "Completed", "Failed", "Stopping", "Stopped"]),
+    help="Only the jobs in this status.",
 )
 def list_jobs(
     tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None, status_filter: str | None
@@ -304,8 +347,7 @@ def list_jobs(
     """List the customization jobs bedrock-ft started (by their created-by tag)."""
     from bedrock_ft.jobs import list_tool_jobs
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
-    jobs, method = list_tool_jobs(_session(outputs, endpoint_url).bedrock(), status=status_filter)
+    jobs, method = list_tool_jobs(_bedrock(tf_outputs, tf_dir, endpoint_url), status=status_filter)
     if output_format == "json":
         echo_json({"matchedBy": method, "jobs": [j.to_dict() for j in jobs]})
         return
@@ -339,12 +381,9 @@ def list_jobs(
     help="Where the data and the run's state live; a rerun continues from there.",
 )
 @click.option("--restart", is_flag=True, help="Forget the finished steps in --work-dir and start over.")
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads.")
-@click.option("--job-name", help="Job name (default: derived from the inputs).")
-@click.option("--model-name", help="Custom model name (default: derived from the inputs).")
-@click.option("--customization-type", type=click.Choice(CUSTOMIZATION_TYPES), default="FINE_TUNING", show_default=True)
-@click.option("--hp", "hp", multiple=True, metavar="KEY=VALUE", help="Hyperparameter override (repeatable).")
-@click.option("--skip-preflight", is_flag=True, help="Submit without preflight (not advised).")
+@workers_option
+@job_settings_options
+@job_naming_options
 @click.option("--wait/--no-wait", "wait_for_end", default=False, help="Wait for the job to end.")
 @click.option("--timeout", type=click.FloatRange(min=0), help="With --wait: give up after this many seconds.")
 @output_option()
@@ -378,8 +417,7 @@ def run(
     from bedrock_ft.presets import load_preset, resolve_text
     from bedrock_ft.run_pipeline import JobOptions, run_pipeline
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir)
-    assert outputs is not None
+    outputs = _outputs(tf_outputs, tf_dir)
     settings = GenerateSettings(
         system=resolve_text(system) if system else None,
         show_progress=None,
@@ -397,7 +435,7 @@ def run(
     )
     text = output_format == "text"
     result = run_pipeline(
-        _session(outputs, endpoint_url, max_pool_connections=max(10, workers * 2)),
+        _upload_session(outputs, endpoint_url, workers),
         outputs,
         work_dir,
         settings,

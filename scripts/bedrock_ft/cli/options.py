@@ -30,6 +30,25 @@ def tf_outputs_options(func: F) -> F:
     return func
 
 
+def template_options(func: F) -> F:
+    """--system, --prompt-template, --response-template, --image-column: how a dataset's fields become a record."""
+    options = [
+        click.option("--system", metavar="TEXT|@FILE", help="System prompt text, or @FILE to read it from a file."),
+        click.option(
+            "--prompt-template",
+            metavar="TEMPLATE",
+            help="User turn, with {field}, {field.subfield} and {list.0} placeholders ({{ and }} for braces).",
+        ),
+        click.option("--response-template", metavar="TEMPLATE", help="Assistant turn, with the same placeholders."),
+        click.option(
+            "--image-column", metavar="FIELD", help="Field holding the image (a path, bytes, or a list of them)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def read_tf_outputs(tf_outputs: str | None, tf_dir: str | None, *, required: bool = True) -> TerraformOutputs | None:
     # The environment has already been folded into the options by click's envvar.
     return load_outputs(tf_outputs, tf_dir, environ={}, required=required)

@@ -462,14 +462,18 @@ def render_sample(out_dir: str | Path, count: int = DEFAULT_COUNT, seed: int = 0
     names = set()
     metadata = out / "metadata.jsonl"
     temp = out / ".metadata.jsonl.tmp"
-    with temp.open("w", encoding="utf-8", newline="\n") as handle:
-        for index in range(count):
-            image, fields = render_record(index, seed)
-            name = f"{IMAGE_PREFIX}{index + 1:0{width}d}.png"
-            names.add(name)
-            image.save(images / name, "PNG", compress_level=9)
-            handle.write(json.dumps({"file_name": f"images/{name}", **fields}, ensure_ascii=False) + "\n")
-    temp.replace(metadata)
+    try:
+        with temp.open("w", encoding="utf-8", newline="\n") as handle:
+            for index in range(count):
+                image, fields = render_record(index, seed)
+                name = f"{IMAGE_PREFIX}{index + 1:0{width}d}.png"
+                names.add(name)
+                image.save(images / name, "PNG", compress_level=9)
+                handle.write(json.dumps({"file_name": f"images/{name}", **fields}, ensure_ascii=False) + "\n")
+        temp.replace(metadata)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # an interrupted render leaves the previous metadata.jsonl as it was
+        raise
     write_presets(out)
     for stale in images.glob(f"{IMAGE_PREFIX}*.png"):
         if stale.name not in names:

@@ -27,6 +27,7 @@ from bedrock_ft.upload import upload_dataset
 DEMO_MODEL = "amazon.nova-lite-v1:0:300k"
 DEMO_RECORDS = 32
 
+
 @dataclass
 class DemoResult:
     outputs_file: Path

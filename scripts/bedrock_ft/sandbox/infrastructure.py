@@ -73,6 +73,9 @@ def create_infrastructure(
     kms = session.client("kms")
     account_id = session.client("sts").get_caller_identity()["Account"]
     partition = "aws"
+    # Where the policy documents are for: every policy function takes these (the account-wide ones the DNS suffix too).
+    scope = {"partition": partition, "region": region, "account_id": account_id}
+    scope_dns = {**scope, "dns_suffix": DNS_SUFFIX}
     tags = {"Project": name, "created-by": "bedrock-ft-sandbox"}
 
     def tag_spec(kind: str, resource_name: str) -> list[dict[str, Any]]:
@@ -146,9 +149,7 @@ def create_infrastructure(
     role_arn = iam.create_role(
         RoleName=role_name,
         Description=f"Assumed by Amazon Bedrock to run {name}'s model customization jobs in its VPC",
-        AssumeRolePolicyDocument=json.dumps(
-            policies.trust_policy(partition=partition, region=region, account_id=account_id)
-        ),
+        AssumeRolePolicyDocument=json.dumps(policies.trust_policy(**scope)),
         MaxSessionDuration=3600,
         Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
     )["Role"]["Arn"]
@@ -160,14 +161,7 @@ def create_infrastructure(
         key = kms.create_key(
             Description=f"{name}: Bedrock customization data, job output and flow logs",
             Policy=json.dumps(
-                policies.kms_key_policy(
-                    partition=partition,
-                    region=region,
-                    account_id=account_id,
-                    dns_suffix=DNS_SUFFIX,
-                    service_role_arn=role_arn,
-                    flow_log_group_name=flow_log_group,
-                )
+                policies.kms_key_policy(**scope_dns, service_role_arn=role_arn, flow_log_group_name=flow_log_group)
             ),
             Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()],
         )["KeyMetadata"]
@@ -227,10 +221,7 @@ def create_infrastructure(
         ),
         PolicyDocument=json.dumps(
             policies.data_access_policy(
-                partition=partition,
-                region=region,
-                account_id=account_id,
-                dns_suffix=DNS_SUFFIX,
+                **scope_dns,
                 bucket_arn=bucket_arn,
                 output_prefix=OUTPUT_PREFIX,
                 subnet_arns=[f"arn:{partition}:ec2:{region}:{account_id}:subnet/{s}" for s in subnet_ids],
@@ -243,14 +234,11 @@ def create_infrastructure(
 
     # --- network: flow logs ------------------------------------------------------------------------------------
     if flow_logs and flow_log_group:
-        _create_flow_logs(session, name, vpc_id, flow_log_group, kms_key_arn, partition, region, account_id)
+        _create_flow_logs(session, name, vpc_id, flow_log_group, kms_key_arn, scope)
 
     # --- operator: modules/operator ------------------------------------------------------------------------------
     operator_document = policies.operator_policy(
-        partition=partition,
-        region=region,
-        account_id=account_id,
-        dns_suffix=DNS_SUFFIX,
+        **scope_dns,
         service_role_arn=role_arn,
         service_role_policy_arns=[data_access_arn],
         bucket_arn=bucket_arn,
@@ -311,9 +299,7 @@ def _create_flow_logs(
     vpc_id: str,
     log_group: str,
     kms_key_arn: str | None,
-    partition: str,
-    region: str,
-    account_id: str,
+    scope: dict[str, str],
 ) -> None:
     logs = session.client("logs")
     iam = session.client("iam")
@@ -326,18 +312,12 @@ def _create_flow_logs(
     role_arn = iam.create_role(
         RoleName=role_name,
         Description=f"Lets VPC Flow Logs write the {name} VPC's flow logs to its log group",
-        AssumeRolePolicyDocument=json.dumps(
-            policies.flow_logs_trust_policy(partition=partition, region=region, account_id=account_id)
-        ),
+        AssumeRolePolicyDocument=json.dumps(policies.flow_logs_trust_policy(**scope)),
     )["Role"]["Arn"]
     iam.put_role_policy(
         RoleName=role_name,
         PolicyName="write-flow-logs",
-        PolicyDocument=json.dumps(
-            policies.flow_logs_write_policy(
-                partition=partition, region=region, account_id=account_id, log_group_name=log_group
-            )
-        ),
+        PolicyDocument=json.dumps(policies.flow_logs_write_policy(**scope, log_group_name=log_group)),
     )
     session.client("ec2").create_flow_logs(
         ResourceIds=[vpc_id],
