@@ -21,6 +21,8 @@ TERMINAL_OK = "Completed"
 TERMINAL_BAD = ("Failed", "Stopped")
 DEFAULT_INITIAL_DELAY = 10.0
 DEFAULT_MAX_DELAY = 120.0
+# Submitting the same inputs again names the same job (see submit.py), so a new attempt needs new names.
+RESUBMIT_HINT = "fix the cause, then submit with a new --job-name and --model-name (the same inputs name the same job)"
 
 
 @dataclass(frozen=True)
@@ -159,10 +161,7 @@ def wait_for_job(
             raise JobNotCompleted(
                 f"job {job.name} ended {job.status}: {reason}",
                 job=job,
-                hint=None
-                if job.status == "Stopped"
-                else "fix the cause, then submit again with a new --job-name and --model-name "
-                "(the same inputs name the same, failed job)",
+                hint=None if job.status == "Stopped" else RESUBMIT_HINT,
             )
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:

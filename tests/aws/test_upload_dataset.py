@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,8 @@ def test_a_folder_without_a_manifest_is_refused(account: Account, tmp_path: Path
         upload_dataset(tmp_path / "empty", account.client("s3"), bucket=account.bucket)
 
 
-class _InterruptedS3:
-    """An S3 client stand-in whose first PUT is interrupted (Ctrl-C); it counts the PUTs that follow."""
+class _SlowS3:
+    """An S3 client stand-in: the first PUT is quick, every later one takes a moment (a busy link)."""
 
     def __init__(self) -> None:
         self.puts: list[str] = []
@@ -123,13 +124,20 @@ class _InterruptedS3:
 
     def put_object(self, *, Key: str, **_kwargs: Any) -> None:
         self.puts.append(Key)
-        if len(self.puts) == 1:
-            raise KeyboardInterrupt
+        if len(self.puts) > 1:
+            time.sleep(0.2)
+
+
+class _CtrlC:
+    """A progress bar during whose first update the user presses Ctrl-C (it lands in the main thread)."""
+
+    def advance(self, n: int = 1) -> None:
+        raise KeyboardInterrupt
 
 
 def test_an_interrupted_upload_stops_instead_of_sending_the_rest(tmp_path: Path) -> None:
     folder = make_out(tmp_path / "many", "bucket-1", images=40)
-    s3 = _InterruptedS3()
+    s3 = _SlowS3()
     with pytest.raises(KeyboardInterrupt):
-        upload_dataset(folder, s3, bucket="bucket-1", workers=1)
-    assert len(s3.puts) < 5  # not the 40 images queued behind the interrupted one
+        upload_dataset(folder, s3, bucket="bucket-1", workers=1, progress=_CtrlC())
+    assert len(s3.puts) < 5  # the upload under way finishes; the 38 queued behind it are not sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,12 +66,50 @@ job_data_options = _options(
     job_settings_options,
 )
 
-# submit and run: the names of what they start, and whether to check first.
+# submit and run: the names of what they start.
 job_naming_options = _options(
     click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>)."),
     click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>)."),
-    click.option("--skip-preflight", is_flag=True, help="Submit without running preflight first (not advised)."),
 )
+
+skip_preflight_option = click.option(
+    "--skip-preflight", is_flag=True, help="Submit without running preflight first (not advised)."
+)
+
+
+def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
+    """The job's data and settings options (with ``names``, --job-name and --model-name too), handed to the
+    command as one ``job: JobSpec`` keyword argument instead of one argument each."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def command(
+            *,
+            base_model: str,
+            training_data: str,
+            validation_data: str | None,
+            customization_type: str,
+            hp: tuple[str, ...],
+            job_name: str | None = None,
+            model_name: str | None = None,
+            **rest: Any,
+        ) -> Any:
+            job = JobSpec(
+                base_model=base_model,
+                training_data=training_data,
+                validation_data=validation_data,
+                job_name=job_name,
+                model_name=model_name,
+                customization_type=customization_type,
+                hyperparameters=parse_hyperparameter_options(hp),
+            )
+            return func(job=job, **rest)
+
+        with_options = _options(job_data_options, job_naming_options) if names else job_data_options
+        return with_options(command)  # type: ignore[return-value]
+
+    return decorate
+
 
 workers_option = click.option(
     "--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Parallel uploads."
@@ -162,29 +201,14 @@ def upload(
 
 @click.command()
 @tf_outputs_options
-@job_data_options
+@job_spec_options()
 @output_option()
 @endpoint_option
 def preflight(
-    tf_outputs: str | None,
-    tf_dir: str | None,
-    base_model: str,
-    training_data: str,
-    validation_data: str | None,
-    customization_type: str,
-    hp: tuple[str, ...],
-    output_format: str,
-    endpoint_url: str | None,
+    tf_outputs: str | None, tf_dir: str | None, job: JobSpec, output_format: str, endpoint_url: str | None
 ) -> None:
     """Check everything a VPC-attached customization job needs; exit non-zero on any failure."""
     outputs = _outputs(tf_outputs, tf_dir)
-    job = JobSpec(
-        base_model=base_model,
-        training_data=training_data,
-        validation_data=validation_data,
-        customization_type=customization_type,
-        hyperparameters=parse_hyperparameter_options(hp),
-    )
     text = output_format == "text"
     report = run_preflight(
         outputs, job.preflight_request(), _session(outputs, endpoint_url), on_result=render_check if text else None
@@ -199,21 +223,15 @@ def preflight(
 
 @click.command()
 @tf_outputs_options
-@job_data_options
-@job_naming_options
+@job_spec_options(names=True)
+@skip_preflight_option
 @click.option("--dry-run", is_flag=True, help="Print the exact request and send nothing.")
 @output_option()
 @endpoint_option
 def submit(
     tf_outputs: str | None,
     tf_dir: str | None,
-    base_model: str,
-    training_data: str,
-    validation_data: str | None,
-    customization_type: str,
-    hp: tuple[str, ...],
-    job_name: str | None,
-    model_name: str | None,
+    job: JobSpec,
     skip_preflight: bool,
     dry_run: bool,
     output_format: str,
@@ -221,15 +239,6 @@ def submit(
 ) -> None:
     """Start the customization job in the module's VPC (preflight first); repeating it never starts a second job."""
     outputs = _outputs(tf_outputs, tf_dir)
-    job = JobSpec(
-        base_model=base_model,
-        training_data=training_data,
-        validation_data=validation_data,
-        job_name=job_name,
-        model_name=model_name,
-        customization_type=customization_type,
-        hyperparameters=parse_hyperparameter_options(hp),
-    )
     text = output_format == "text"
     result = submit_job(
         _session(outputs, endpoint_url),
@@ -384,6 +393,7 @@ def list_jobs(
 @workers_option
 @job_settings_options
 @job_naming_options
+@skip_preflight_option
 @click.option("--wait/--no-wait", "wait_for_end", default=False, help="Wait for the job to end.")
 @click.option("--timeout", type=click.FloatRange(min=0), help="With --wait: give up after this many seconds.")
 @output_option()
