@@ -471,7 +471,7 @@ class _Writer:
         try:
             for role in roles:
                 final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
-                handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{final}.", suffix=".tmp")
+                handle, name = _make_temp(out_dir, final)
                 self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
         except BaseException:
             self.discard()  # the first temporary file, when the second cannot be made
@@ -520,8 +520,24 @@ def _prune_images(out_dir: Path, referenced: set[bytes]) -> None:
             folder.rmdir()
 
 
+def _make_temp(folder: Path, final_name: str) -> tuple[int, str]:
+    """A temporary file beside ``final_name``, readable as an ordinary new file would be (mkstemp makes it 0600)."""
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{final_name}.", suffix=".tmp")
+    os.fchmod(handle, 0o666 & ~_UMASK)
+    return handle, name
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
 def _write_atomic(path: Path, text: str) -> None:
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, name = _make_temp(path.parent, path.name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)

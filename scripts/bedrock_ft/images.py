@@ -90,7 +90,10 @@ class ImageStore:
             pillow_format = image.format or ""
             mode = image.mode
             width, height = image.size
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        except UnidentifiedImageError:
+            reason = f"{origin} is not a readable image (not a format Pillow recognises)"
+            raise RecordError(record, field_name, reason) from None
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
             raise RecordError(record, field_name, f"{origin} is not a readable image ({exc})") from None
         fmt = BEDROCK_FORMATS.get(pillow_format)
         why = self._why_convert(fmt, pillow_format, mode, width, height, len(data))

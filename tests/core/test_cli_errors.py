@@ -58,6 +58,14 @@ def test_missing_credentials_get_their_own_message(
     assert "no AWS credentials found" in capsys.readouterr().err
 
 
+def test_os_error_is_one_line_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    error = OSError(28, "No space left on device", "out/train.jsonl")
+    assert _run_raising(monkeypatch, error) == InputError.exit_code
+    assert capsys.readouterr().err == "Error: No space left on device: out/train.jsonl\n"
+
+
 def test_unknown_option_is_a_usage_error_with_code_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_module.main(["--no-such-option"]) == 2
     assert "No such option" in capsys.readouterr().err

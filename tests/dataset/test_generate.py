@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -353,6 +355,14 @@ def test_skip_invalid_drops_and_reports_the_record(write_jsonl, tmp_path: Path) 
 def test_unknown_template_field_names_record_and_field(small_jsonl: Path, tmp_path: Path) -> None:
     with pytest.raises(RecordError, match=r"data.jsonl line 1, field 'answer'"):
         generate_dataset(simple(small_jsonl, tmp_path / "out", response_template="{answer}"))
+
+
+def test_output_files_are_readable_like_any_new_file(small_jsonl: Path, tmp_path: Path) -> None:
+    result = generate_dataset(simple(small_jsonl, tmp_path / "out"))
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (result.train_path, result.manifest_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
 
 
 def test_unreadable_image_names_record_and_field(tmp_path: Path, write_jsonl) -> None:

@@ -120,6 +120,14 @@ def test_unreadable_image_names_record_and_field(tmp_path: Path) -> None:
     assert "not a readable image" in caught.value.reason
 
 
+def test_unreadable_image_message_shows_no_python_object(tmp_path: Path) -> None:
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"not an image")
+    with pytest.raises(RecordError) as caught:
+        add(store(tmp_path), str(path))
+    assert "<_io." not in caught.value.reason and " at 0x" not in caught.value.reason
+
+
 def test_truncated_png_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "cut.png"
     path.write_bytes(image_bytes(size=(64, 64))[:-30])

@@ -12,7 +12,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from bedrock_ft import __version__
-from bedrock_ft.errors import AwsError, BedrockFtError, ConfigError
+from bedrock_ft.errors import AwsError, BedrockFtError, ConfigError, InputError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -75,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         error = translate_aws_error(exc)
         click.echo(f"Error: {error}", err=True)
         return error.exit_code
+    except OSError as exc:
+        # The machine refused a read or a write the user asked for: a permission, a full disk, a vanished file.
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+        return InputError.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
