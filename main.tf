@@ -13,6 +13,7 @@ module "network" {
   flow_log_group_name     = local.flow_log_group_name
   flow_log_retention_days = var.flow_log_retention_days
   flow_log_traffic_type   = var.flow_log_traffic_type
+  use_kms                 = local.use_kms
   kms_key_arn             = module.storage.kms_key_arn
   tags                    = var.tags
 }

@@ -52,7 +52,7 @@ variable "availability_zones" {
 }
 
 variable "create_kms_key" {
-  description = "Create a customer managed KMS key (rotation on) for the bucket, the flow logs and the custom model. Ignored when kms_key_arn is set; false with no kms_key_arn means SSE-S3 only."
+  description = "Create a customer managed KMS key (rotation on) for the bucket, the flow logs and the custom model. Ignored when kms_key_arn is set; false with no kms_key_arn means SSE-S3 only and needs flow_logs_enabled = false (the flow-log group must be KMS-encrypted)."
   type        = bool
   default     = true
 }
@@ -80,7 +80,7 @@ variable "kms_key_deletion_window_days" {
 }
 
 variable "flow_logs_enabled" {
-  description = "Record VPC flow logs to a CloudWatch log group encrypted with the module's key."
+  description = "Record VPC flow logs to a CloudWatch log group encrypted with the module's key (or kms_key_arn); true needs a KMS key, so it is refused with create_kms_key = false and no kms_key_arn."
   type        = bool
   default     = true
 }

@@ -7,6 +7,14 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   retention_in_days = var.flow_log_retention_days
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
+
+  lifecycle {
+    # Checked on use_kms, a value known at plan, not on the key ARN, which is unknown until the key exists.
+    precondition {
+      condition     = var.use_kms
+      error_message = "flow logs need a KMS key: keep create_kms_key = true, pass kms_key_arn, or set flow_logs_enabled = false."
+    }
+  }
 }
 
 resource "aws_flow_log" "this" {

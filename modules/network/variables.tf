@@ -59,8 +59,13 @@ variable "flow_log_traffic_type" {
   default     = "ALL"
 }
 
+variable "use_kms" {
+  description = "Whether a KMS key encrypts the flow-log log group (decided from variables, so known at plan). Flow logs refuse false: an unencrypted log group is not allowed."
+  type        = bool
+}
+
 variable "kms_key_arn" {
-  description = "KMS key that encrypts the flow-log log group; null leaves CloudWatch Logs' default encryption."
+  description = "ARN of the KMS key that encrypts the flow-log log group; may be unknown at plan (use_kms says whether there is one)."
   type        = string
   default     = null
 }

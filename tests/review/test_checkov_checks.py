@@ -1,5 +1,6 @@
-"""The custom checkov checks (checks/checkov/), each against a good and a bad Terraform snippet, in one checkov run;
-and checkov's findings as review findings."""
+"""The custom checkov checks (scripts/bedrock_ft/review/checkov_checks/, shipped in the package), each against a good
+and a bad Terraform snippet, in one checkov run; where they are found from; and checkov's findings as review
+findings."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.review import review
+from bedrock_ft.review import checkov_runner, review
 from bedrock_ft.review.checkov_runner import checks_dir
 
 from .conftest import REPO, TERRAFORM
@@ -48,6 +49,45 @@ def test_checks_folder_is_importable_by_checkov() -> None:
     assert not re.search(r"^\s*(from|import) bedrock_ft", sources, re.MULTILINE)
 
 
+def test_checks_folder_is_found_through_the_package_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no checks/ folder here, and not the repository
+    folder = checks_dir()
+    assert folder is not None and folder.is_dir() and folder.is_absolute()
+    assert not folder.is_relative_to(tmp_path)
+    assert folder.parent == Path(checkov_runner.__file__).resolve().parent  # inside the installed package
+    assert checkov_runner.custom_check_ids(folder) == set(CHECKS)
+    assert {p.stem for p in folder.glob("Bft*.py")} == {
+        "BftJobSecurityGroupSelfOnly", "BftTrustConfusedDeputy", "BftNetworkInterfaceConditions",
+        "BftNoWildcardBucket", "BftEndpointPolicyScoped", "BftBucketPolicyTlsOnly",
+    }
+    assert checkov_runner.custom_checks_notice(folder) is None
+    assert checkov_runner.custom_checks_description(folder).startswith("with 6 custom checks (CKV_BFT_1, ")
+
+
+def test_missing_custom_checks_are_reported_never_silent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    notice = checkov_runner.custom_checks_notice(None)
+    assert notice is not None and "WITHOUT" in notice and all(c in notice for c in CHECKS)
+    partial = tmp_path / "checks"
+    partial.mkdir()
+    shutil.copy(checks_dir() / "BftNoWildcardBucket.py", partial)
+    assert checkov_runner.custom_checks_notice(partial) == (
+        f"checkov ran without custom checks {', '.join(c for c in CHECKS if c != 'CKV_BFT_4')}: not found in {partial}"
+    )
+    # and the review puts it in the report, with a checkov that finds nothing
+    fake = tmp_path / "checkov"
+    fake.write_text("#!/bin/sh\necho '{}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(checkov_runner, "checks_dir", lambda: None)
+    module = tmp_path / "module"
+    module.mkdir()
+    shutil.copy(TERRAFORM / "ckv_bft_5_good.tf.fixture", module / "main.tf")
+    report = review([module], checkov=str(fake), use_parliament=False)
+    assert notice in report.notices
+    assert any("without this project's custom checks" in line for line in report.reviewed)
+
+
 @pytest.mark.parametrize("check_id", CHECKS)
 def test_custom_check_fails_its_bad_snippet(checkov_results: dict[str, set[str]], check_id: str) -> None:
     assert check_id in checkov_results[f"{check_id.lower()}_bad"]
@@ -60,7 +100,8 @@ def test_custom_check_passes_its_good_snippet(checkov_results: dict[str, set[str
 
 def test_module_with_checkov_has_no_finding_at_medium_or_above(checkov_executable: str) -> None:
     report = review([REPO], checkov=checkov_executable)
-    assert any("checkov" in line for line in report.reviewed)
+    assert any("checkov" in line and "with 6 custom checks" in line for line in report.reviewed), report.reviewed
+    assert not [n for n in report.notices if "custom check" in n], report.notices
     assert report.at_or_above("medium") == [], [f"{f.rule_id} {f.location}" for f in report.at_or_above("medium")]
 
 
@@ -71,3 +112,16 @@ def test_checkov_failure_becomes_a_finding_with_file_and_line(tmp_path: Path, ch
     finding = next(f for f in report.findings if f.rule_id == "CKV_BFT_5")
     assert finding.severity.value == "high" and finding.tool == "checkov"
     assert finding.location.file.endswith("main.tf") and finding.location.line == 1
+
+
+def test_a_custom_check_checkov_cannot_load_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        checkov_executable: str) -> None:
+    folder = tmp_path / "checks"
+    shutil.copytree(checks_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "BftBroken.py").write_text("import a_module_that_does_not_exist\n")
+    monkeypatch.setattr(checkov_runner, "checks_dir", lambda: folder)
+    module = tmp_path / "module"
+    module.mkdir()
+    shutil.copy(TERRAFORM / "ckv_bft_5_good.tf.fixture", module / "main.tf")
+    report = review([module], checkov=checkov_executable, use_parliament=False)
+    assert f"checkov could not load custom check BftBroken from {folder}: those checks did not run" in report.notices

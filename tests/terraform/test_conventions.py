@@ -153,6 +153,65 @@ def test_root_module_wires_every_submodule_by_relative_source(tf: Files) -> None
     }
 
 
+MODULE_CALL_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+
+
+def module_call_problems(files: Files) -> list[str]:
+    """Every local module call passes each required variable of its module and no argument the module lacks."""
+    problems = []
+    for folder in (ROOT, EXAMPLE):
+        for call in blocks(files, "module", folder):
+            source = str(call.body["source"])
+            target = _normalise(f"{folder}/{source}")
+            declared = {b.name: b.body for b in blocks(files, "variable", target)}
+            assert declared, f"{folder or 'root'}: module.{call.name} ({source}) has no variables in {target!r}"
+            arguments = set(call.body) - MODULE_CALL_META_ARGUMENTS
+            problems += [
+                f"{folder or 'root'}: module.{call.name} does not pass required variable {name}"
+                for name, body in sorted(declared.items())
+                if "default" not in body and name not in arguments
+            ]
+            problems += [
+                f"{folder or 'root'}: module.{call.name} passes {name}, which {target or 'the root'} does not declare"
+                for name in sorted(arguments - set(declared))
+            ]
+    return problems
+
+
+def _normalise(path: str) -> str:
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def test_every_module_call_passes_the_required_variables_and_only_declared_ones(tf: Files) -> None:
+    assert module_call_problems(tf) == []
+
+
+def test_module_call_check_fails_when_a_required_variable_is_not_passed(mutated) -> None:
+    broken = mutated(
+        "main.tf",
+        "  use_kms                 = local.use_kms\n  kms_key_arn             = module.storage",
+        "  kms_key_arn             = module.storage",
+    )
+    assert module_call_problems(broken) == ["root: module.network does not pass required variable use_kms"]
+
+
+def test_module_call_check_fails_on_an_argument_the_module_does_not_declare(mutated) -> None:
+    broken = mutated(
+        "main.tf",
+        "  use_kms                 = local.use_kms\n",
+        "  use_kms                 = local.use_kms\n  kms = 1\n",
+    )
+    assert module_call_problems(broken) == ["root: module.network passes kms, which modules/network does not declare"]
+
+
 TAGGABLE = {
     "aws_vpc",
     "aws_subnet",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from hcl_conditions import compile_condition, compile_expression
 from tf_static import NETWORK, ROOT, Files, blocks, document, local_values, resource, resources, texts, variable
 
 from bedrock_ft.terraform_hcl import unwrap
@@ -256,6 +258,101 @@ def test_flow_logs_are_on_by_default_with_retention_and_kms_and_a_switch(tf: Fil
     assert unwrap(flow_log["count"]) == "var.flow_logs_enabled ? 1 : 0"
     assert unwrap(flow_log["vpc_id"]) == "aws_vpc.this.id"
     assert unwrap(flow_log["log_destination"]) == "aws_cloudwatch_log_group.flow_logs[0].arn"
+
+
+FLOW_LOG_KMS_MESSAGE = (
+    "flow logs need a KMS key: keep create_kms_key = true, pass kms_key_arn, or set flow_logs_enabled = false."
+)
+
+
+def flow_log_group_refused(files: Files, *, flow_logs_enabled: bool, create_kms_key: bool, kms_key_arn) -> bool:
+    """A static plan of the flow-log group: whether the root inputs make its preconditions refuse the plan.
+
+    Follows the values the way Terraform does: the root's local.use_kms, passed to the network module as use_kms,
+    then the log group's count and its lifecycle preconditions (only checked when the group is created).
+    """
+    group = resource(files, NETWORK, "aws_cloudwatch_log_group", "flow_logs")
+    if compile_expression(group["count"])(flow_logs_enabled=flow_logs_enabled) == 0:
+        return False
+    (network_call,) = [b.body for b in blocks(files, "module", ROOT) if b.name == "network"]
+    passed = unwrap(network_call.get("use_kms", "null"))
+    assert passed == "local.use_kms", f"network's use_kms is {passed!r}, not local.use_kms"
+    use_kms = compile_expression(local_values(files, ROOT)["use_kms"])(
+        create_kms_key=create_kms_key, kms_key_arn=kms_key_arn
+    )
+    preconditions = [p for lifecycle in group.get("lifecycle", []) for p in lifecycle.get("precondition", [])]
+    return not all(compile_condition(p["condition"])(use_kms=use_kms) for p in preconditions)
+
+
+def flow_log_kms_problems(files: Files) -> list[str]:
+    problems = []
+    use_kms = variable(files, NETWORK, "use_kms")
+    if use_kms["type"] != "bool" or "default" in use_kms:
+        problems.append("network's use_kms must be a required bool")
+    group = resource(files, NETWORK, "aws_cloudwatch_log_group", "flow_logs")
+    preconditions = [p for lifecycle in group.get("lifecycle", []) for p in lifecycle.get("precondition", [])]
+    # On the plan-time boolean, never on the key ARN: that is unknown until the key is created.
+    if not any(unwrap(p["condition"]) == "var.use_kms" for p in preconditions):
+        problems.append("the flow-log group has no precondition on var.use_kms")
+    if not any(p["error_message"] == FLOW_LOG_KMS_MESSAGE for p in preconditions):
+        problems.append("the flow-log group's precondition does not say how to fix it")
+    arn = "arn:aws:kms:us-east-1:111122223333:key/example"
+    for enabled, create, key_arn, refused in [
+        (True, False, None, True),  # the unencrypted log group the issue does not allow
+        (True, True, None, False),
+        (True, False, arn, False),
+        (True, True, arn, False),
+        (False, False, None, False),  # no flow logs, no log group, nothing to encrypt
+    ]:
+        try:
+            got = flow_log_group_refused(files, flow_logs_enabled=enabled, create_kms_key=create, kms_key_arn=key_arn)
+        except NameError as exc:  # the precondition reads something other than use_kms
+            problems.append(f"the flow-log group's preconditions need more than use_kms at plan: {exc}")
+            break
+        if got != refused:
+            problems.append(
+                f"flow_logs_enabled={enabled}, create_kms_key={create}, kms_key_arn={key_arn!r}: "
+                f"{'refused' if got else 'planned'}"
+            )
+    return problems
+
+
+def test_flow_logs_without_a_kms_key_are_refused_at_plan(tf: Files) -> None:
+    assert flow_log_kms_problems(tf) == []
+
+
+def test_flow_log_kms_check_fails_without_the_precondition(mutated) -> None:
+    broken = mutated(
+        f"{NETWORK}/flow_logs.tf",
+        "    precondition {\n"
+        "      condition     = var.use_kms\n"
+        f'      error_message = "{FLOW_LOG_KMS_MESSAGE}"\n'
+        "    }\n",
+        "",
+    )
+    assert flow_log_kms_problems(broken) == [
+        "the flow-log group has no precondition on var.use_kms",
+        "the flow-log group's precondition does not say how to fix it",
+        "flow_logs_enabled=True, create_kms_key=False, kms_key_arn=None: planned",
+    ]
+
+
+def test_flow_log_kms_check_fails_on_a_precondition_on_the_key_arn(mutated) -> None:
+    # var.kms_key_arn is unknown at plan when the module creates the key: the check would only fail at apply.
+    broken = mutated(
+        f"{NETWORK}/flow_logs.tf", "condition     = var.use_kms", "condition     = var.kms_key_arn != null"
+    )
+    assert flow_log_kms_problems(broken)[0] == "the flow-log group has no precondition on var.use_kms"
+
+
+def test_flow_log_kms_check_fails_when_use_kms_is_not_passed_down(mutated) -> None:
+    broken = mutated(
+        "main.tf",
+        "  use_kms                 = local.use_kms\n  kms_key_arn             = module.storage",
+        "  use_kms                 = true\n  kms_key_arn             = module.storage",
+    )
+    with pytest.raises(AssertionError, match=r"network's use_kms is True, not local\.use_kms"):
+        flow_log_kms_problems(broken)
 
 
 def test_flow_log_role_trusts_only_this_accounts_flow_logs(tf: Files) -> None:

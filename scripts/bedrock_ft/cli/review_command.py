@@ -16,7 +16,9 @@ SEVERITIES = [s.value for s in (Severity.LOW, Severity.MEDIUM, Severity.HIGH)]
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--plan", "plans", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Plan rendered by `terraform show -json PLANFILE` (repeatable).")
-@click.option("--role", help="Review a deployed IAM role: its trust, inline and attached policies (NAME or ARN).")
+@click.option("--role", metavar="NAME|ARN",
+              help="Review a deployed IAM role: its trust, inline and attached policies. The module's service role is "
+                   "<name>-bedrock-customization (`terraform output -raw role_arn`).")
 @click.option("--policy", "policies", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="IAM policy JSON file (repeatable).")
 @click.option("--checkov", "checkov_path", metavar="PATH",
@@ -36,7 +38,7 @@ def review(paths: tuple[str, ...], plans: tuple[str, ...], role: str | None, pol
     Examples:
       bedrock-ft review . --fail-on medium
       bedrock-ft review --plan plan.json --output sarif > review.sarif
-      bedrock-ft review --role bedrock-ft-service
+      bedrock-ft review --role "$(terraform output -raw role_arn)"
     """
     report = run_review(paths, plans=plans, policies=policies, role=role, checkov=checkov_path,
                         use_checkov=not no_checkov)

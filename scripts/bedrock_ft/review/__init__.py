@@ -1,8 +1,9 @@
 """Security review of the policies, network rules and bucket settings around a Bedrock customization role.
 
 ``review(...)`` takes what the user gives (module folders, plan JSON, policy JSON files, a live role), runs checkov
-(when installed) with the custom checks in checks/checkov/, parliament on every policy document, and this project's
-own rules (:mod:`bedrock_ft.review.rules`), and returns one :class:`~bedrock_ft.review.findings.Report`.
+(when installed, as a subprocess) with the custom checks shipped in :mod:`bedrock_ft.review.checkov_checks`,
+parliament on every policy document, and this project's own rules (:mod:`bedrock_ft.review.rules`), and returns one
+:class:`~bedrock_ft.review.findings.Report`.
 """
 
 from __future__ import annotations
@@ -73,8 +74,12 @@ def review(
                 report.notices.append(checkov_runner.skipped_notice())
             else:
                 for target, is_plan in targets:
-                    report.add(checkov_runner.run(executable, target, plan=is_plan).findings)
-                report.reviewed.append(f"checkov ({executable}) with custom checks from {checkov_runner.checks_dir()}")
+                    result = checkov_runner.run(executable, target, plan=is_plan)
+                    report.add(result.findings)
+                    if result.notice and result.notice not in report.notices:
+                        report.notices.append(result.notice)
+                custom = checkov_runner.custom_checks_description(checkov_runner.checks_dir())
+                report.reviewed.append(f"checkov ({executable}) {custom}")
     return report
 
 

@@ -1,13 +1,18 @@
-"""Run checkov, in its own virtual environment, with this repository's custom checks, and read its findings.
+"""Run checkov, in its own virtual environment, with this project's custom checks, and read its findings.
 
 checkov installs a different package under the import name ``hcl2`` than the one this package uses, so it is never
 imported here: it runs as a subprocess, offline (``--skip-download``).
+
+The custom checks (CKV_BFT_*) ship inside this package, in :mod:`bedrock_ft.review.checkov_checks`, so every install
+(wheel, sdist, editable) has them; :func:`checks_dir` finds that folder on disk for ``--external-checks-dir``.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -23,8 +28,8 @@ LOCAL_VENV_CHECKOV = Path(".venv-checkov") / "bin" / "checkov"
 INSTALL_HINT = "python3 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov"
 TIMEOUT_SECONDS = 600
 
-# This repository's checks: checks/checkov/ at the repository root (three levels above scripts/bedrock_ft/review).
-CUSTOM_CHECKS_DIR = Path(__file__).resolve().parents[3] / "checks" / "checkov"
+# This project's checks: a folder of plain checkov check files inside the package (never imported by bedrock_ft).
+CHECKS_PACKAGE = "bedrock_ft.review.checkov_checks"
 
 # Severities of the custom checks (checkov itself reports none without a platform key).
 CUSTOM_SEVERITIES: dict[str, Severity] = {
@@ -39,18 +44,62 @@ CUSTOM_SEVERITIES: dict[str, Severity] = {
 BUILTIN_SEVERITY = Severity.LOW
 
 
+CUSTOM_CHECK_IDS = tuple(CUSTOM_SEVERITIES)
+_CHECK_ID = re.compile(r"""\bid\s*=\s*["'](CKV_BFT_\d+)["']""")
+# What checkov logs (on stderr, even with --quiet) when a file given by --external-checks-dir fails to import.
+_LOAD_ERROR = "Cannot load external check"
+
+
 def checks_dir() -> Path | None:
-    """checks/checkov/ of this repository (editable install), else of the current folder, else None."""
-    for candidate in (CUSTOM_CHECKS_DIR, Path.cwd() / "checks" / "checkov"):
-        if (candidate / "__init__.py").is_file():
-            return candidate
+    """The folder of the custom checks inside the installed package, or None when it is not on disk.
+
+    Found through the package (``importlib.resources``), never through the current folder, so it does not matter where
+    ``bedrock-ft review`` runs from. None only for a broken install (the folder deleted, or the package run from a zip).
+    """
+    try:
+        folder = importlib.resources.files(CHECKS_PACKAGE)
+    except ModuleNotFoundError:
+        return None
+    if not isinstance(folder, Path) or not folder.is_dir():
+        return None
+    return folder
+
+
+def custom_check_ids(folder: Path) -> set[str]:
+    """The CKV_BFT_* ids the check files in ``folder`` declare (read as text: the files import checkov)."""
+    ids: set[str] = set()
+    for source in folder.glob("*.py"):
+        ids.update(_CHECK_ID.findall(source.read_text(encoding="utf-8")))
+    return ids
+
+
+def custom_checks_notice(folder: Path | None) -> str | None:
+    """A notice when checkov would run without some or all of this project's custom checks, else None."""
+    if folder is None:
+        return (f"checkov ran WITHOUT this project's custom checks ({', '.join(CUSTOM_CHECK_IDS)}): the folder of "
+                f"package {CHECKS_PACKAGE} was not found; reinstall bedrock-ft (pip install '.[review]')")
+    missing = sorted(set(CUSTOM_CHECK_IDS) - custom_check_ids(folder), key=_check_number)
+    if missing:
+        return f"checkov ran without custom checks {', '.join(missing)}: not found in {folder}"
     return None
+
+
+def custom_checks_description(folder: Path | None) -> str:
+    """For the report's `reviewed` line: which custom checks checkov was given."""
+    if folder is None:
+        return "without this project's custom checks (not found)"
+    found = sorted(custom_check_ids(folder) & set(CUSTOM_CHECK_IDS), key=_check_number)
+    return f"with {len(found)} custom checks ({', '.join(found)}) loaded from {folder}"
+
+
+def _check_number(check_id: str) -> int:
+    return int(check_id.rsplit("_", 1)[1])
 
 
 @dataclass(frozen=True)
 class CheckovResult:
     findings: list[Finding]
-    notice: str | None = None  # set when checkov could not run
+    notice: str | None = None  # set when checkov ran without (some of) the custom checks
 
 
 def find_checkov(explicit: str | None = None, *, environ: Mapping[str, str] | None = None,
@@ -81,6 +130,7 @@ def run(executable: str, target: Path, *, plan: bool) -> CheckovResult:
     """checkov on a module folder (framework terraform) or a plan JSON file (framework terraform_plan)."""
     command = [executable, "--skip-download", "-o", "json", "--compact", "--quiet"]
     custom = checks_dir()
+    notice = custom_checks_notice(custom)
     if custom is not None:
         command += ["--external-checks-dir", str(custom)]
     if plan:
@@ -103,8 +153,13 @@ def run(executable: str, target: Path, *, plan: bool) -> CheckovResult:
         detail = (completed.stderr or completed.stdout).strip().splitlines()
         last = detail[-1] if detail else f"exit {completed.returncode}"
         raise ConfigError(f"checkov failed on {target}: {last}")
+    if custom is not None and _LOAD_ERROR in completed.stderr:
+        failed = sorted({line.split("'")[1] for line in completed.stderr.splitlines()
+                         if _LOAD_ERROR in line and line.count("'") >= 2})
+        notice = (f"checkov could not load custom check{'s' if len(failed) != 1 else ''} "
+                  f"{', '.join(failed) or '(see checkov stderr)'} from {custom}: those checks did not run")
     return CheckovResult(findings=parse_output(completed.stdout, base=target if not plan else None,
-                                               plan_file=target if plan else None))
+                                               plan_file=target if plan else None), notice=notice)
 
 
 def parse_output(stdout: str, *, base: Path | None = None, plan_file: Path | None = None) -> list[Finding]:

@@ -43,7 +43,7 @@ class PolicyDoc:
     """One policy document and where it is.
 
     ``name`` is how a finding names the document (``data.aws_iam_policy_document.trust``,
-    ``aws_iam_role.service.assume_role_policy``, ``role bedrock-ft-service: inline policy data``, a file name).
+    ``aws_iam_role.service.assume_role_policy``, ``role demo-bedrock-customization: inline policy data``, a file name).
     ``statement_lines`` maps a statement's index to its line in ``file`` when the document is HCL.
     """
 

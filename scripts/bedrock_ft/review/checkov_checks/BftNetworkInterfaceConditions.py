@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from bft_policy import Stmt, hcl_statements, statements_of
-
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
