@@ -9,18 +9,21 @@ never failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import BedrockFtError, ChecksFailed
+from bedrock_ft.errors import BedrockFtError, ChecksFailed, InputError
 from bedrock_ft.iam_documents import Statement, parse_document
 from bedrock_ft.models import find_model, model_id_from
+from bedrock_ft.review.documents import Kind, PolicyDoc
+from bedrock_ft.review.rules import create_network_interface, create_tags, network_interface_permissions
 from bedrock_ft.s3_uris import S3Uri, join_key, parse_s3_uri
 from bedrock_ft.tf_outputs import TerraformOutputs
 
@@ -193,26 +196,35 @@ class _Context:
     def role(self) -> dict[str, Any]:
         return self.cached("role", lambda: self.session.client("iam").get_role(RoleName=self.role_name())["Role"])
 
-    def role_statements(self) -> list[tuple[str, Statement]]:
-        """Every statement of the role's inline and attached policies, with the policy's name."""
+    def role_policies(self) -> list[tuple[str, dict[str, Any]]]:
+        """The role's inline and attached policy documents, each with its name ("inline policy NAME" or
+        "managed policy NAME"), decoded from the URL-encoded JSON IAM may return."""
 
-        def load() -> list[tuple[str, Statement]]:
+        def load() -> list[tuple[str, dict[str, Any]]]:
             iam = self.session.client("iam")
             name = self.role_name()
-            statements: list[tuple[str, Statement]] = []
+            policies: list[tuple[str, dict[str, Any]]] = []
             for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
                 for policy_name in page["PolicyNames"]:
                     document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-                    statements += [(policy_name, s) for s in parse_document(document, source=policy_name)]
+                    policies.append((f"inline policy {policy_name}", _document_dict(document, policy_name)))
             for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
                 for attached in page["AttachedPolicies"]:
                     arn = attached["PolicyArn"]
                     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
                     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-                    statements += [(attached["PolicyName"], s) for s in parse_document(document, source=arn)]
-            return statements
+                    policies.append((f"managed policy {attached['PolicyName']}", _document_dict(document, arn)))
+            return policies
 
-        return self.cached("role_statements", load)
+        return self.cached("role_policies", load)
+
+    def role_statements(self) -> list[tuple[str, Statement]]:
+        """Every statement of the role's inline and attached policies, with the policy's name."""
+        return [
+            (policy, statement)
+            for policy, document in self.role_policies()
+            for statement in parse_document(document, source=policy)
+        ]
 
     def role_policy_statements(self) -> list[Statement]:
         return [statement for _, statement in self.role_statements()]
@@ -232,6 +244,19 @@ class _Context:
         if self.request.validation_data:
             uris.append(("validation", parse_s3_uri(self.request.validation_data, what="--validation-data")))
         return uris
+
+
+def _document_dict(document: str | Mapping[str, Any], source: str) -> dict[str, Any]:
+    """A policy document as a dict, from a dict or (URL-encoded) JSON text."""
+    if isinstance(document, str):
+        text = unquote(document) if document.lstrip().startswith("%7B") else document
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{source} is not JSON (line {exc.lineno}): {exc.msg}") from None
+    if not isinstance(document, Mapping):
+        raise InputError(f"{source} is not a JSON object")
+    return dict(document)
 
 
 def allowed(statements: list[Statement], action: str, resource: str) -> bool:
@@ -505,6 +530,7 @@ def check_images(ctx: _Context) -> Iterator[CheckResult]:
     keys: set[str] = set()
     problems: list[str] = []
     records = 0
+    owner_problems = False
     for kind, uri in ctx.data_uris():
         try:
             body = s3.get_object(Bucket=uri.bucket, Key=uri.key)["Body"]
@@ -531,10 +557,14 @@ def check_images(ctx: _Context) -> Iterator[CheckResult]:
                     problems.append(f"{uri} line {line_number}: {image} is in another bucket than {dataset_bucket}")
                     continue
                 owner = location.get("bucketOwner")
-                if owner is not None and str(owner) != ctx.account_id:
+                if owner is None or not str(owner).strip():
+                    problems.append(f"{uri} line {line_number}: {image} has no bucketOwner")
+                    owner_problems = True
+                elif str(owner) != ctx.account_id:
                     problems.append(
                         f"{uri} line {line_number}: bucketOwner {owner} is not the account {ctx.account_id}"
                     )
+                    owner_problems = True
                 keys.add(image_uri.key)
         if len(problems) > 20:
             break
@@ -544,11 +574,13 @@ def check_images(ctx: _Context) -> Iterator[CheckResult]:
         problems.append(f"... and {len(missing) - 10} more missing images")
     if problems:
         shown = problems[:5] + ([f"... {len(problems) - 5} more"] if len(problems) > 5 else [])
-        yield _fail(
-            name,
-            "; ".join(shown),
-            "run `bedrock-ft generate` with these Terraform outputs, then `bedrock-ft upload OUT`",
-        )
+        hint = "run `bedrock-ft generate` with these Terraform outputs, then `bedrock-ft upload OUT`"
+        if owner_problems:
+            hint = (
+                f"regenerate the records with --bucket-owner {ctx.account_id} (or --tf-outputs / --tf-dir, which "
+                "read account_id from the Terraform outputs), then `bedrock-ft upload OUT`"
+            )
+        yield _fail(name, "; ".join(shown), hint)
     elif not keys:
         yield _pass(name, f"{records} records, none points at an image")
     else:
@@ -617,6 +649,22 @@ def _network_needs(ctx: _Context) -> list[tuple[str, str]]:
     return needs
 
 
+# The review's rules for the network-interface statements: each reads one identity policy and reports a statement
+# that lacks the conditions Bedrock documents (request tags, ec2:Subnet, resource tags, ec2:CreateAction,
+# aws:TagKeys) or that opens CreateNetworkInterface to any subnet or security group.
+NETWORK_CONDITION_RULES = (create_network_interface, create_tags, network_interface_permissions)
+
+
+def network_condition_findings(policies: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """One line per network-interface statement wider than the documented one: "POLICY: FINDING"."""
+    lines = []
+    for policy_name, document in policies:
+        doc = PolicyDoc(name=policy_name, kind=Kind.IDENTITY, document=document)
+        for rule in NETWORK_CONDITION_RULES:
+            lines += [f"{policy_name}: {finding.message}" for finding in rule(doc)]
+    return lines
+
+
 def check_role_network(ctx: _Context) -> Iterator[CheckResult]:
     name = "role-network-interfaces"
     lacking = not_allowed(ctx.role_policy_statements(), _network_needs(ctx))
@@ -626,6 +674,18 @@ def check_role_network(ctx: _Context) -> Iterator[CheckResult]:
             name,
             f"{ctx.role_name()}'s policies do not allow {'; '.join(shown)}",
             "attach the module's data-access policy: Bedrock creates the job's network interfaces with this role",
+        )
+        return
+    wide = network_condition_findings(ctx.role_policies())
+    if wide:
+        shown = wide[:3] + ([f"... {len(wide) - 3} more"] if len(wide) > 3 else [])
+        yield _warn(
+            name,
+            f"{ctx.role_name()} may manage the job's network interfaces, but more widely than Bedrock documents: "
+            + "; ".join(shown),
+            "add the conditions of the module's data-access policy (aws:RequestTag/BedrockManaged, "
+            "aws:RequestTag/BedrockModelCustomizationJobArn, ec2:Subnet, ec2:ResourceTag/..., ec2:CreateAction, "
+            f"aws:TagKeys); `bedrock-ft review --role {ctx.role_name()}` explains each",
         )
     else:
         yield _pass(name, f"{ctx.role_name()} may create, tag and delete the job's network interfaces")

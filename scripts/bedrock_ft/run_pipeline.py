@@ -18,7 +18,7 @@ from typing import Any
 
 from bedrock_ft.aws_session import AwsSession
 from bedrock_ft.errors import ChecksFailed, InputError, UsageError
-from bedrock_ft.jobs import JobStatus, wait_for_job
+from bedrock_ft.jobs import JobNotCompleted, JobStatus, wait_for_job
 from bedrock_ft.preflight import CheckResult, PreflightFailed, run_preflight
 from bedrock_ft.submit import JobSpec, submit_job
 from bedrock_ft.tf_outputs import TerraformOutputs
@@ -59,6 +59,15 @@ class RunResult:
             "steps": self.steps,
             "job": self.job.to_dict() if self.job else None,
         }
+
+
+class RunJobNotCompleted(JobNotCompleted):
+    """The job the run waited for ended Failed or Stopped, or the wait timed out; ``result`` is the run so far,
+    with ``result.job`` the job's last status, so that ``--output json`` can still print it."""
+
+    def __init__(self, cause: JobNotCompleted, result: RunResult) -> None:
+        super().__init__(cause.message, job=cause.job, hint=cause.hint)
+        self.result = result
 
 
 Event = Callable[[str, str], None]  # (step, message)
@@ -206,11 +215,15 @@ def run_pipeline(
         say("submit", f"{submitted.job_arn}" + (" (already submitted)" if submitted.already_submitted else ""))
 
     if wait:
-        result.job = wait_for_job(
-            session.bedrock(),
-            str(steps["submit"]["job_arn"]),
-            timeout=timeout,
-            initial_delay=poll_interval,
-            on_poll=on_poll,
-        )
+        try:
+            result.job = wait_for_job(
+                session.bedrock(),
+                str(steps["submit"]["job_arn"]),
+                timeout=timeout,
+                initial_delay=poll_interval,
+                on_poll=on_poll,
+            )
+        except JobNotCompleted as exc:
+            result.job = exc.job
+            raise RunJobNotCompleted(exc, result) from exc
     return result

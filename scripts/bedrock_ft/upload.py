@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
@@ -130,7 +131,11 @@ def plan_upload(out_dir: Path, manifest: Manifest) -> list[UploadItem]:
         relative = path.relative_to(out_dir).as_posix()
         if any(part.startswith(".") for part in Path(relative).parts):
             continue  # state files, editor droppings
-        items.append(UploadItem(path, relative, join_key(manifest.prefix, relative), path.stat().st_size))
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise _read_error(exc, path) from None
+        items.append(UploadItem(path, relative, join_key(manifest.prefix, relative), size))
     order = {TRAINING_NAME: 1, VALIDATION_NAME: 1, MANIFEST_NAME: 2}
     return sorted(items, key=lambda item: (order.get(item.relative, 0), item.relative))
 
@@ -180,7 +185,10 @@ def upload_dataset(
     existing = _existing_keys(s3, manifest.bucket, manifest.prefix)
 
     def send(item: UploadItem) -> tuple[UploadItem, bool]:
-        digest = sha256_of(item.path)
+        try:
+            digest = sha256_of(item.path)
+        except OSError as exc:
+            raise _read_error(exc, item.path) from None
         if item.key in existing and _object_has_digest(s3, manifest.bucket, item.key, digest):
             return item, False
         extra: dict[str, Any] = {"Metadata": {SHA256_METADATA_KEY: digest}}
@@ -198,10 +206,17 @@ def upload_dataset(
                 s3.upload_file(str(item.path), manifest.bucket, item.key, ExtraArgs=extra, Config=transfer)
         except ClientError as exc:
             raise _aws_error(exc, manifest.bucket, item.key) from None
-        except Exception as exc:  # boto3's S3UploadFailedError wraps the ClientError
-            if isinstance(exc.__cause__, ClientError):
-                raise _aws_error(exc.__cause__, manifest.bucket, item.key) from None
-            raise
+        except S3UploadFailedError as exc:
+            # boto3 raises it while handling the ClientError (so as __context__, not __cause__), or on its own.
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, ClientError):
+                raise _aws_error(cause, manifest.bucket, item.key) from None
+            raise AwsError(
+                f"cannot upload {item.path} to s3://{manifest.bucket}/{item.key}: {exc}",
+                hint="run the upload again: it sends only what is missing",
+            ) from None
+        except OSError as exc:  # the file could not be read while it was being sent
+            raise _read_error(exc, item.path) from None
         return item, True
 
     for batch in _batches(items):
@@ -265,6 +280,14 @@ def _content_type(path: Path) -> str | None:
         return "application/jsonl"
     guessed, _ = mimetypes.guess_type(path.name)
     return guessed
+
+
+def _read_error(exc: OSError, path: Path) -> InputError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return InputError(
+        f"cannot read {path}: {reason}",
+        hint="check the file and its permissions, or run `bedrock-ft generate` again to rewrite the folder",
+    )
 
 
 def _aws_error(exc: ClientError, bucket: str, key: str) -> AwsError:

@@ -181,6 +181,75 @@ def test_wait_json_still_prints_the_job_when_it_fails(account: Account, bedrock_
     assert document["status"] == "Failed" and document["failureMessage"] == "Input size exceeded"
 
 
+def _run_args(account: Account, tmp_path: Path, *extra: str) -> list[str]:
+    from bedrock_ft.samples.accessibility import render_sample
+
+    sample = tmp_path / "sample"
+    if not sample.exists():
+        render_sample(sample, count=10)
+    return [
+        "--source",
+        str(sample),
+        "--base-model",
+        MODEL,
+        "--image-column",
+        "image",
+        "--prompt-template",
+        "Review {html}",
+        "--response-template",
+        "{outputs.plan}",
+        "--validation-split",
+        "0.2",
+        "--work-dir",
+        str(tmp_path / "work"),
+        "--output",
+        "json",
+        *extra,
+    ]
+
+
+def test_run_wait_json_still_prints_the_result_when_the_job_fails(
+    account: Account, bedrock_ft: Invoke, tmp_path: Path
+) -> None:
+    first = bedrock_ft("run", *_run_args(account, tmp_path))
+    assert first.exit_code == 0, first.output
+    job_arn = json.loads(first.stdout)["steps"]["submit"]["job_arn"]
+    set_status(job_arn.rsplit("/", 1)[-1], "Failed", "Input size exceeded")
+
+    again = bedrock_ft("run", *_run_args(account, tmp_path, "--wait"))
+    assert isinstance(again.exception, JobFailed)
+    assert again.exit_code != 0
+    document = json.loads(again.stdout)
+    assert document["resumed"] == ["generate", "upload", "preflight", "submit"]
+    assert document["job"]["status"] == "Failed"
+    assert document["job"]["failureMessage"] == "Input size exceeded"
+
+
+def test_run_wait_exits_with_the_job_failed_code(
+    account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, tmp_path: Path, capsys
+) -> None:
+    first = bedrock_ft("run", *_run_args(account, tmp_path))
+    assert first.exit_code == 0, first.output
+    set_status(json.loads(first.stdout)["steps"]["submit"]["job_name"], "Stopped", "stopped by hand")
+    assert bedrock_ft_main("run", *_run_args(account, tmp_path, "--wait")) == 6
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["job"]["status"] == "Stopped"
+    assert "ended Stopped: stopped by hand" in captured.err
+
+
+def test_run_takes_the_template_options_generate_takes() -> None:
+    from bedrock_ft.cli.dataset_commands import generate
+    from bedrock_ft.cli.job_commands import run
+
+    names = ("system", "prompt_template", "response_template", "image_column")
+    generate_options = {p.name: p for p in generate.params if p.name in names}
+    run_options = {p.name: p for p in run.params if p.name in names}
+    assert set(run_options) == set(names)
+    for name in names:
+        ours, theirs = run_options[name], generate_options[name]
+        assert (ours.opts, ours.help, ours.metavar) == (theirs.opts, theirs.help, theirs.metavar), name
+
+
 def test_the_module_exports_the_commands() -> None:
     from bedrock_ft.cli import demo_command, job_commands
 

@@ -315,3 +315,78 @@ def test_simulation_denied_to_the_caller_is_skipped_not_failed(
     stubber.add_client_error("simulate_principal_policy", "AccessDenied", "not allowed", 403)
     stubber.activate()
     assert status_of(preflight(account), "role-simulation") is Status.SKIPPED
+
+
+def test_an_image_without_a_bucket_owner_fails_with_a_hint(account: Account) -> None:
+    record = vision_record(f"s3://{account.bucket}/data/sample/images/0.png")
+    del record["messages"][0]["content"][1]["image"]["source"]["s3Location"]["bucketOwner"]
+    account.put_records("data/sample/train.jsonl", [record])
+    result = preflight(account).result("images")
+    assert result.status is Status.FAIL
+    assert "no bucketOwner" in result.message
+    assert result.hint is not None and "--bucket-owner" in result.hint and "Terraform outputs" in result.hint
+
+
+def _module_network_statements(account: Account) -> list[dict[str, Any]]:
+    """The statements of the role's policies as the sandbox (the module) wrote them."""
+    iam = account.client("iam")
+    role = account.values["role_arn"].rsplit("/", 1)[-1]
+    statements: list[dict[str, Any]] = []
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        version = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+        document = version["PolicyVersion"]["Document"]
+        statements += (json.loads(document) if isinstance(document, str) else document)["Statement"]
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        statements += (json.loads(document) if isinstance(document, str) else document)["Statement"]
+    return statements
+
+
+def test_the_module_network_statements_pass(account: Account) -> None:
+    _replace_role_policies(account, _module_network_statements(account))
+    assert status_of(preflight(account), "role-network-interfaces") is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("sid", "missing"),
+    [
+        (
+            "CreateOnlyTaggedJobNetworkInterfaces",
+            ["aws:RequestTag/BedrockManaged", "aws:RequestTag/BedrockModelCustomizationJobArn"],
+        ),
+        (
+            "ManageOnlyJobNetworkInterfacesInTheModuleSubnets",
+            [
+                "ec2:Subnet",
+                "ec2:ResourceTag/BedrockManaged",
+                "ec2:ResourceTag/BedrockModelCustomizationJobArn",
+            ],
+        ),
+        ("TagJobNetworkInterfacesAtCreationOnly", ["ec2:CreateAction"]),
+    ],
+)
+def test_network_statements_without_their_conditions_warn(account: Account, sid: str, missing: list[str]) -> None:
+    statements = _module_network_statements(account)
+    assert any(s.get("Sid") == sid for s in statements)
+    _replace_role_policies(
+        account, [{k: v for k, v in s.items() if k != "Condition"} if s.get("Sid") == sid else s for s in statements]
+    )
+    report = preflight(account)
+    result = report.result("role-network-interfaces")
+    assert result.status is Status.WARN
+    assert sid in result.message
+    for key in missing:
+        assert key in result.message
+    assert report.ok
+
+
+def test_create_tags_without_tag_keys_warns(account: Account) -> None:
+    statements = _module_network_statements(account)
+    for statement in statements:
+        if statement.get("Sid") == "TagJobNetworkInterfacesAtCreationOnly":
+            statement["Condition"] = {"StringEquals": {"ec2:CreateAction": "CreateNetworkInterface"}}
+    _replace_role_policies(account, statements)
+    result = preflight(account).result("role-network-interfaces")
+    assert result.status is Status.WARN
+    assert "TagJobNetworkInterfacesAtCreationOnly" in result.message and "aws:TagKeys" in result.message

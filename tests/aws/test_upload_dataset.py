@@ -141,3 +141,75 @@ def test_an_interrupted_upload_stops_instead_of_sending_the_rest(tmp_path: Path)
     with pytest.raises(KeyboardInterrupt):
         upload_dataset(folder, s3, bucket="bucket-1", workers=1, progress=_CtrlC())
     assert len(s3.puts) < 5  # the upload under way finishes; the 38 queued behind it are not sent
+
+
+def test_a_file_that_cannot_be_read_is_an_input_error_naming_it(
+    account: Account, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_ft import upload
+
+    unreadable = out / "images" / "ab" / "1.png"
+
+    def sha256_of(path: Path) -> str:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    monkeypatch.setattr(upload, "sha256_of", sha256_of)
+    with pytest.raises(InputError, match=r"cannot read .*1\.png: Permission denied"):
+        upload_dataset(out, account.client("s3"), bucket=account.bucket)
+
+
+def test_a_read_error_while_sending_is_an_input_error_naming_the_file(account: Account, out: Path) -> None:
+    s3 = account.client("s3")
+
+    def put_object(**kwargs: Any) -> None:
+        raise OSError(5, "Input/output error")
+
+    s3.put_object = put_object
+    with pytest.raises(InputError, match=r"cannot read .*(\.png|\.jsonl|\.json): Input/output error"):
+        upload_dataset(out, s3, bucket=account.bucket)
+
+
+def _failing_multipart(account: Account, error: Exception) -> Any:
+    s3 = account.client("s3")
+
+    def upload_file(filename: str, *args: Any, **kwargs: Any) -> None:
+        raise error
+
+    s3.upload_file = upload_file
+    return s3
+
+
+def test_an_upload_failure_without_a_client_error_is_an_aws_error_naming_the_file(account: Account, out: Path) -> None:
+    from boto3.exceptions import S3UploadFailedError
+
+    from bedrock_ft.errors import AwsError
+
+    (out / "images" / "big.png").write_bytes(b"x" * 64)
+    s3 = _failing_multipart(account, S3UploadFailedError("Failed to upload: connection reset"))
+    with pytest.raises(AwsError, match=r"big\.png.*connection reset"):
+        upload_dataset(out, s3, bucket=account.bucket, multipart_threshold=32, workers=1)
+
+
+def test_an_upload_failure_raised_while_handling_a_client_error_names_its_code(account: Account, out: Path) -> None:
+    from boto3.exceptions import S3UploadFailedError
+    from botocore.exceptions import ClientError
+
+    from bedrock_ft.errors import AwsError
+
+    def as_boto3_raises_it() -> S3UploadFailedError:
+        # boto3 raises it inside `except ClientError` without `from`: the ClientError is its __context__ only.
+        try:
+            try:
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "UploadPart")
+            except ClientError as exc:
+                raise S3UploadFailedError(f"Failed to upload: {exc}")  # noqa: B904
+        except S3UploadFailedError as failed:
+            return failed
+
+    (out / "images" / "big.png").write_bytes(b"x" * 64)
+    s3 = _failing_multipart(account, as_boto3_raises_it())
+    with pytest.raises(AwsError, match=r"big\.png: AccessDenied") as raised:
+        upload_dataset(out, s3, bucket=account.bucket, multipart_threshold=32, workers=1)
+    assert raised.value.hint and "s3:PutObject" in raised.value.hint

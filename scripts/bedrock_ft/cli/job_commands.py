@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from bedrock_ft.aws_session import AwsSession, make_session
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
 from bedrock_ft.errors import ChecksFailed, UsageError
 from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
 from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
@@ -376,10 +376,7 @@ def list_jobs(
 )
 @click.option("--source", help="Dataset: Hugging Face name, save_to_disk folder, image folder, or JSONL/CSV file.")
 @click.option("--base-model", help="Base model id or ARN.")
-@click.option("--system", help="System prompt text, or @FILE.")
-@click.option("--prompt-template", help="User turn template.")
-@click.option("--response-template", help="Assistant turn template.")
-@click.option("--image-column", help="Column holding the image.")
+@template_options
 @click.option("--validation-split", type=float, metavar="FRACTION", help="Hold out this fraction for validation.")
 @click.option("--limit", type=click.IntRange(min=1), help="Read at most N records from each split.")
 @click.option(
@@ -425,7 +422,7 @@ def run(
     """
     from bedrock_ft.generate import GenerateSettings
     from bedrock_ft.presets import load_preset, resolve_text
-    from bedrock_ft.run_pipeline import JobOptions, run_pipeline
+    from bedrock_ft.run_pipeline import JobOptions, RunJobNotCompleted, run_pipeline
 
     outputs = _outputs(tf_outputs, tf_dir)
     settings = GenerateSettings(
@@ -444,21 +441,27 @@ def run(
         hyperparameters=parse_hyperparameter_options(hp),
     )
     text = output_format == "text"
-    result = run_pipeline(
-        _upload_session(outputs, endpoint_url, workers),
-        outputs,
-        work_dir,
-        settings,
-        job,
-        workers=workers,
-        skip_preflight=skip_preflight,
-        wait=wait_for_end,
-        timeout=timeout,
-        restart=restart,
-        on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
-        on_check=render_check if text else None,
-        on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
-    )
+    try:
+        result = run_pipeline(
+            _upload_session(outputs, endpoint_url, workers),
+            outputs,
+            work_dir,
+            settings,
+            job,
+            workers=workers,
+            skip_preflight=skip_preflight,
+            wait=wait_for_end,
+            timeout=timeout,
+            restart=restart,
+            on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
+            on_check=render_check if text else None,
+            on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
+        )
+    except RunJobNotCompleted as exc:
+        # As wait does: the document still goes to stdout, and the exit code still says the job did not complete.
+        if not text:
+            echo_json(exc.result.to_dict())
+        raise
     if not text:
         echo_json(result.to_dict())
         return
