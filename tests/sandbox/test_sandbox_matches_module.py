@@ -231,3 +231,17 @@ def test_the_sandbox_creates_exactly_those_rules() -> None:
                 )
             )
     assert created == set(SECURITY_GROUP_RULES)
+
+
+def test_sandbox_refuses_flow_logs_without_a_key_with_the_module_message() -> None:
+    from moto import mock_aws
+
+    from bedrock_ft.aws_session import AwsSession
+    from bedrock_ft.errors import UsageError
+    from bedrock_ft.sandbox.infrastructure import FLOW_LOGS_NEED_A_KEY, create_infrastructure
+
+    log_group = next(b for b in hcl.blocks(MODULES / "network", "resource", "aws_cloudwatch_log_group"))
+    messages = [p["error_message"] for p in log_group.body["lifecycle"][0]["precondition"]]
+    assert FLOW_LOGS_NEED_A_KEY + "." in messages
+    with mock_aws(), pytest.raises(UsageError, match="flow logs need a KMS key"):
+        create_infrastructure(AwsSession(region="us-east-1"), use_kms=False, flow_logs=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bedrock_ft.aws_session import AwsSession
+from bedrock_ft.errors import UsageError
 from bedrock_ft.sandbox import policies
 from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX, DEFAULT_OUTPUT_PREFIX
 
@@ -52,6 +53,12 @@ def subnet_cidr(vpc_cidr: str, newbits: int, index: int) -> str:
     return str(list(network.subnets(prefixlen_diff=newbits))[index])
 
 
+# The module's precondition message on the flow-log group (modules/network/flow_logs.tf).
+FLOW_LOGS_NEED_A_KEY = (
+    "flow logs need a KMS key: keep create_kms_key = true, pass kms_key_arn, or set flow_logs_enabled = false"
+)
+
+
 def create_infrastructure(
     session: AwsSession,
     *,
@@ -66,6 +73,9 @@ def create_infrastructure(
     evaluates only StringEquals conditions and treats the Deny's ``Bool aws:SecureTransport`` condition as met, so
     it would refuse every object request. ``attach_bucket_policy=True`` attaches it anyway (for a real endpoint).
     """
+    if flow_logs and not use_kms:
+        # modules/network/flow_logs.tf refuses the same combination with a precondition.
+        raise UsageError(FLOW_LOGS_NEED_A_KEY)
     region = session.region or DEFAULT_REGION
     ec2 = session.client("ec2")
     iam = session.client("iam")
