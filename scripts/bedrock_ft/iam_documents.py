@@ -77,8 +77,8 @@ def action_matches(pattern: str, action: str) -> bool:
     return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
-def parse_document(document: str | Mapping[str, Any], *, source: str = "policy") -> list[Statement]:
-    """The statements of a policy document given as JSON text (URL-encoded as IAM returns it, or not) or a dict."""
+def load_document(document: str | Mapping[str, Any], *, source: str = "policy") -> dict[str, Any]:
+    """A policy document as a dict, from a dict or JSON text (URL-encoded as IAM returns it, or not)."""
     if isinstance(document, str):
         text = document
         if text.lstrip().startswith("%7B"):
@@ -89,6 +89,12 @@ def parse_document(document: str | Mapping[str, Any], *, source: str = "policy")
             raise InputError(f"{source} is not JSON (line {exc.lineno}): {exc.msg}") from None
     if not isinstance(document, Mapping):
         raise InputError(f"{source} is not a JSON object")
+    return dict(document)
+
+
+def parse_document(document: str | Mapping[str, Any], *, source: str = "policy") -> list[Statement]:
+    """The statements of a policy document given as JSON text (URL-encoded as IAM returns it, or not) or a dict."""
+    document = load_document(document, source=source)
     raw_statements = document.get("Statement")
     if raw_statements is None:
         raise InputError(f"{source} has no Statement")

@@ -9,18 +9,17 @@ never failed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import BedrockFtError, ChecksFailed, InputError
-from bedrock_ft.iam_documents import Statement, parse_document
+from bedrock_ft.errors import BedrockFtError, ChecksFailed
+from bedrock_ft.iam_documents import Statement, load_document, parse_document
 from bedrock_ft.models import find_model, model_id_from
 from bedrock_ft.review.documents import Kind, PolicyDoc
 from bedrock_ft.review.rules import create_network_interface, create_tags, network_interface_permissions
@@ -207,13 +206,13 @@ class _Context:
             for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
                 for policy_name in page["PolicyNames"]:
                     document = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-                    policies.append((f"inline policy {policy_name}", _document_dict(document, policy_name)))
+                    policies.append((f"inline policy {policy_name}", load_document(document, source=policy_name)))
             for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
                 for attached in page["AttachedPolicies"]:
                     arn = attached["PolicyArn"]
                     version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
                     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-                    policies.append((f"managed policy {attached['PolicyName']}", _document_dict(document, arn)))
+                    policies.append((f"managed policy {attached['PolicyName']}", load_document(document, source=arn)))
             return policies
 
         return self.cached("role_policies", load)
@@ -244,19 +243,6 @@ class _Context:
         if self.request.validation_data:
             uris.append(("validation", parse_s3_uri(self.request.validation_data, what="--validation-data")))
         return uris
-
-
-def _document_dict(document: str | Mapping[str, Any], source: str) -> dict[str, Any]:
-    """A policy document as a dict, from a dict or (URL-encoded) JSON text."""
-    if isinstance(document, str):
-        text = unquote(document) if document.lstrip().startswith("%7B") else document
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source} is not JSON (line {exc.lineno}): {exc.msg}") from None
-    if not isinstance(document, Mapping):
-        raise InputError(f"{source} is not a JSON object")
-    return dict(document)
 
 
 def allowed(statements: list[Statement], action: str, resource: str) -> bool:
