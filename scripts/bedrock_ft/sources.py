@@ -24,6 +24,7 @@ import json
 import re
 import sys
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,12 +161,14 @@ def _looks_like_path(name: str) -> bool:
 # -- the split readers ---------------------------------------------------------------------------------------------
 
 
-class _Split:
-    def count(self) -> int:
-        raise NotImplementedError
+class _Split(ABC):
+    """One split of a source: how many records it has, and the records themselves, streamed."""
 
-    def records(self) -> Iterator[SourceRecord]:
-        raise NotImplementedError
+    @abstractmethod
+    def count(self) -> int: ...
+
+    @abstractmethod
+    def records(self) -> Iterator[SourceRecord]: ...
 
     def columns(self) -> list[str]:
         return []
