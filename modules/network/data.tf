@@ -2,8 +2,7 @@
 
 data "aws_partition" "current" {}
 
-# `name` exists in every provider version this module allows; provider 6 also offers `region` (and warns
-# that `name` is deprecated). Switch to `region` when the constraint moves to ">= 6.0".
+# Provider 6 (the versions this module allows): the region is `region`; `name` is deprecated.
 data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}

@@ -1,6 +1,6 @@
 data "aws_partition" "current" {}
 
-# `name` exists in every provider version this module allows (provider 6 adds `region` and deprecates `name`).
+# Provider 6 (the versions this module allows): the region is `region`; `name` is deprecated.
 data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
