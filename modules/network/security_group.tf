@@ -26,7 +26,7 @@ resource "aws_vpc_security_group_egress_rule" "job_to_self" {
 
 resource "aws_vpc_security_group_egress_rule" "job_to_s3" {
   security_group_id = aws_security_group.job.id
-  description       = "HTTPS to Amazon S3 through the gateway endpoint's prefix list"
+  description       = "HTTPS to Amazon S3 through the gateway endpoint prefix list"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443

@@ -60,7 +60,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     id     = "expire-noncurrent-versions-and-abort-incomplete-uploads"
     status = "Enabled"
 
-    filter {}
+    # Every object: an empty prefix. An empty `filter {}` warns "Invalid Attribute Combination" on some provider
+    # releases (one of the filter's arguments is expected); prefix = "" says the same and is valid everywhere.
+    filter {
+      prefix = ""
+    }
 
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_expiration_days

@@ -26,16 +26,19 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Opt-in (vpc_only_access): object access only through the VPC's S3 endpoint. Off by default, since users upload
-  # their datasets from outside the VPC. Bucket configuration calls stay allowed, so Terraform can still manage it.
+  # Opt-in (vpc_only_access): reading, writing and deleting objects only through the VPC's S3 endpoint. Off by
+  # default, since users upload their datasets from outside the VPC. Bucket-level calls are not denied: the provider
+  # reads the bucket with HeadBucket, which S3 authorizes as s3:ListBucket, so denying ListBucket from outside would
+  # make every later plan or refresh of the bucket fail with 403. The cost: principals whose IAM policies allow
+  # s3:ListBucket can list the key names (never the contents) from outside the VPC.
   dynamic "statement" {
     for_each = var.vpc_only_access ? [var.s3_endpoint_id] : []
 
     content {
       sid       = "DenyObjectAccessFromOutsideTheVpcEndpoint"
       effect    = "Deny"
-      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]
-      resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources = ["${aws_s3_bucket.this.arn}/*"]
 
       principals {
         type        = "*"

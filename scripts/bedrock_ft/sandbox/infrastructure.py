@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,14 @@ def subnet_cidr(vpc_cidr: str, newbits: int, index: int) -> str:
     return str(list(network.subnets(prefixlen_diff=newbits))[index])
 
 
+def subnet_number(zone_id: str) -> int:
+    """The network number of a zone's subnet, as modules/network/locals.tf derives it: the zone ID's number - 1."""
+    match = re.search(r"-az([0-9]+)$", zone_id)
+    if match is None:
+        raise UsageError(f"zone ID {zone_id!r} does not end in -az<number>: cannot number its subnet")
+    return int(match.group(1)) - 1
+
+
 # The module's precondition message on the flow-log group (modules/network/flow_logs.tf).
 FLOW_LOGS_NEED_A_KEY = (
     "flow logs need a KMS key: keep create_kms_key = true, pass kms_key_arn, or set flow_logs_enabled = false"
@@ -93,21 +102,22 @@ def create_infrastructure(
         return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in pairs.items()]}]
 
     # --- network: modules/network --------------------------------------------------------------------------
-    zones = sorted(
-        z["ZoneName"]
+    zone_ids = {
+        z["ZoneName"]: z["ZoneId"]
         for z in ec2.describe_availability_zones()["AvailabilityZones"]
         if z.get("State", "available") == "available"
         and z.get("OptInStatus", "opt-in-not-required") == "opt-in-not-required"
-    )
+    }
+    zones = sorted(zone_ids)
     vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=tag_spec("vpc", f"{name}-vpc"))["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     subnet_ids = []
-    for index, zone in enumerate(zones):
+    for zone in zones:
         subnet = ec2.create_subnet(
             VpcId=vpc_id,
             AvailabilityZone=zone,
-            CidrBlock=subnet_cidr(VPC_CIDR, SUBNET_NEWBITS, index),
+            CidrBlock=subnet_cidr(VPC_CIDR, SUBNET_NEWBITS, subnet_number(zone_ids[zone])),
             TagSpecifications=tag_spec("subnet", f"{name}-private-{zone}"),
         )["Subnet"]
         subnet_ids.append(subnet["SubnetId"])
@@ -284,7 +294,7 @@ def _rule_description(rule: SecurityGroupRule) -> str:
     if rule.peer == "self":
         way = "from" if rule.direction == "ingress" else "to"
         return f"All protocols {way} members of this group (EFA between training instances)"
-    return "HTTPS to Amazon S3 through the gateway endpoint's prefix list"
+    return "HTTPS to Amazon S3 through the gateway endpoint prefix list"
 
 
 def _s3_prefix_list(ec2: Any, region: str, endpoint: dict[str, Any]) -> str:

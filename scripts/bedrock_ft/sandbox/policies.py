@@ -190,8 +190,8 @@ def bucket_policy(*, bucket_arn: str, s3_endpoint_id: str | None = None) -> dict
             {
                 "Sid": "DenyObjectAccessFromOutsideTheVpcEndpoint",
                 "Effect": "Deny",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": [f"{bucket_arn}/*"],
                 "Principal": "*",
                 "Condition": {"StringNotEquals": {"aws:SourceVpce": [s3_endpoint_id]}},
             }
