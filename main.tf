@@ -8,6 +8,7 @@ module "network" {
   vpc_cidr                = var.vpc_cidr
   subnet_newbits          = var.subnet_newbits
   availability_zones      = var.availability_zones
+  subnet_numbers          = var.subnet_numbers
   bucket_arn              = module.storage.bucket_arn
   flow_logs_enabled       = var.flow_logs_enabled
   flow_log_group_name     = local.flow_log_group_name

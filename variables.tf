@@ -19,6 +19,11 @@ variable "vpc_cidr" {
   }
 
   validation {
+    condition     = can(cidrsubnet(var.vpc_cidr, 0, 0)) ? cidrsubnet(var.vpc_cidr, 0, 0) == var.vpc_cidr : false
+    error_message = "vpc_cidr must be a network address with no host bits set, such as 10.0.0.0/16 (not 10.0.0.1/16)."
+  }
+
+  validation {
     condition     = can(cidrhost(var.vpc_cidr, 0)) ? (tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24) : false
     error_message = "vpc_cidr's prefix length must be between /16 and /24 (the VPC limits)."
   }
@@ -48,6 +53,22 @@ variable "availability_zones" {
   validation {
     condition     = var.availability_zones == null ? true : alltrue([for zone in var.availability_zones : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+[a-z]$", zone))])
     error_message = "Each availability zone must be a zone name such as xx-east-1a (not a zone ID)."
+  }
+}
+
+variable "subnet_numbers" {
+  description = "Zone name => network number of the zone's subnet within vpc_cidr (0 to 2^subnet_newbits - 1). null (the default) numbers each subnet by its zone ID: use1-az4 -> 3, so a zone AWS adds never renumbers the others. Set it to keep the numbering of subnets created otherwise."
+  type        = map(number)
+  default     = null
+
+  validation {
+    condition     = var.subnet_numbers == null ? true : alltrue([for number in values(var.subnet_numbers) : number >= 0 && number <= 4095 && floor(number) == number])
+    error_message = "subnet_numbers must map zone names to whole numbers from 0 to 4095."
+  }
+
+  validation {
+    condition     = var.subnet_numbers == null ? true : length(distinct(values(var.subnet_numbers))) == length(var.subnet_numbers)
+    error_message = "subnet_numbers must give each zone its own number."
   }
 }
 

@@ -1,6 +1,7 @@
-# One private subnet per zone, keyed by zone name (known at plan), its CIDR from the zone's index in the sorted list.
+# One private subnet per zone, keyed by zone name (known at plan), its CIDR from the zone's network number (the zone
+# ID's number, see locals.tf), so adding a zone never moves an existing subnet.
 resource "aws_subnet" "private" {
-  for_each = local.zone_index
+  for_each = local.subnet_numbers
 
   vpc_id                  = aws_vpc.this.id
   availability_zone       = each.key

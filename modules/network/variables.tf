@@ -30,6 +30,12 @@ variable "availability_zones" {
   }
 }
 
+variable "subnet_numbers" {
+  description = "Zone name => network number of its subnet within vpc_cidr; null numbers each subnet by its zone ID (use1-az4 -> 3)."
+  type        = map(number)
+  default     = null
+}
+
 variable "bucket_arn" {
   description = "ARN of the data bucket: the only bucket the S3 endpoint policy lets traffic reach."
   type        = string

@@ -11,8 +11,18 @@ resource "aws_vpc" "this" {
     }
 
     precondition {
-      condition     = pow(2, var.subnet_newbits) >= length(local.availability_zones)
-      error_message = "subnet_newbits leaves room for fewer subnets than there are availability zones."
+      condition     = length(local.numbered_zones) == length(local.availability_zones)
+      error_message = "Every zone needs a subnet number: ${join(", ", setsubtract(local.availability_zones, local.numbered_zones))} ${var.subnet_numbers == null ? "is not an available zone of the region (no zone ID)" : "is missing from subnet_numbers"}."
+    }
+
+    precondition {
+      condition     = length(distinct(values(local.subnet_numbers))) == length(local.subnet_numbers)
+      error_message = "Two zones have the same subnet number: give each zone its own number in subnet_numbers."
+    }
+
+    precondition {
+      condition     = alltrue([for number in values(local.subnet_numbers) : number == null ? true : number < pow(2, var.subnet_newbits)])
+      error_message = "A subnet number does not fit in subnet_newbits: raise subnet_newbits so that 2^subnet_newbits exceeds the highest number (the zone ID's number - 1)."
     }
 
     precondition {
