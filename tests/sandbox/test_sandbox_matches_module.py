@@ -245,3 +245,25 @@ def test_sandbox_refuses_flow_logs_without_a_key_with_the_module_message() -> No
     assert FLOW_LOGS_NEED_A_KEY + "." in messages
     with mock_aws(), pytest.raises(UsageError, match="flow logs need a KMS key"):
         create_infrastructure(AwsSession(region="us-east-1"), use_kms=False, flow_logs=True)
+
+
+def test_the_sandbox_numbers_each_subnet_by_its_zone_id_like_the_module() -> None:
+    # modules/network/locals.tf: network number = the zone ID's number - 1 (planned in tests/terraform/*.tftest.hcl).
+    import ipaddress
+
+    from moto import mock_aws
+
+    from bedrock_ft.aws_session import make_session
+    from bedrock_ft.sandbox.infrastructure import SUBNET_NEWBITS, VPC_CIDR, create_infrastructure
+
+    with mock_aws():
+        session = make_session("us-east-1")
+        values = create_infrastructure(session, flow_logs=False)
+        ec2 = session.client("ec2")
+        zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
+        subnets = ec2.describe_subnets(SubnetIds=values["subnet_ids"])["Subnets"]
+    slices = list(ipaddress.ip_network(VPC_CIDR).subnets(prefixlen_diff=SUBNET_NEWBITS))
+    created = {s["AvailabilityZone"]: s["CidrBlock"] for s in subnets}
+    expected = {zone: str(slices[int(zone_ids[zone].rsplit("-az", 1)[1]) - 1]) for zone in created}
+    assert created == expected
+    assert sorted(created) == values["availability_zones"]

@@ -137,3 +137,84 @@ def test_bucket_name_is_unique_from_name_account_and_region_or_a_variable(tf: Fi
     assert unwrap(local_values(tf, STORAGE)["bucket_name"]) == (
         'coalesce(var.bucket_name, "${var.name}-${local.account_id}-${local.region}")'
     )
+
+
+# What Terraform reads on every plan and refresh of the bucket and its configuration resources. HeadBucket, the
+# provider's existence check, is authorized as s3:ListBucket.
+TERRAFORM_BUCKET_READS = (
+    "s3:ListBucket",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketTagging",
+    "s3:GetBucketLocation",
+)
+
+
+def vpc_only_manageability_problems(files: Files) -> list[str]:
+    st = statement(document(files, STORAGE, "bucket"), "DenyObjectAccessFromOutsideTheVpcEndpoint")
+    if st is None:
+        return ["no DenyObjectAccessFromOutsideTheVpcEndpoint statement"]
+    denied = set(st["actions"])
+    problems = [f"denies {action} from outside the endpoint" for action in TERRAFORM_BUCKET_READS if action in denied]
+    problems += [f"denies a wildcard {action}" for action in sorted(denied) if "*" in action]
+    if st["resources"] != ["${aws_s3_bucket.this.arn}/*"]:
+        problems.append(f"covers more than the objects: {st['resources']}")
+    object_calls = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+    problems += [f"no longer denies {action}" for action in object_calls if action not in denied]
+    return problems
+
+
+def test_vpc_only_access_leaves_the_bucket_manageable_by_terraform_and_the_operator(tf: Files) -> None:
+    assert vpc_only_manageability_problems(tf) == []
+
+
+def test_manageability_check_fails_when_list_bucket_is_denied_again(mutated) -> None:
+    broken = mutated(
+        f"{STORAGE}/bucket_policy.tf",
+        'actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]\n'
+        '      resources = ["${aws_s3_bucket.this.arn}/*"]',
+        'actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]\n'
+        '      resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]',
+    )
+    assert vpc_only_manageability_problems(broken) == [
+        "denies s3:ListBucket from outside the endpoint",
+        "covers more than the objects: ['${aws_s3_bucket.this.arn}', '${aws_s3_bucket.this.arn}/*']",
+    ]
+
+
+# A lifecycle rule's filter takes exactly one of these. An empty `filter {}` warns "Invalid Attribute Combination"
+# on some provider releases (and is announced to become an error); `prefix = ""` means every object, everywhere.
+FILTER_ARGUMENTS = {"prefix", "tag", "and", "object_size_greater_than", "object_size_less_than"}
+
+
+def lifecycle_filter_problems(files: Files) -> list[str]:
+    problems = []
+    lifecycle = resource(files, STORAGE, "aws_s3_bucket_lifecycle_configuration", "this")
+    for rule in lifecycle["rule"]:
+        filters = rule.get("filter", [])
+        if len(filters) != 1:
+            problems.append(f"rule {rule['id']}: {len(filters)} filter blocks, not 1")
+            continue
+        given = sorted(set(filters[0] or {}) & FILTER_ARGUMENTS)
+        if len(given) != 1:
+            problems.append(f"rule {rule['id']}: filter sets {given}, not exactly one argument")
+        if "prefix" in rule:
+            problems.append(f"rule {rule['id']}: the deprecated rule-level prefix")
+    return problems
+
+
+def test_lifecycle_rule_filter_names_exactly_one_argument(tf: Files) -> None:
+    assert lifecycle_filter_problems(tf) == []
+    (rule,) = resource(tf, STORAGE, "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    assert rule["filter"] == [{"prefix": ""}]
+
+
+def test_lifecycle_filter_check_fails_on_an_empty_filter(mutated) -> None:
+    broken = mutated(f"{STORAGE}/bucket.tf", 'filter {\n      prefix = ""\n    }', "filter {}")
+    assert lifecycle_filter_problems(broken) == [
+        "rule expire-noncurrent-versions-and-abort-incomplete-uploads: filter sets [], not exactly one argument"
+    ]
