@@ -236,9 +236,10 @@ run "more_than_16_zones_in_the_region_are_refused" {
   }
 
   variables {
-    vpc_cidr   = "10.0.0.0/16"
-    bucket_arn = "arn:aws:s3:::bedrock-ft-data"
-    use_kms    = true
+    vpc_cidr       = "10.0.0.0/16"
+    subnet_newbits = 5 # room for number 16, so that only the zone count is wrong
+    bucket_arn     = "arn:aws:s3:::bedrock-ft-data"
+    use_kms        = true
   }
 
   # The variable limits only a list the caller gives; this is the region's own list.
@@ -251,6 +252,47 @@ run "more_than_16_zones_in_the_region_are_refused" {
   }
 
   expect_failures = [aws_vpc.this]
+}
+
+run "a_region_with_no_zone_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/network"
+  }
+
+  variables {
+    vpc_cidr   = "10.0.0.0/16"
+    bucket_arn = "arn:aws:s3:::bedrock-ft-data"
+    use_kms    = true
+  }
+
+  override_data {
+    target = data.aws_availability_zones.available
+    values = {
+      names    = []
+      zone_ids = []
+    }
+  }
+
+  expect_failures = [aws_vpc.this]
+}
+
+run "the_network_module_validates_its_own_inputs" {
+  command = plan
+
+  module {
+    source = "./modules/network"
+  }
+
+  variables {
+    vpc_cidr           = "not-a-cidr"
+    availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f", "us-east-1g", "us-east-1h", "us-east-1i", "us-east-1j", "us-east-1k", "us-east-1l", "us-east-1m", "us-east-1n", "us-east-1o", "us-east-1p", "us-east-1q"]
+    bucket_arn         = "arn:aws:s3:::bedrock-ft-data"
+    use_kms            = true
+  }
+
+  expect_failures = [var.vpc_cidr, var.availability_zones]
 }
 
 run "a_zone_that_is_not_in_the_region_is_refused" {
