@@ -26,7 +26,8 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Opt-in (vpc_only_access): reading, writing and deleting objects only through the VPC's S3 endpoint. Off by
+  # Opt-in (vpc_only_access): reading, writing and deleting objects (and, the bucket being versioned, their earlier
+  # versions) only through the VPC's S3 endpoint. Off by
   # default, since users upload their datasets from outside the VPC. Bucket-level calls are not denied: the provider
   # reads the bucket with HeadBucket, which S3 authorizes as s3:ListBucket, so denying ListBucket from outside would
   # make every later plan or refresh of the bucket fail with 403. The cost: principals whose IAM policies allow
@@ -37,7 +38,7 @@ data "aws_iam_policy_document" "bucket" {
     content {
       sid       = "DenyObjectAccessFromOutsideTheVpcEndpoint"
       effect    = "Deny"
-      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]
       resources = ["${aws_s3_bucket.this.arn}/*"]
 
       principals {

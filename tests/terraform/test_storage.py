@@ -163,7 +163,7 @@ def vpc_only_manageability_problems(files: Files) -> list[str]:
     problems += [f"denies a wildcard {action}" for action in sorted(denied) if "*" in action]
     if st["resources"] != ["${aws_s3_bucket.this.arn}/*"]:
         problems.append(f"covers more than the objects: {st['resources']}")
-    object_calls = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
+    object_calls = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion")
     problems += [f"no longer denies {action}" for action in object_calls if action not in denied]
     return problems
 
@@ -175,9 +175,8 @@ def test_vpc_only_access_leaves_the_bucket_manageable_by_terraform_and_the_opera
 def test_manageability_check_fails_when_list_bucket_is_denied_again(mutated) -> None:
     broken = mutated(
         f"{STORAGE}/bucket_policy.tf",
-        'actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]\n'
-        '      resources = ["${aws_s3_bucket.this.arn}/*"]',
-        'actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"]\n'
+        '"s3:DeleteObjectVersion"]\n      resources = ["${aws_s3_bucket.this.arn}/*"]',
+        '"s3:DeleteObjectVersion", "s3:ListBucket"]\n'
         '      resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]',
     )
     assert vpc_only_manageability_problems(broken) == [

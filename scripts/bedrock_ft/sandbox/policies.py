@@ -190,7 +190,13 @@ def bucket_policy(*, bucket_arn: str, s3_endpoint_id: str | None = None) -> dict
             {
                 "Sid": "DenyObjectAccessFromOutsideTheVpcEndpoint",
                 "Effect": "Deny",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Action": [
+                    "s3:GetObject",
+                    "s3:GetObjectVersion",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:DeleteObjectVersion",
+                ],
                 "Resource": [f"{bucket_arn}/*"],
                 "Principal": "*",
                 "Condition": {"StringNotEquals": {"aws:SourceVpce": [s3_endpoint_id]}},
