@@ -154,3 +154,13 @@ run "the_security_group_allows_itself_and_https_to_s3_only" {
     error_message = "The S3 endpoint should be a gateway endpoint for the region's S3."
   }
 }
+
+run "more_than_16_zones_are_refused_before_anything_is_planned" {
+  command = plan
+
+  variables {
+    availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f", "us-east-1g", "us-east-1h", "us-east-1i", "us-east-1j", "us-east-1k", "us-east-1l", "us-east-1m", "us-east-1n", "us-east-1o", "us-east-1p", "us-east-1q"]
+  }
+
+  expect_failures = [var.availability_zones]
+}
