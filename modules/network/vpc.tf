@@ -16,7 +16,7 @@ resource "aws_vpc" "this" {
     }
 
     precondition {
-      condition     = length(distinct(values(local.subnet_numbers))) == length(local.subnet_numbers)
+      condition     = length(distinct([for number in values(local.subnet_numbers) : number if number != null])) == length(local.numbered_zones)
       error_message = "Two zones have the same subnet number: give each zone its own number in subnet_numbers."
     }
 
