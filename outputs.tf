@@ -2,7 +2,7 @@
 
 output "region" {
   description = "Region the module is applied in; jobs must run in it."
-  value       = data.aws_region.current.name
+  value       = data.aws_region.current.region
 }
 
 output "account_id" {

@@ -114,7 +114,7 @@ def test_root_and_example_have_the_outputs_the_scripts_read(tf: Files) -> None:
         assert names >= REQUIRED_OUTPUTS, f"{folder or 'root'} lacks {sorted(REQUIRED_OUTPUTS - names)}"
     root = {b.name: unwrap(b.body["value"]) for b in blocks(tf, "output", ROOT)}
     assert root["security_group_ids"] == ["${module.network.security_group_id}"]
-    assert root["region"] == "data.aws_region.current.name"
+    assert root["region"] == "data.aws_region.current.region"
     assert root["account_id"] == "data.aws_caller_identity.current.account_id"
     example = {b.name: unwrap(b.body["value"]) for b in blocks(tf, "output", EXAMPLE)}
     assert all(example[name] == f"module.bedrock_ft.{name}" for name in REQUIRED_OUTPUTS)
@@ -131,7 +131,7 @@ def test_terraform_and_provider_versions_are_bounded_everywhere(tf: Files) -> No
         assert settings["required_version"] == ">= 1.5", folder
         (providers,) = settings["required_providers"]
         assert providers["aws"]["source"] == "hashicorp/aws", folder
-        assert re.fullmatch(r">= 5\.\d+, < 7\.0", providers["aws"]["version"]), folder
+        assert re.fullmatch(r">= 6\.\d+, < 7\.0", providers["aws"]["version"]), folder
 
 
 def test_example_calls_the_root_module_with_a_provider(tf: Files) -> None:

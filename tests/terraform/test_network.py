@@ -132,7 +132,7 @@ def test_s3_endpoint_is_a_gateway_on_the_route_table_named_from_partition_and_re
     endpoint = resource(tf, NETWORK, "aws_vpc_endpoint", "s3")
     assert endpoint["vpc_endpoint_type"] == "Gateway"
     assert endpoint["service_name"] == "${data.aws_partition.current.reverse_dns_prefix}.${local.region}.s3"
-    assert unwrap(local_values(tf, NETWORK)["region"]) == "data.aws_region.current.name"
+    assert unwrap(local_values(tf, NETWORK)["region"]) == "data.aws_region.current.region"
     assert endpoint["route_table_ids"] == ["${aws_route_table.private.id}"]
     assert unwrap(endpoint["policy"]) == "data.aws_iam_policy_document.s3_endpoint.json"
 
