@@ -257,13 +257,13 @@ variable "runtime_endpoint_enabled" {
 }
 
 variable "operator_model_lifecycle_enabled" {
-  description = "Extend the operator policy for what bedrock-ft does after training: deploy custom models on demand, invoke them, follow and delete deployments and provisioned throughput, delete the custom models it created."
+  description = "Give the operator a second managed policy (output operator_after_training_policy_arn) for what bedrock-ft does after training: deploy custom models on demand, invoke them, follow and delete deployments and provisioned throughput, delete the custom models it created."
   type        = bool
   default     = false
 }
 
 variable "operator_provisioned_throughput_purchase_allowed" {
-  description = "Let the operator policy create provisioned throughput. No IAM condition key tells a commitment from none, so this also admits 1- and 6-month commitments; bedrock-ft itself never requests one."
+  description = "Let the operator's after-training policy create provisioned throughput. No IAM condition key tells a commitment from none, so this also admits 1- and 6-month commitments; bedrock-ft itself never requests one."
   type        = bool
   default     = false
 }
