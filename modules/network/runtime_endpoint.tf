@@ -42,14 +42,10 @@ data "aws_iam_policy_document" "runtime_endpoint" {
   count = var.runtime_endpoint_enabled ? 1 : 0
 
   statement {
-    sid     = "InvokeThisAccountsCustomModelsOnlyForThisAccount"
-    effect  = "Allow"
-    actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    resources = [
-      "arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:custom-model-deployment/*",
-      "arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:provisioned-model/*",
-      "arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:custom-model/*",
-    ]
+    sid       = "InvokeThisAccountsCustomModelsOnlyForThisAccount"
+    effect    = "Allow"
+    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    resources = ["arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:custom-model-deployment/*", "arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:provisioned-model/*", "arn:${local.partition}:bedrock:${data.aws_region.current.region}:${local.account_id}:custom-model/*"]
 
     principals {
       type        = "AWS"
