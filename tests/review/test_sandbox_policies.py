@@ -72,3 +72,15 @@ def test_sandbox_policy_has_no_finding_at_medium_or_above(name: str) -> None:
     doc = _document(name)
     findings = [f for f in apply_rules([doc]) + lint([doc]) if f.severity.rank >= 2]
     assert findings == [], [f"{f.rule_id} {f.location}: {f.message}" for f in findings]
+
+
+@pytest.mark.parametrize("name", ["batch_inference_policy", "model_import_policy"])
+def test_network_interface_rules_refuse_a_lifecycle_statement_without_its_job_tag(name: str) -> None:
+    doc = _document(name)
+    for statement in doc.document["Statement"]:
+        for test in list(statement.get("Condition", {})):
+            statement["Condition"][test] = {
+                key: value for key, value in statement["Condition"][test].items() if "JobArn" not in key
+            }
+    stripped = PolicyDoc(name=doc.name, kind=doc.kind, document=doc.document)
+    assert sorted({f.rule_id for f in apply_rules([stripped]) if f.severity.rank >= 2}) == ["BFT004", "BFT006"]
