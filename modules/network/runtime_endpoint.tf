@@ -1,6 +1,7 @@
 # The optional bedrock-runtime interface endpoint (var.runtime_endpoint_enabled): applications in the VPC call the
-# tuned model (InvokeModel, Converse) with no internet route. Private DNS makes the regional bedrock-runtime name
-# resolve to the endpoint's addresses inside the VPC; its own security group lets in HTTPS from the VPC's CIDR only.
+# tuned model (InvokeModel, Converse) with no internet route. It has an interface in every module subnet whose zone
+# offers the service; private DNS makes the regional bedrock-runtime name resolve to those addresses inside the VPC;
+# its own security group lets in HTTPS from the VPC's CIDR only.
 
 resource "aws_security_group" "runtime_endpoint" {
   count = var.runtime_endpoint_enabled ? 1 : 0
@@ -23,6 +24,14 @@ resource "aws_vpc_security_group_ingress_rule" "runtime_endpoint_https_from_vpc"
   tags              = var.tags
 }
 
+# The zones the service is offered in: a subnet in any other zone would make AWS refuse the endpoint.
+data "aws_vpc_endpoint_service" "bedrock_runtime" {
+  count = var.runtime_endpoint_enabled ? 1 : 0
+
+  service      = "bedrock-runtime"
+  service_type = "Interface"
+}
+
 resource "aws_vpc_endpoint" "bedrock_runtime" {
   count = var.runtime_endpoint_enabled ? 1 : 0
 
@@ -30,7 +39,7 @@ resource "aws_vpc_endpoint" "bedrock_runtime" {
   service_name        = "${data.aws_partition.current.reverse_dns_prefix}.${data.aws_region.current.region}.bedrock-runtime"
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
-  subnet_ids          = [for zone in local.availability_zones : aws_subnet.private[zone].id]
+  subnet_ids          = [for zone in local.availability_zones : aws_subnet.private[zone].id if contains(data.aws_vpc_endpoint_service.bedrock_runtime[0].availability_zones, zone)]
   security_group_ids  = [aws_security_group.runtime_endpoint[0].id]
   policy              = data.aws_iam_policy_document.runtime_endpoint[0].json
   tags                = merge(var.tags, { Name = "${var.name}-bedrock-runtime" })

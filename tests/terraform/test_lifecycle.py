@@ -283,14 +283,24 @@ def test_runtime_endpoint_resources_exist_only_when_enabled(tf: Files, type_: st
     assert unwrap(resource(tf, NETWORK, type_, name)["count"]) == "var.runtime_endpoint_enabled ? 1 : 0"
 
 
-def test_runtime_endpoint_is_a_private_dns_interface_endpoint_in_every_module_subnet(tf: Files) -> None:
+def test_runtime_endpoint_is_a_private_dns_interface_endpoint_in_the_module_subnets_the_service_offers(
+    tf: Files,
+) -> None:
     endpoint = resource(tf, NETWORK, "aws_vpc_endpoint", "bedrock_runtime")
     assert endpoint["vpc_endpoint_type"] == "Interface"
     assert endpoint["private_dns_enabled"] is True
     assert endpoint["service_name"] == (
         "${data.aws_partition.current.reverse_dns_prefix}.${data.aws_region.current.region}.bedrock-runtime"
     )
-    assert unwrap(endpoint["subnet_ids"]) == "[for zone in local.availability_zones : aws_subnet.private[zone].id]"
+    assert unwrap(endpoint["subnet_ids"]) == (
+        "[for zone in local.availability_zones : aws_subnet.private[zone].id"
+        " if contains(data.aws_vpc_endpoint_service.bedrock_runtime[0].availability_zones, zone)]"
+    )
+    service = next(
+        b.body for b in blocks(tf, "data", NETWORK, "aws_vpc_endpoint_service") if b.name == "bedrock_runtime"
+    )
+    assert (service["service"], service["service_type"]) == ("bedrock-runtime", "Interface")
+    assert unwrap(service["count"]) == "var.runtime_endpoint_enabled ? 1 : 0"
     assert endpoint["security_group_ids"] == ["${aws_security_group.runtime_endpoint[0].id}"]
     assert unwrap(endpoint["policy"]) == "data.aws_iam_policy_document.runtime_endpoint[0].json"
 
