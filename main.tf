@@ -17,6 +17,8 @@ module "network" {
   use_kms                 = local.use_kms
   kms_key_arn             = module.storage.kms_key_arn
   tags                    = var.tags
+
+  runtime_endpoint_enabled = var.runtime_endpoint_enabled
 }
 
 module "storage" {
@@ -49,6 +51,14 @@ module "access" {
   subnet_arns         = module.network.subnet_arns
   security_group_arns = [module.network.security_group_arn]
   tags                = var.tags
+
+  data_prefix                   = var.data_prefix
+  batch_inference_enabled       = var.batch_inference_enabled
+  batch_inference_input_prefix  = var.batch_inference_input_prefix
+  batch_inference_output_prefix = var.batch_inference_output_prefix
+  model_import_enabled          = var.model_import_enabled
+  model_import_prefix           = var.model_import_prefix
+  rft_grader_lambda_arns        = var.rft_grader_lambda_arns
 }
 
 module "operator" {
@@ -57,11 +67,17 @@ module "operator" {
 
   name                     = var.name
   service_role_arn         = module.access.role_arn
-  service_role_policy_arns = [module.access.data_access_policy_arn]
+  service_role_policy_arns = module.access.policy_arns
   bucket_arn               = module.storage.bucket_arn
   data_prefix              = var.data_prefix
   output_prefix            = var.output_prefix
   use_kms                  = local.use_kms
   kms_key_arn              = module.storage.kms_key_arn
   tags                     = var.tags
+
+  model_lifecycle_enabled                 = var.operator_model_lifecycle_enabled
+  provisioned_throughput_purchase_allowed = var.operator_provisioned_throughput_purchase_allowed
+  batch_inference_enabled                 = var.batch_inference_enabled
+  batch_inference_input_prefix            = var.batch_inference_input_prefix
+  batch_inference_output_prefix           = var.batch_inference_output_prefix
 }

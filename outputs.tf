@@ -69,3 +69,50 @@ output "output_prefix" {
   description = "Key prefix of the job output in the bucket."
   value       = var.output_prefix
 }
+
+# ---- The lifecycle around the job ------------------------------------------------------------------------------
+
+output "batch_inference_input_prefix" {
+  description = "Key prefix of the batch inference input in the bucket, or null when batch_inference_enabled is false."
+  value       = var.batch_inference_enabled ? var.batch_inference_input_prefix : null
+}
+
+output "batch_inference_output_prefix" {
+  description = "Key prefix of the batch inference output in the bucket, or null when batch_inference_enabled is false."
+  value       = var.batch_inference_enabled ? var.batch_inference_output_prefix : null
+}
+
+output "batch_inference_input_s3_uri" {
+  description = "S3 URI of the batch inference input prefix (the job's inputDataConfig), or null when batch_inference_enabled is false."
+  value       = var.batch_inference_enabled ? "s3://${module.storage.bucket_name}/${var.batch_inference_input_prefix}/" : null
+}
+
+output "batch_inference_output_s3_uri" {
+  description = "S3 URI of the batch inference output prefix (the job's outputDataConfig), or null when batch_inference_enabled is false."
+  value       = var.batch_inference_enabled ? "s3://${module.storage.bucket_name}/${var.batch_inference_output_prefix}/" : null
+}
+
+output "model_import_prefix" {
+  description = "Key prefix of the model files to import in the bucket, or null when model_import_enabled is false."
+  value       = var.model_import_enabled ? var.model_import_prefix : null
+}
+
+output "model_import_s3_uri" {
+  description = "S3 URI of the model import prefix (the import job's modelDataSource), or null when model_import_enabled is false."
+  value       = var.model_import_enabled ? "s3://${module.storage.bucket_name}/${var.model_import_prefix}/" : null
+}
+
+output "runtime_endpoint_id" {
+  description = "ID of the bedrock-runtime interface endpoint, or null when runtime_endpoint_enabled is false."
+  value       = module.network.runtime_endpoint_id
+}
+
+output "runtime_endpoint_dns_names" {
+  description = "DNS names of the bedrock-runtime interface endpoint (with private DNS the regional bedrock-runtime name resolves to it inside the VPC); empty when runtime_endpoint_enabled is false."
+  value       = module.network.runtime_endpoint_dns_names
+}
+
+output "operator_after_training_policy_arn" {
+  description = "ARN of the operator's second managed policy, for what bedrock-ft does after training (attach it with operator_policy_arn), or null when it is not created."
+  value       = one(module.operator[*].after_training_policy_arn)
+}

@@ -212,3 +212,79 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+# ---- The lifecycle around the job: each off (or empty) by default --------------------------------------------
+
+variable "batch_inference_enabled" {
+  description = "Let Bedrock assume the service role for batch inference jobs in the VPC (read batch_inference_input_prefix, write batch_inference_output_prefix), and the operator submit them."
+  type        = bool
+  default     = false
+}
+
+variable "batch_inference_input_prefix" {
+  description = "Key prefix of the batch inference input in the bucket (no slash at either end). The operator may write here; the service role reads it."
+  type        = string
+  default     = "batch-input"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.batch_inference_input_prefix))
+    error_message = "batch_inference_input_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
+variable "batch_inference_output_prefix" {
+  description = "Key prefix of the batch inference output in the bucket (no slash at either end). Only the service role may write here; it may not overlap data_prefix or batch_inference_input_prefix."
+  type        = string
+  default     = "batch-output"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.batch_inference_output_prefix))
+    error_message = "batch_inference_output_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
+variable "model_import_enabled" {
+  description = "Let Bedrock assume the service role for model import jobs in the VPC, reading the model files under model_import_prefix."
+  type        = bool
+  default     = false
+}
+
+variable "model_import_prefix" {
+  description = "Key prefix of the model files to import in the bucket (no slash at either end); the service role reads it."
+  type        = string
+  default     = "model-import"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.model_import_prefix))
+    error_message = "model_import_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
+variable "rft_grader_lambda_arns" {
+  description = "ARNs of the Lambda functions that grade reinforcement fine-tuning jobs; the service role may invoke these and no other. Empty: no Lambda permission."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.rft_grader_lambda_arns : can(regex("^arn:aws[a-z-]*:lambda:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:(\\$LATEST|[A-Za-z0-9_-]{1,128}))?$", arn))])
+    error_message = "Each rft_grader_lambda_arns entry must be a Lambda function ARN (arn:<partition>:lambda:<region>:<account>:function:<name>[:<version or alias>]), with no wildcard."
+  }
+}
+
+variable "runtime_endpoint_enabled" {
+  description = "Create a bedrock-runtime interface endpoint with private DNS in the module's subnets, with its own security group allowing HTTPS from the VPC CIDR, for applications in the VPC that call the tuned model."
+  type        = bool
+  default     = false
+}
+
+variable "operator_model_lifecycle_enabled" {
+  description = "Give the operator a second managed policy (output operator_after_training_policy_arn) for what bedrock-ft does after training: deploy custom models on demand, invoke them, follow and delete deployments and provisioned throughput, delete the custom models it created."
+  type        = bool
+  default     = false
+}
+
+variable "operator_provisioned_throughput_purchase_allowed" {
+  description = "Let the operator's after-training policy create provisioned throughput. No IAM condition key tells a commitment from none, so this also admits 1- and 6-month commitments; bedrock-ft itself never requests one."
+  type        = bool
+  default     = false
+}

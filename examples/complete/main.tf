@@ -20,4 +20,12 @@ module "bedrock_ft" {
   force_destroy          = false
   create_operator_policy = true
   tags                   = var.tags
+
+  # The lifecycle around the job, each off (or empty) by default: see the README's "After training" section.
+  batch_inference_enabled                          = var.batch_inference_enabled
+  model_import_enabled                             = var.model_import_enabled
+  rft_grader_lambda_arns                           = var.rft_grader_lambda_arns
+  runtime_endpoint_enabled                         = var.runtime_endpoint_enabled
+  operator_model_lifecycle_enabled                 = var.operator_model_lifecycle_enabled
+  operator_provisioned_throughput_purchase_allowed = false # IAM cannot keep a commitment out once this is true
 }

@@ -69,3 +69,33 @@ output "output_prefix" {
   description = "Key prefix of the job output in the bucket."
   value       = module.bedrock_ft.output_prefix
 }
+
+output "batch_inference_input_s3_uri" {
+  description = "S3 URI of the batch inference input, or null when batch inference is off."
+  value       = module.bedrock_ft.batch_inference_input_s3_uri
+}
+
+output "batch_inference_output_s3_uri" {
+  description = "S3 URI of the batch inference output, or null when batch inference is off."
+  value       = module.bedrock_ft.batch_inference_output_s3_uri
+}
+
+output "model_import_s3_uri" {
+  description = "S3 URI of the model files to import, or null when model import is off."
+  value       = module.bedrock_ft.model_import_s3_uri
+}
+
+output "runtime_endpoint_id" {
+  description = "ID of the bedrock-runtime interface endpoint, or null when it is off."
+  value       = module.bedrock_ft.runtime_endpoint_id
+}
+
+output "runtime_endpoint_dns_names" {
+  description = "DNS names of the bedrock-runtime interface endpoint; empty when it is off."
+  value       = module.bedrock_ft.runtime_endpoint_dns_names
+}
+
+output "operator_after_training_policy_arn" {
+  description = "ARN of the operator's after-training policy (attach it with operator_policy_arn), or null when it is not created."
+  value       = module.bedrock_ft.operator_after_training_policy_arn
+}

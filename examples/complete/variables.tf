@@ -32,3 +32,33 @@ variable "default_tags" {
   type        = map(string)
   default     = { Project = "bedrock-ft" }
 }
+
+variable "batch_inference_enabled" {
+  description = "Run batch inference jobs in the VPC with the service role (and let the operator submit them)."
+  type        = bool
+  default     = false
+}
+
+variable "model_import_enabled" {
+  description = "Run model import jobs in the VPC with the service role."
+  type        = bool
+  default     = false
+}
+
+variable "rft_grader_lambda_arns" {
+  description = "Lambda function ARNs of reinforcement fine-tuning graders the service role may invoke."
+  type        = list(string)
+  default     = []
+}
+
+variable "runtime_endpoint_enabled" {
+  description = "Create a bedrock-runtime interface endpoint for applications in the VPC."
+  type        = bool
+  default     = false
+}
+
+variable "operator_model_lifecycle_enabled" {
+  description = "Let the operator deploy, invoke and delete the tuned models."
+  type        = bool
+  default     = false
+}

@@ -39,3 +39,45 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "data_prefix" {
+  description = "Key prefix (no slashes at either end) of the datasets: the batch inference output prefix may not overlap it."
+  type        = string
+  default     = "data"
+}
+
+variable "batch_inference_enabled" {
+  description = "Let Bedrock assume the role for batch inference jobs (model-invocation-job) in the VPC."
+  type        = bool
+  default     = false
+}
+
+variable "batch_inference_input_prefix" {
+  description = "Key prefix (no slashes at either end) the batch inference jobs read their input from."
+  type        = string
+  default     = "batch-input"
+}
+
+variable "batch_inference_output_prefix" {
+  description = "Key prefix (no slashes at either end) the batch inference jobs write their output under."
+  type        = string
+  default     = "batch-output"
+}
+
+variable "model_import_enabled" {
+  description = "Let Bedrock assume the role for model import jobs (model-import-job) in the VPC."
+  type        = bool
+  default     = false
+}
+
+variable "model_import_prefix" {
+  description = "Key prefix (no slashes at either end) the model import jobs read the model files from."
+  type        = string
+  default     = "model-import"
+}
+
+variable "rft_grader_lambda_arns" {
+  description = "ARNs of the Lambda functions that grade reinforcement fine-tuning jobs; the role may invoke only these."
+  type        = list(string)
+  default     = []
+}

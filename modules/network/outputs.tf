@@ -47,3 +47,18 @@ output "flow_log_group_name" {
   description = "Name of the flow-log log group, or null when flow logs are off."
   value       = one(aws_cloudwatch_log_group.flow_logs[*].name)
 }
+
+output "runtime_endpoint_id" {
+  description = "ID of the bedrock-runtime interface endpoint, or null when it is off."
+  value       = one(aws_vpc_endpoint.bedrock_runtime[*].id)
+}
+
+output "runtime_endpoint_dns_names" {
+  description = "DNS names of the bedrock-runtime interface endpoint (with private DNS the regional name resolves to it too); empty when it is off."
+  value       = flatten([for endpoint in aws_vpc_endpoint.bedrock_runtime : endpoint.dns_entry[*].dns_name])
+}
+
+output "runtime_endpoint_security_group_id" {
+  description = "ID of the security group of the bedrock-runtime interface endpoint, or null when it is off."
+  value       = one(aws_security_group.runtime_endpoint[*].id)
+}

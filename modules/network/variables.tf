@@ -81,3 +81,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "runtime_endpoint_enabled" {
+  description = "Create a bedrock-runtime interface endpoint (private DNS) in the subnets, for applications in the VPC that call the tuned model."
+  type        = bool
+  default     = false
+}

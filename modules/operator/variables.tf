@@ -44,3 +44,33 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "model_lifecycle_enabled" {
+  description = "Add what bedrock-ft does after training: deploy custom models on demand, invoke them, follow and delete deployments and provisioned throughput, delete the custom models it created."
+  type        = bool
+  default     = false
+}
+
+variable "provisioned_throughput_purchase_allowed" {
+  description = "Let the operator create provisioned throughput. IAM cannot tell a commitment from none, so this admits 1- and 6-month commitments too."
+  type        = bool
+  default     = false
+}
+
+variable "batch_inference_enabled" {
+  description = "Let the operator submit, follow and stop batch inference jobs with the service role, upload their input and read their output."
+  type        = bool
+  default     = false
+}
+
+variable "batch_inference_input_prefix" {
+  description = "Key prefix (no slashes at either end) of the batch inference input the operator uploads."
+  type        = string
+  default     = "batch-input"
+}
+
+variable "batch_inference_output_prefix" {
+  description = "Key prefix (no slashes at either end) of the batch inference output the operator reads."
+  type        = string
+  default     = "batch-output"
+}

@@ -28,6 +28,15 @@ VALUES = {
     "s3_endpoint_id": "vpce-0123456789abcdef0",
     "flow_log_group_name": "/aws/vpc-flow-logs/bedrock-ft",
     "log_group_name": "/aws/vpc-flow-logs/bedrock-ft",
+    # The lifecycle documents, each with its switch on.
+    "batch_inference_input_prefix": "batch-input",
+    "batch_inference_output_prefix": "batch-output",
+    "model_import_prefix": "model-import",
+    "rft_grader_lambda_arns": ["arn:aws:lambda:us-east-1:123456789012:function:bedrock-ft-grader"],
+    "batch_inference": True,
+    "model_import": True,
+    "model_lifecycle": True,
+    "provisioned_throughput_purchase": True,
 }
 KINDS = {
     "trust_policy": Kind.TRUST,
@@ -35,6 +44,9 @@ KINDS = {
     "endpoint_policy": Kind.ENDPOINT,
     "bucket_policy": Kind.BUCKET,
     "kms_key_policy": Kind.KMS_KEY,
+    "batch_inference_trust_policy": Kind.TRUST,
+    "model_import_trust_policy": Kind.TRUST,
+    "runtime_endpoint_policy": Kind.ENDPOINT,
 }
 NAMES = sorted(
     name for name, fn in inspect.getmembers(policies, inspect.isfunction)
@@ -50,7 +62,9 @@ def _document(name: str) -> PolicyDoc:
 
 def test_sandbox_builds_the_expected_documents() -> None:
     assert {"trust_policy", "data_access_policy", "endpoint_policy", "bucket_policy", "operator_policy",
-            "kms_key_policy"} <= set(NAMES)
+            "kms_key_policy", "batch_inference_trust_policy", "batch_inference_policy", "model_import_trust_policy",
+            "model_import_policy", "rft_grader_policy", "runtime_endpoint_policy",
+            "after_training_policy"} <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -58,3 +72,15 @@ def test_sandbox_policy_has_no_finding_at_medium_or_above(name: str) -> None:
     doc = _document(name)
     findings = [f for f in apply_rules([doc]) + lint([doc]) if f.severity.rank >= 2]
     assert findings == [], [f"{f.rule_id} {f.location}: {f.message}" for f in findings]
+
+
+@pytest.mark.parametrize("name", ["batch_inference_policy", "model_import_policy"])
+def test_network_interface_rules_refuse_a_lifecycle_statement_without_its_job_tag(name: str) -> None:
+    doc = _document(name)
+    for statement in doc.document["Statement"]:
+        for test in list(statement.get("Condition", {})):
+            statement["Condition"][test] = {
+                key: value for key, value in statement["Condition"][test].items() if "JobArn" not in key
+            }
+    stripped = PolicyDoc(name=doc.name, kind=doc.kind, document=doc.document)
+    assert sorted({f.rule_id for f in apply_rules([stripped]) if f.severity.rank >= 2}) == ["BFT004", "BFT006"]

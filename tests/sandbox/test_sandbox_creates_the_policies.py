@@ -185,3 +185,148 @@ def test_the_flow_logs_role_holds_the_documents_policies_builds(created: dict[st
     assert list(role["inline"]) == ["write-flow-logs"]
     expected = policies.flow_logs_write_policy(**scope(values), log_group_name=f"/aws/vpc-flow-logs/{NAME}")
     assert_same(role["inline"]["write-flow-logs"], expected)
+
+
+# ---- the lifecycle around the job, every switch on ----------------------------------------------------------------
+
+LIFECYCLE_NAME = "bedrock-ft-lifecycle"
+GRADER = "arn:aws:lambda:us-east-1:123456789012:function:bedrock-ft-grader"
+
+
+@pytest.fixture(scope="module")
+def lifecycle_created() -> dict[str, Any]:
+    """Create the infrastructure with every lifecycle switch on and read the documents back."""
+    from bedrock_ft.sandbox.infrastructure import Lifecycle
+
+    lifecycle = Lifecycle(
+        batch_inference=True,
+        model_import=True,
+        rft_grader_lambda_arns=(GRADER,),
+        runtime_endpoint=True,
+        operator_model_lifecycle=True,
+        operator_provisioned_throughput_purchase=True,
+    )
+    with mock_aws():
+        session = make_session(REGION)
+        values = create_infrastructure(session, name=LIFECYCLE_NAME, flow_logs=False, lifecycle=lifecycle)
+        iam = session.client("iam")
+        ec2 = session.client("ec2")
+        endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[values["runtime_endpoint_id"]])["VpcEndpoints"][0]
+        group_id = endpoint["Groups"][0]["GroupId"]
+        return {
+            "values": values,
+            "service_role": _role_documents(iam, values["role_arn"].rsplit("/", 1)[-1]),
+            "endpoint": endpoint,
+            "endpoint_policy": as_document(endpoint["PolicyDocument"]),
+            "endpoint_group": ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0],
+            "after_training": _policy_version_document(iam, values["operator_after_training_policy_arn"]),
+        }
+
+
+def _attached(created: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+    (document,) = [d for arn, d in created["service_role"]["attached"].items() if arn.endswith(suffix)]
+    return document
+
+
+def test_lifecycle_trust_policy_adds_batch_and_import_jobs(lifecycle_created: dict[str, Any]) -> None:
+    expected = policies.trust_policy(**scope(lifecycle_created["values"]), batch_inference=True, model_import=True)
+    assert_same(lifecycle_created["service_role"]["trust"], expected)
+    assert len(expected["Statement"]) == 3
+
+
+def test_lifecycle_role_holds_the_data_access_and_the_three_lifecycle_policies(
+    lifecycle_created: dict[str, Any],
+) -> None:
+    names = sorted(arn.rsplit("/", 1)[-1] for arn in lifecycle_created["service_role"]["attached"])
+    assert names == sorted(
+        f"{LIFECYCLE_NAME}-{suffix}"
+        for suffix in (
+            "bedrock-customization-data-access",
+            "bedrock-batch-inference",
+            "bedrock-model-import",
+            "bedrock-rft-grader",
+        )
+    )
+
+
+def test_lifecycle_batch_inference_policy_is_the_one_policies_builds(lifecycle_created: dict[str, Any]) -> None:
+    values = lifecycle_created["values"]
+    subnets = [f"arn:aws:ec2:{values['region']}:{values['account_id']}:subnet/{s}" for s in values["subnet_ids"]]
+    expected = policies.batch_inference_policy(
+        **scope(values),
+        bucket_arn=values["bucket_arn"],
+        batch_inference_input_prefix=values["batch_inference_input_prefix"],
+        batch_inference_output_prefix=values["batch_inference_output_prefix"],
+        subnet_arns=subnets,
+    )
+    assert_same(_attached(lifecycle_created, "-bedrock-batch-inference"), expected)
+
+
+def test_lifecycle_model_import_policy_is_the_one_policies_builds(lifecycle_created: dict[str, Any]) -> None:
+    values = lifecycle_created["values"]
+    subnets = [f"arn:aws:ec2:{values['region']}:{values['account_id']}:subnet/{s}" for s in values["subnet_ids"]]
+    expected = policies.model_import_policy(
+        **scope(values), bucket_arn=values["bucket_arn"], model_import_prefix="model-import", subnet_arns=subnets
+    )
+    assert_same(_attached(lifecycle_created, "-bedrock-model-import"), expected)
+
+
+def test_lifecycle_rft_grader_policy_is_the_one_policies_builds(lifecycle_created: dict[str, Any]) -> None:
+    expected = policies.rft_grader_policy(rft_grader_lambda_arns=[GRADER])
+    assert_same(_attached(lifecycle_created, "-bedrock-rft-grader"), expected)
+
+
+def test_lifecycle_after_training_policy_is_the_one_policies_builds(lifecycle_created: dict[str, Any]) -> None:
+    values = lifecycle_created["values"]
+    expected = policies.after_training_policy(
+        **scope(values),
+        bucket_arn=values["bucket_arn"],
+        model_lifecycle=True,
+        provisioned_throughput_purchase=True,
+        batch_inference_input_prefix="batch-input",
+        batch_inference_output_prefix="batch-output",
+    )
+    assert_same(lifecycle_created["after_training"], expected)
+
+
+def test_lifecycle_runtime_endpoint_is_private_dns_interface_with_the_module_policy(
+    lifecycle_created: dict[str, Any],
+) -> None:
+    endpoint = lifecycle_created["endpoint"]
+    values = lifecycle_created["values"]
+    assert endpoint["VpcEndpointType"] == "Interface"
+    assert endpoint["PrivateDnsEnabled"] is True
+    assert endpoint["ServiceName"] == f"com.amazonaws.{REGION}.bedrock-runtime"
+    assert sorted(endpoint["SubnetIds"]) == sorted(values["subnet_ids"])
+    assert_same(lifecycle_created["endpoint_policy"], policies.runtime_endpoint_policy(**scope(values)))
+
+
+def test_lifecycle_runtime_endpoint_group_lets_in_https_from_the_vpc_only(lifecycle_created: dict[str, Any]) -> None:
+    from bedrock_ft.sandbox.infrastructure import VPC_CIDR
+
+    group = lifecycle_created["endpoint_group"]
+    assert group["IpPermissionsEgress"] == []
+    assert [
+        (p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+        for p in group["IpPermissions"]
+    ] == [("tcp", 443, 443, [VPC_CIDR])]
+
+
+def test_lifecycle_outputs_name_the_batch_and_import_locations(lifecycle_created: dict[str, Any]) -> None:
+    values = lifecycle_created["values"]
+    bucket = values["bucket_name"]
+    assert values["batch_inference_input_s3_uri"] == f"s3://{bucket}/batch-input/"
+    assert values["batch_inference_output_s3_uri"] == f"s3://{bucket}/batch-output/"
+    assert values["model_import_s3_uri"] == f"s3://{bucket}/model-import/"
+
+
+def test_lifecycle_outputs_are_null_by_default(created: dict[str, Any]) -> None:
+    values = created["values"]
+    nulls = (
+        "batch_inference_input_s3_uri",
+        "model_import_s3_uri",
+        "runtime_endpoint_id",
+        "operator_after_training_policy_arn",
+    )
+    assert {name: values[name] for name in nulls} == dict.fromkeys(nulls)
+    assert values["runtime_endpoint_dns_names"] == []

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bedrock_ft.sandbox import policies
-from bedrock_ft.sandbox.infrastructure import SECURITY_GROUP_RULES, SecurityGroupRule
+from bedrock_ft.sandbox.infrastructure import RUNTIME_ENDPOINT_RULES, SECURITY_GROUP_RULES, SecurityGroupRule
 
 hcl = pytest.importorskip("bedrock_ft.terraform_hcl")
 
@@ -35,6 +35,7 @@ LISTS = {
     "var.subnet_arns": ["<subnet_arn>"],
     "var.security_group_arns": ["<security_group_arn>"],
     "var.service_role_policy_arns": ["<service_role_policy_arn>"],
+    "var.rft_grader_lambda_arns": ["<rft_grader_lambda_arn>"],
 }
 # What `statement.value` of a dynamic statement stands for, per document.
 DYNAMIC_VALUE = {
@@ -75,6 +76,29 @@ SANDBOX = {
         data_prefix="<data_prefix>",
         output_prefix="<output_prefix>",
         kms_key_arn="<kms_key_arn>",
+    ),
+    # The lifecycle around the job: each document of the module as the sandbox builds it with its switch on.
+    "batch_inference_trust": lambda: policies.batch_inference_trust_policy(**COMMON),
+    "batch_inference": lambda: policies.batch_inference_policy(
+        **COMMON,
+        bucket_arn="<bucket_arn>",
+        batch_inference_input_prefix="<batch_inference_input_prefix>",
+        batch_inference_output_prefix="<batch_inference_output_prefix>",
+        subnet_arns=["<subnet_arn>"],
+    ),
+    "model_import_trust": lambda: policies.model_import_trust_policy(**COMMON),
+    "model_import": lambda: policies.model_import_policy(
+        **COMMON, bucket_arn="<bucket_arn>", model_import_prefix="<model_import_prefix>", subnet_arns=["<subnet_arn>"]
+    ),
+    "rft_grader": lambda: policies.rft_grader_policy(rft_grader_lambda_arns=["<rft_grader_lambda_arn>"]),
+    "runtime_endpoint": lambda: policies.runtime_endpoint_policy(**COMMON),
+    "after_training": lambda: policies.after_training_policy(
+        **COMMON,
+        bucket_arn="<bucket_arn>",
+        model_lifecycle=True,
+        provisioned_throughput_purchase=True,
+        batch_inference_input_prefix="<batch_inference_input_prefix>",
+        batch_inference_output_prefix="<batch_inference_output_prefix>",
     ),
 }
 
@@ -184,15 +208,20 @@ def test_the_sandbox_document_matches_the_hcl_statement_by_statement(name: str) 
         assert actual[sid] == statement, sid
 
 
-def hcl_security_group_rules() -> set[SecurityGroupRule]:
+def hcl_security_group_rules(group: str = "job") -> set[SecurityGroupRule]:
+    """The rules of one aws_security_group of the network module (by resource name)."""
     rules = set()
     for direction in ("ingress", "egress"):
         for block in hcl.blocks(MODULES / "network", "resource", f"aws_vpc_security_group_{direction}_rule"):
             body = block.body
+            if not re.match(rf"aws_security_group\.{group}(\[0\])?\.id$", hcl.unwrap(body["security_group_id"])):
+                continue
             if hcl.unwrap(body.get("referenced_security_group_id", "")) == hcl.unwrap(body["security_group_id"]):
                 peer = "self"
             elif "s3" in str(body.get("prefix_list_id", "")):
                 peer = "s3-prefix-list"
+            elif hcl.unwrap(body.get("cidr_ipv4", "")) == "aws_vpc.this.cidr_block":
+                peer = "vpc-cidr"
             else:
                 peer = f"other: {body}"
             rules.add(
@@ -202,7 +231,21 @@ def hcl_security_group_rules() -> set[SecurityGroupRule]:
 
 
 def test_the_sandbox_security_group_rules_match_the_hcl() -> None:
-    assert set(SECURITY_GROUP_RULES) == hcl_security_group_rules()
+    assert set(SECURITY_GROUP_RULES) == hcl_security_group_rules("job")
+
+
+def test_the_sandbox_runtime_endpoint_rules_match_the_hcl() -> None:
+    assert set(RUNTIME_ENDPOINT_RULES) == hcl_security_group_rules("runtime_endpoint")
+
+
+def test_every_security_group_rule_of_the_module_belongs_to_a_compared_group() -> None:
+    compared = hcl_security_group_rules("job") | hcl_security_group_rules("runtime_endpoint")
+    count = sum(
+        1
+        for direction in ("ingress", "egress")
+        for _ in hcl.blocks(MODULES / "network", "resource", f"aws_vpc_security_group_{direction}_rule")
+    )
+    assert len(compared) == count
 
 
 def test_the_sandbox_creates_exactly_those_rules() -> None:

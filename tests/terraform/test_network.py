@@ -183,8 +183,16 @@ def test_job_security_group_allows_https_out_to_the_endpoint_prefix_list_only(tf
     assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 443, 443)
     assert unwrap(rule["prefix_list_id"]) == "aws_vpc_endpoint.s3.prefix_list_id"
     assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule
-    egress = {b.name for b in resources(tf, NETWORK, "aws_vpc_security_group_egress_rule")}
-    ingress = {b.name for b in resources(tf, NETWORK, "aws_vpc_security_group_ingress_rule")}
+    job = "${aws_security_group.job.id}"  # the runtime endpoint's own group is checked in test_lifecycle.py
+    rules = {
+        direction: {
+            b.name
+            for b in resources(tf, NETWORK, f"aws_vpc_security_group_{direction}_rule")
+            if b.body["security_group_id"] == job
+        }
+        for direction in ("egress", "ingress")
+    }
+    egress, ingress = rules["egress"], rules["ingress"]
     assert (egress, ingress) == ({"job_to_self", "job_to_s3"}, {"job_from_self"})
     assert not any("pl-" in text for text in texts(tf).values()), "a hard-coded prefix list id"
 

@@ -6,6 +6,7 @@ out to its own members, and an all-traffic rule must never name a CIDR or prefix
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -54,10 +55,22 @@ def _self_rule_of(block: Any, group: str, terraform_hcl: Any) -> bool:
     return own.startswith(group + ".") and own == other
 
 
+def _endpoint_groups(terraform_hcl: Any, module: Any) -> set[str]:
+    """Addresses of the security groups that interface endpoints use (an endpoint's group is never the job's)."""
+    found = set()
+    for endpoint in terraform_hcl.blocks(module, "resource", "aws_vpc_endpoint"):
+        for text in terraform_hcl.iter_strings(endpoint.body.get("security_group_ids", [])):
+            found.update(re.findall(r"aws_security_group\.[A-Za-z0-9_-]+", text))
+    return found
+
+
 def _job_groups(terraform_hcl: Any, module: Any, all_traffic: Iterable[tuple[Any, str]]) -> list[Any]:
     used = {_ref(b.body.get("security_group_id"), terraform_hcl).rsplit(".", 1)[0] for b, _ in all_traffic}
+    endpoint_groups = _endpoint_groups(terraform_hcl, module) - used
     groups = []
     for group in terraform_hcl.blocks(module, "resource", "aws_security_group"):
+        if group.address in endpoint_groups:
+            continue
         named = " ".join(str(group.body.get(k, "")) for k in ("name", "name_prefix", "description")).lower()
         if group.address in used or "job" in str(group.name).lower() or "bedrock" in named:
             groups.append(group)

@@ -18,6 +18,17 @@ from bedrock_ft.review.findings import Finding, Location, Severity
 
 ENI_TAG_MANAGED = "BedrockManaged"
 ENI_TAG_JOB = "BedrockModelCustomizationJobArn"
+# Bedrock tags a job's network interfaces with the ARN of the job under a key per kind of job: customization, batch
+# inference (model-invocation-job) and model import. A statement names one of them.
+ENI_TAG_JOBS = (ENI_TAG_JOB, "BedrockModelInvocationJobArn", "BedrockModelImportJobArn")
+
+
+def _job_tag_key(statement: Statement, prefix: str) -> str:
+    """The statement's job-ARN tag key under ``prefix`` (aws:RequestTag/ or ec2:ResourceTag/), or the customization
+    job's when it names none, so a missing one is reported by that name."""
+    present = statement.condition_keys()
+    named = [f"{prefix}{key}" for key in ENI_TAG_JOBS if f"{prefix}{key}".lower() in present]
+    return named[0] if named else f"{prefix}{ENI_TAG_JOB}"
 
 
 @dataclass(frozen=True)
@@ -195,7 +206,7 @@ def create_network_interface(doc: PolicyDoc) -> list[Finding]:
             continue
         types = _resource_types(s)
         if types & {"*", "network-interface"}:
-            missing = _has_keys(s, f"aws:RequestTag/{ENI_TAG_MANAGED}", f"aws:RequestTag/{ENI_TAG_JOB}")
+            missing = _has_keys(s, f"aws:RequestTag/{ENI_TAG_MANAGED}", _job_tag_key(s, "aws:RequestTag/"))
             if missing:
                 findings.append(_finding("BFT004", Severity.MEDIUM, doc, s,
                                          f"{s.label} lets the role create network interfaces without the "
@@ -242,7 +253,7 @@ def network_interface_permissions(doc: PolicyDoc) -> list[Finding]:
         covered = [a for a in _ENI_PERMISSION_ACTIONS if s.covers_action(a)]
         if not covered:
             continue
-        missing = _has_keys(s, "ec2:Subnet", f"ec2:ResourceTag/{ENI_TAG_MANAGED}", f"ec2:ResourceTag/{ENI_TAG_JOB}")
+        missing = _has_keys(s, "ec2:Subnet", f"ec2:ResourceTag/{ENI_TAG_MANAGED}", _job_tag_key(s, "ec2:ResourceTag/"))
         if missing:
             findings.append(_finding("BFT006", Severity.MEDIUM, doc, s,
                                      f"{s.label} allows {', '.join(covered)} without {', '.join(missing)}, so it "

@@ -48,6 +48,27 @@ SECURITY_GROUP_RULES = (
 )
 
 
+# modules/network/runtime_endpoint.tf: the bedrock-runtime interface endpoint's own group.
+RUNTIME_ENDPOINT_RULES = (SecurityGroupRule("ingress", "tcp", "vpc-cidr", 443, 443),)
+RUNTIME_ENDPOINT_RULE_DESCRIPTION = "HTTPS from the VPC CIDR to the bedrock-runtime endpoint"
+
+BATCH_INFERENCE_INPUT_PREFIX = "batch-input"
+BATCH_INFERENCE_OUTPUT_PREFIX = "batch-output"
+MODEL_IMPORT_PREFIX = "model-import"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """The module's lifecycle switches (variables.tf), all off by default as there."""
+
+    batch_inference: bool = False
+    model_import: bool = False
+    rft_grader_lambda_arns: tuple[str, ...] = ()
+    runtime_endpoint: bool = False
+    operator_model_lifecycle: bool = False
+    operator_provisioned_throughput_purchase: bool = False
+
+
 def subnet_cidr(vpc_cidr: str, newbits: int, index: int) -> str:
     """Terraform's cidrsubnet(vpc_cidr, newbits, index)."""
     network = ipaddress.ip_network(vpc_cidr)
@@ -75,13 +96,18 @@ def create_infrastructure(
     use_kms: bool = True,
     flow_logs: bool = True,
     attach_bucket_policy: bool = False,
+    lifecycle: Lifecycle | None = None,
 ) -> dict[str, Any]:
     """Create everything and return the module's outputs as plain values (write them with to_terraform_json).
+
+    ``lifecycle`` turns on what the module's lifecycle variables turn on (batch inference, model import, RFT
+    graders, the bedrock-runtime endpoint, the operator's after-training policy); off by default, as there.
 
     The bucket policy (``policies.bucket_policy``, the module's TLS-only Deny) is not attached by default: moto 5.2
     evaluates only StringEquals conditions and treats the Deny's ``Bool aws:SecureTransport`` condition as met, so
     it would refuse every object request. ``attach_bucket_policy=True`` attaches it anyway (for a real endpoint).
     """
+    lifecycle = lifecycle or Lifecycle()
     if flow_logs and not use_kms:
         # modules/network/flow_logs.tf refuses the same combination with a precondition.
         raise UsageError(FLOW_LOGS_NEED_A_KEY)
@@ -169,7 +195,11 @@ def create_infrastructure(
     role_arn = iam.create_role(
         RoleName=role_name,
         Description=f"Assumed by Amazon Bedrock to run {name}'s model customization jobs in its VPC",
-        AssumeRolePolicyDocument=json.dumps(policies.trust_policy(**scope)),
+        AssumeRolePolicyDocument=json.dumps(
+            policies.trust_policy(
+                **scope, batch_inference=lifecycle.batch_inference, model_import=lifecycle.model_import
+            )
+        ),
         MaxSessionDuration=3600,
         Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
     )["Role"]["Arn"]
@@ -251,6 +281,11 @@ def create_infrastructure(
         ),
     )["Policy"]["Arn"]
     iam.attach_role_policy(RoleName=role_name, PolicyArn=data_access_arn)
+    subnet_arns = [f"arn:{partition}:ec2:{region}:{account_id}:subnet/{s}" for s in subnet_ids]
+    role_policy_arns = [
+        data_access_arn,
+        *_lifecycle_role_policies(iam, name, role_name, lifecycle, scope, bucket_arn, subnet_arns),
+    ]
 
     # --- network: flow logs ------------------------------------------------------------------------------------
     if flow_logs and flow_log_group:
@@ -260,7 +295,7 @@ def create_infrastructure(
     operator_document = policies.operator_policy(
         **scope_dns,
         service_role_arn=role_arn,
-        service_role_policy_arns=[data_access_arn],
+        service_role_policy_arns=role_policy_arns,
         bucket_arn=bucket_arn,
         data_prefix=DATA_PREFIX,
         output_prefix=OUTPUT_PREFIX,
@@ -271,6 +306,11 @@ def create_infrastructure(
         Description=f"What the operator running bedrock-ft needs for {name}'s Bedrock customization jobs",
         PolicyDocument=json.dumps(operator_document),
     )["Policy"]["Arn"]
+    after_training_arn = _after_training_policy(iam, name, lifecycle, scope, bucket_arn)
+
+    runtime_endpoint: dict[str, Any] = {}
+    if lifecycle.runtime_endpoint:
+        runtime_endpoint = _create_runtime_endpoint(ec2, name, vpc_id, subnet_ids, scope, tag_spec)
 
     return {
         "region": region,
@@ -287,6 +327,151 @@ def create_infrastructure(
         "operator_policy_arn": operator_policy_arn,
         "data_prefix": DATA_PREFIX,
         "output_prefix": OUTPUT_PREFIX,
+        # outputs.tf's lifecycle outputs: null (or empty) when their switch is off, as there.
+        "batch_inference_input_prefix": BATCH_INFERENCE_INPUT_PREFIX if lifecycle.batch_inference else None,
+        "batch_inference_output_prefix": BATCH_INFERENCE_OUTPUT_PREFIX if lifecycle.batch_inference else None,
+        "batch_inference_input_s3_uri": (
+            f"s3://{bucket_name}/{BATCH_INFERENCE_INPUT_PREFIX}/" if lifecycle.batch_inference else None
+        ),
+        "batch_inference_output_s3_uri": (
+            f"s3://{bucket_name}/{BATCH_INFERENCE_OUTPUT_PREFIX}/" if lifecycle.batch_inference else None
+        ),
+        "model_import_prefix": MODEL_IMPORT_PREFIX if lifecycle.model_import else None,
+        "model_import_s3_uri": f"s3://{bucket_name}/{MODEL_IMPORT_PREFIX}/" if lifecycle.model_import else None,
+        "runtime_endpoint_id": runtime_endpoint.get("id"),
+        "runtime_endpoint_dns_names": runtime_endpoint.get("dns_names", []),
+        "operator_after_training_policy_arn": after_training_arn,
+    }
+
+
+def _lifecycle_role_policies(
+    iam: Any,
+    name: str,
+    role_name: str,
+    lifecycle: Lifecycle,
+    scope: dict[str, str],
+    bucket_arn: str,
+    subnet_arns: list[str],
+) -> list[str]:
+    """modules/access/batch_inference.tf, model_import.tf, rft_grader.tf: each managed policy that is on, attached."""
+    wanted: list[tuple[str, str, dict[str, Any]]] = []
+    if lifecycle.batch_inference:
+        document = policies.batch_inference_policy(
+            **scope,
+            bucket_arn=bucket_arn,
+            batch_inference_input_prefix=BATCH_INFERENCE_INPUT_PREFIX,
+            batch_inference_output_prefix=BATCH_INFERENCE_OUTPUT_PREFIX,
+            subnet_arns=subnet_arns,
+        )
+        wanted.append(
+            (
+                "batch-inference",
+                f"Input and output prefixes and VPC network interfaces of {name}'s Bedrock batch inference jobs",
+                document,
+            )
+        )
+    if lifecycle.model_import:
+        document = policies.model_import_policy(
+            **scope, bucket_arn=bucket_arn, model_import_prefix=MODEL_IMPORT_PREFIX, subnet_arns=subnet_arns
+        )
+        wanted.append(
+            (
+                "model-import",
+                f"Model files prefix and VPC network interfaces of {name}'s Bedrock model import jobs",
+                document,
+            )
+        )
+    if lifecycle.rft_grader_lambda_arns:
+        document = policies.rft_grader_policy(rft_grader_lambda_arns=lifecycle.rft_grader_lambda_arns)
+        wanted.append(
+            (
+                "rft-grader",
+                f"The grader Lambda functions {name}'s Bedrock reinforcement fine-tuning jobs call",
+                document,
+            )
+        )
+    arns = []
+    for suffix, description, document in wanted:
+        arn = iam.create_policy(
+            PolicyName=f"{name}-bedrock-{suffix}", Description=description, PolicyDocument=json.dumps(document)
+        )["Policy"]["Arn"]
+        iam.attach_role_policy(RoleName=role_name, PolicyArn=arn)
+        arns.append(arn)
+    return arns
+
+
+def _after_training_policy(
+    iam: Any, name: str, lifecycle: Lifecycle, scope: dict[str, str], bucket_arn: str
+) -> str | None:
+    """modules/operator/after_training.tf: the operator's second managed policy, when a switch is on."""
+    if not (
+        lifecycle.operator_model_lifecycle
+        or lifecycle.operator_provisioned_throughput_purchase
+        or lifecycle.batch_inference
+    ):
+        return None
+    document = policies.after_training_policy(
+        **scope,
+        bucket_arn=bucket_arn,
+        model_lifecycle=lifecycle.operator_model_lifecycle,
+        provisioned_throughput_purchase=lifecycle.operator_provisioned_throughput_purchase,
+        batch_inference_input_prefix=BATCH_INFERENCE_INPUT_PREFIX if lifecycle.batch_inference else None,
+        batch_inference_output_prefix=BATCH_INFERENCE_OUTPUT_PREFIX if lifecycle.batch_inference else None,
+    )
+    return str(
+        iam.create_policy(
+            PolicyName=f"{name}-bedrock-ft-operator-after-training",
+            Description=(
+                f"What the operator running bedrock-ft needs after training: serve, invoke and clean up {name}'s "
+                "custom models"
+            ),
+            PolicyDocument=json.dumps(document),
+        )["Policy"]["Arn"]
+    )
+
+
+def _create_runtime_endpoint(
+    ec2: Any,
+    name: str,
+    vpc_id: str,
+    subnet_ids: list[str],
+    scope: dict[str, str],
+    tag_spec: Any,
+) -> dict[str, Any]:
+    """modules/network/runtime_endpoint.tf: the group (HTTPS from the VPC CIDR only) and the interface endpoint."""
+    group_id = ec2.create_security_group(
+        GroupName=f"{name}-runtime-endpoint",
+        Description="bedrock-runtime interface endpoint: HTTPS in from the VPC CIDR only",
+        VpcId=vpc_id,
+        TagSpecifications=tag_spec("security-group", f"{name}-runtime-endpoint"),
+    )["GroupId"]
+    _empty_security_group(ec2, group_id)  # Terraform removes AWS's default allow-all egress rule
+    for rule in RUNTIME_ENDPOINT_RULES:
+        ec2.authorize_security_group_ingress(
+            GroupId=group_id,
+            IpPermissions=[
+                {
+                    "IpProtocol": rule.ip_protocol,
+                    "FromPort": rule.from_port,
+                    "ToPort": rule.to_port,
+                    "IpRanges": [{"CidrIp": VPC_CIDR, "Description": RUNTIME_ENDPOINT_RULE_DESCRIPTION}],
+                }
+            ],
+        )
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{scope['region']}.bedrock-runtime",
+        VpcEndpointType="Interface",
+        SubnetIds=subnet_ids,
+        SecurityGroupIds=[group_id],
+        PrivateDnsEnabled=True,
+        PolicyDocument=json.dumps(policies.runtime_endpoint_policy(**scope)),
+        TagSpecifications=tag_spec("vpc-endpoint", f"{name}-bedrock-runtime"),
+    )["VpcEndpoint"]
+    return {
+        "id": endpoint["VpcEndpointId"],
+        "group_id": group_id,
+        "dns_names": [entry["DnsName"] for entry in endpoint.get("DnsEntries", []) if entry.get("DnsName")],
     }
 
 

@@ -38,18 +38,205 @@ def network_interface_arns(partition: str, region: str, account_id: str) -> str:
     return f"arn:{partition}:ec2:{region}:{account_id}:network-interface/*"
 
 
-def trust_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
-    """modules/access/trust_policy.tf ``data.aws_iam_policy_document.trust``."""
+def _bedrock_trust(sid: str, account_id: str, source_arns: str) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["sts:AssumeRole"],
+        "Principal": {"Service": ["bedrock.amazonaws.com"]},
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": [account_id]},
+            "ArnLike": {"aws:SourceArn": [source_arns]},
+        },
+    }
+
+
+def trust_policy(
+    *, partition: str, region: str, account_id: str, batch_inference: bool = False, model_import: bool = False
+) -> dict[str, Any]:
+    """modules/access/trust_policy.tf ``data.aws_iam_policy_document.trust``, with the documents its
+    ``source_policy_documents`` merge in when batch inference or model import is on."""
+    statements = [
+        _bedrock_trust(
+            "BedrockCustomizationJobsOfThisAccountAndRegionOnly", account_id, job_arns(partition, region, account_id)
+        )
+    ]
+    if batch_inference:
+        statements += batch_inference_trust_policy(partition=partition, region=region, account_id=account_id)[
+            "Statement"
+        ]
+    if model_import:
+        statements += model_import_trust_policy(partition=partition, region=region, account_id=account_id)["Statement"]
+    return _document(*statements)
+
+
+def batch_inference_job_arns(partition: str, region: str, account_id: str) -> str:
+    """modules/access/batch_inference.tf ``local.batch_inference_job_arns``."""
+    return f"arn:{partition}:bedrock:{region}:{account_id}:model-invocation-job/*"
+
+
+def model_import_job_arns(partition: str, region: str, account_id: str) -> str:
+    """modules/access/model_import.tf ``local.model_import_job_arns``."""
+    return f"arn:{partition}:bedrock:{region}:{account_id}:model-import-job/*"
+
+
+def batch_inference_trust_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
+    """modules/access/batch_inference.tf ``data.aws_iam_policy_document.batch_inference_trust``."""
+    return _document(
+        _bedrock_trust(
+            "BedrockBatchInferenceJobsOfThisAccountAndRegionOnly",
+            account_id,
+            batch_inference_job_arns(partition, region, account_id),
+        )
+    )
+
+
+def model_import_trust_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
+    """modules/access/model_import.tf ``data.aws_iam_policy_document.model_import_trust``."""
+    return _document(
+        _bedrock_trust(
+            "BedrockModelImportJobsOfThisAccountAndRegionOnly",
+            account_id,
+            model_import_job_arns(partition, region, account_id),
+        )
+    )
+
+
+def _job_network_interface_statements(
+    kind: str, tag_key: str, jobs: str, enis: str, subnet_arns: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The three conditioned network-interface statements of data_access_policy.tf, for another kind of job."""
+    return [
+        {
+            "Sid": f"CreateOnlyTagged{kind}NetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateNetworkInterface"],
+            "Resource": [enis],
+            "Condition": {
+                "StringEquals": {"aws:RequestTag/BedrockManaged": ["true"]},
+                "ArnEquals": {f"aws:RequestTag/{tag_key}": [jobs]},
+            },
+        },
+        {
+            "Sid": f"ManageOnly{kind}NetworkInterfacesInTheModuleSubnets",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            "Resource": ["*"],
+            "Condition": {
+                "ArnEquals": {"ec2:Subnet": list(subnet_arns), f"ec2:ResourceTag/{tag_key}": [jobs]},
+                "StringEquals": {"ec2:ResourceTag/BedrockManaged": ["true"]},
+            },
+        },
+        {
+            "Sid": f"Tag{kind}NetworkInterfacesAtCreationOnly",
+            "Effect": "Allow",
+            "Action": ["ec2:CreateTags"],
+            "Resource": [enis],
+            "Condition": {
+                "StringEquals": {"ec2:CreateAction": ["CreateNetworkInterface"]},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["BedrockManaged", tag_key]},
+            },
+        },
+    ]
+
+
+def batch_inference_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    bucket_arn: str,
+    batch_inference_input_prefix: str,
+    batch_inference_output_prefix: str,
+    subnet_arns: Sequence[str],
+) -> dict[str, Any]:
+    """modules/access/batch_inference.tf ``data.aws_iam_policy_document.batch_inference``."""
     return _document(
         {
-            "Sid": "BedrockCustomizationJobsOfThisAccountAndRegionOnly",
+            "Sid": "ReadBatchInferenceInputUnderItsPrefix",
             "Effect": "Allow",
-            "Action": ["sts:AssumeRole"],
-            "Principal": {"Service": ["bedrock.amazonaws.com"]},
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": [account_id]},
-                "ArnLike": {"aws:SourceArn": [job_arns(partition, region, account_id)]},
-            },
+            "Action": ["s3:GetObject"],
+            "Resource": [f"{bucket_arn}/{batch_inference_input_prefix}/*"],
+        },
+        {
+            "Sid": "WriteBatchInferenceOutputUnderItsPrefixOnly",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [f"{bucket_arn}/{batch_inference_output_prefix}/*"],
+        },
+        *_job_network_interface_statements(
+            "BatchInference",
+            "BedrockModelInvocationJobArn",
+            batch_inference_job_arns(partition, region, account_id),
+            network_interface_arns(partition, region, account_id),
+            subnet_arns,
+        ),
+    )
+
+
+def model_import_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    bucket_arn: str,
+    model_import_prefix: str,
+    subnet_arns: Sequence[str],
+) -> dict[str, Any]:
+    """modules/access/model_import.tf ``data.aws_iam_policy_document.model_import``."""
+    return _document(
+        {
+            "Sid": "ReadModelImportFilesUnderItsPrefix",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [f"{bucket_arn}/{model_import_prefix}/*"],
+        },
+        *_job_network_interface_statements(
+            "ModelImport",
+            "BedrockModelImportJobArn",
+            model_import_job_arns(partition, region, account_id),
+            network_interface_arns(partition, region, account_id),
+            subnet_arns,
+        ),
+    )
+
+
+def rft_grader_policy(*, rft_grader_lambda_arns: Sequence[str]) -> dict[str, Any]:
+    """modules/access/rft_grader.tf ``data.aws_iam_policy_document.rft_grader``."""
+    return _document(
+        {
+            "Sid": "InvokeOnlyTheListedRftGraderFunctions",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": list(rft_grader_lambda_arns),
+        }
+    )
+
+
+def _tuned_model_arns(partition: str, region: str, account_id: str) -> dict[str, str]:
+    base = f"arn:{partition}:bedrock:{region}:{account_id}"
+    return {
+        "deployments": f"{base}:custom-model-deployment/*",
+        "provisioned": f"{base}:provisioned-model/*",
+        "custom_models": f"{base}:custom-model/*",
+    }
+
+
+def runtime_endpoint_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
+    """modules/network/runtime_endpoint.tf ``data.aws_iam_policy_document.runtime_endpoint``."""
+    arns = _tuned_model_arns(partition, region, account_id)
+    return _document(
+        {
+            "Sid": "InvokeThisAccountsCustomModelsOnlyForThisAccount",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": [arns["deployments"], arns["provisioned"], arns["custom_models"]],
+            "Principal": {"AWS": ["*"]},
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": [account_id]}},
         }
     )
 
@@ -288,6 +475,128 @@ def flow_logs_write_policy(*, partition: str, region: str, account_id: str, log_
             "Resource": [f"arn:{partition}:logs:{region}:{account_id}:log-group:{log_group_name}:*"],
         }
     )
+
+
+def after_training_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    bucket_arn: str,
+    model_lifecycle: bool = False,
+    provisioned_throughput_purchase: bool = False,
+    batch_inference_input_prefix: str | None = None,
+    batch_inference_output_prefix: str | None = None,
+) -> dict[str, Any]:
+    """modules/operator/after_training.tf ``data.aws_iam_policy_document.after_training`` (the operator's second
+    managed policy): its dynamic statements, each present when its switch is on (batch inference: both prefixes)."""
+    arns = _tuned_model_arns(partition, region, account_id)
+    deployments, provisioned, custom_models = arns["deployments"], arns["provisioned"], arns["custom_models"]
+    foundation_models = f"arn:{partition}:bedrock:{region}::foundation-model/*"
+    batch_jobs = batch_inference_job_arns(partition, region, account_id)
+    created_by = {"StringEquals": {"aws:ResourceTag/created-by": ["bedrock-ft"]}}
+    statements: list[dict[str, Any]] = []
+    if model_lifecycle:
+        statements += [
+            {
+                "Sid": "DeployTheAccountsCustomModelsOnDemand",
+                "Effect": "Allow",
+                "Action": ["bedrock:CreateCustomModelDeployment"],
+                "Resource": [custom_models, deployments],
+            },
+            {
+                "Sid": "FollowAndDeleteOnDemandDeployments",
+                "Effect": "Allow",
+                "Action": ["bedrock:GetCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
+                "Resource": [deployments],
+            },
+            {
+                "Sid": "FollowProvisionedThroughput",
+                "Effect": "Allow",
+                "Action": ["bedrock:GetProvisionedModelThroughput"],
+                "Resource": [provisioned],
+            },
+            {
+                "Sid": "DeleteOnlyProvisionedThroughputBedrockFtCreated",
+                "Effect": "Allow",
+                "Action": ["bedrock:DeleteProvisionedModelThroughput"],
+                "Resource": [provisioned],
+                "Condition": created_by,
+            },
+            {
+                "Sid": "TagDeploymentsAndProvisionedThroughputAtCreation",
+                "Effect": "Allow",
+                "Action": ["bedrock:TagResource", "bedrock:ListTagsForResource"],
+                "Resource": [deployments, provisioned],
+            },
+            {
+                "Sid": "InvokeTheAccountsCustomModels",
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                "Resource": [deployments, provisioned, custom_models],
+            },
+            {
+                "Sid": "DeleteOnlyCustomModelsBedrockFtCreated",
+                "Effect": "Allow",
+                "Action": ["bedrock:DeleteCustomModel"],
+                "Resource": [custom_models],
+                "Condition": created_by,
+            },
+            {
+                "Sid": "ListDeploymentsAndProvisionedThroughputTakeNoResource",
+                "Effect": "Allow",
+                "Action": ["bedrock:ListCustomModelDeployments", "bedrock:ListProvisionedModelThroughputs"],
+                "Resource": ["*"],
+            },
+        ]
+    if provisioned_throughput_purchase:
+        statements.append(
+            {
+                "Sid": "PurchaseProvisionedThroughputForTheAccountsCustomModels",
+                "Effect": "Allow",
+                "Action": ["bedrock:CreateProvisionedModelThroughput"],
+                "Resource": [custom_models, foundation_models],
+            }
+        )
+    if batch_inference_input_prefix is not None and batch_inference_output_prefix is not None:
+        statements += [
+            {
+                "Sid": "SubmitBatchInferenceJobsInThisAccountAndRegion",
+                "Effect": "Allow",
+                "Action": ["bedrock:CreateModelInvocationJob"],
+                "Resource": [batch_jobs, custom_models, foundation_models],
+            },
+            {
+                "Sid": "FollowStopAndTagBatchInferenceJobs",
+                "Effect": "Allow",
+                "Action": [
+                    "bedrock:GetModelInvocationJob",
+                    "bedrock:StopModelInvocationJob",
+                    "bedrock:TagResource",
+                    "bedrock:ListTagsForResource",
+                ],
+                "Resource": [batch_jobs],
+            },
+            {
+                "Sid": "ListBatchInferenceJobsTakesNoResource",
+                "Effect": "Allow",
+                "Action": ["bedrock:ListModelInvocationJobs"],
+                "Resource": ["*"],
+            },
+            {
+                "Sid": "UploadBatchInferenceInputUnderItsPrefixOnly",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                "Resource": [f"{bucket_arn}/{batch_inference_input_prefix}/*"],
+            },
+            {
+                "Sid": "ReadBatchInferenceOutputUnderItsPrefix",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"{bucket_arn}/{batch_inference_output_prefix}/*"],
+            },
+        ]
+    return _document(*statements)
 
 
 def operator_policy(

@@ -10,7 +10,9 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 NAME = ("Network-interface statements carry Bedrock's tag conditions (CreateNetworkInterface: aws:RequestTag/*; "
         "CreateTags: ec2:CreateAction; permission/delete calls: ec2:ResourceTag/* and ec2:Subnet)")
 
-MANAGED, JOB = "BedrockManaged", "BedrockModelCustomizationJobArn"
+MANAGED = "BedrockManaged"
+# The job-ARN tag Bedrock puts on a job's interfaces, per kind of job: customization, batch inference, model import.
+JOBS = ("BedrockModelCustomizationJobArn", "BedrockModelInvocationJobArn", "BedrockModelImportJobArn")
 PERMISSION_ACTIONS = ("ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
                       "ec2:DeleteNetworkInterfacePermission")
 
@@ -19,19 +21,23 @@ def _on_interfaces(s: Stmt) -> bool:
     return any(r == "*" or "network-interface/" in r for r in s.resources)
 
 
+def _names_a_job_tag(keys: set[str], prefix: str) -> bool:
+    return any(f"{prefix}{job}".lower() in keys for job in JOBS)
+
+
 def judge(statements: list[Stmt]) -> CheckResult:
     for s in statements:
         if not s.allows:
             continue
         keys = s.keys()
         if s.covers("ec2:CreateNetworkInterface") and _on_interfaces(s) and not (
-            {f"aws:requesttag/{MANAGED}".lower(), f"aws:requesttag/{JOB}".lower()} <= keys
+            f"aws:requesttag/{MANAGED}".lower() in keys and _names_a_job_tag(keys, "aws:requesttag/")
         ):
             return CheckResult.FAILED
         if s.covers("ec2:CreateTags") and "ec2:createaction" not in keys:
             return CheckResult.FAILED
         if any(s.covers(a) for a in PERMISSION_ACTIONS) and not (
-            {"ec2:subnet", f"ec2:resourcetag/{MANAGED}".lower(), f"ec2:resourcetag/{JOB}".lower()} <= keys
+            {"ec2:subnet", f"ec2:resourcetag/{MANAGED}".lower()} <= keys and _names_a_job_tag(keys, "ec2:resourcetag/")
         ):
             return CheckResult.FAILED
     return CheckResult.PASSED
