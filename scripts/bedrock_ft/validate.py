@@ -138,7 +138,8 @@ def validate_files(
         locator = ImageLocator(
             out_dir=files[0].parent if manifest else None,
             bucket=manifest.get("bucket") if manifest else None,
-            prefix=(manifest.get("prefix") or "") if manifest else "",
+            # Images live under IMAGES_PREFIX = DATA_PREFIX/images, as OUT/images/...: map keys below DATA_PREFIX.
+            prefix=str(manifest.get("images_prefix") or "").rpartition("/")[0] if manifest else "",
             images_dir=Path(images_dir) if images_dir else None,
         )
     has_local = locator.out_dir is not None or locator.images_dir is not None
