@@ -11,7 +11,7 @@ import click
 
 from bedrock_ft.aws_session import AwsSession, make_session
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.errors import ChecksFailed, UsageError
+from bedrock_ft.errors import BedrockFtError, ChecksFailed, UsageError
 from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
 from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
 from bedrock_ft.tf_outputs import TerraformOutputs
@@ -163,21 +163,37 @@ def render_report(report: PreflightReport) -> None:
 @click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @tf_outputs_options
 @workers_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace objects at the dataset's keys that hold other content (published data is never replaced without).",
+)
 @output_option()
 @endpoint_option
 def upload(
-    out: Path, tf_outputs: str | None, tf_dir: str | None, workers: int, output_format: str, endpoint_url: str | None
+    out: Path,
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    workers: int,
+    force: bool,
+    output_format: str,
+    endpoint_url: str | None,
 ) -> None:
-    """Put generate's output folder OUT (images and JSONL) into the module's bucket; skip what is already there.
+    """Put the files generate's manifest lists (OUT/manifest.json) into the module's bucket; skip what is there.
 
-    Prints the s3:// URIs of the training and validation data, for submit's --training-data and --validation-data.
+    Each file is checked against its SHA-256 in the manifest first, and each object by S3's own checksum: an object
+    with other content stops the upload before anything is sent, unless --force. Prints the s3:// URIs of the
+    training and validation data (submit also takes OUT itself: --data OUT).
     """
     from bedrock_ft.progress import progress_bar
-    from bedrock_ft.upload import plan_upload, read_manifest, upload_dataset
+    from bedrock_ft.upload import read_manifest, upload_dataset
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
-    total = len(plan_upload(out, read_manifest(out))) if (out / "manifest.json").is_file() else None
+    try:
+        total: int | None = len(read_manifest(out).files) + 1  # the files and the manifest
+    except BedrockFtError:
+        total = None  # upload_dataset says what is wrong
     with progress_bar(total, "upload") as bar:
         result = upload_dataset(
             out,
@@ -186,6 +202,7 @@ def upload(
             kms_key_arn=outputs.kms_key_arn,
             workers=workers,
             progress=bar,
+            replace_changed=force,
         )
     if output_format == "json":
         echo_json(result.to_dict())
@@ -194,6 +211,10 @@ def upload(
         f"uploaded {len(result.uploaded)} objects ({result.bytes_sent} bytes), "
         f"{len(result.skipped)} already there, to s3://{result.bucket}/{result.prefix}"
     )
+    if result.replaced:
+        click.echo(f"replaced {len(result.replaced)} objects that held other content (--force)")
+    if result.aborted_multipart_uploads:
+        click.echo(f"aborted {len(result.aborted_multipart_uploads)} incomplete multipart uploads of an earlier run")
     click.echo(f"training data:   {result.training_uri}")
     if result.validation_uri:
         click.echo(f"validation data: {result.validation_uri}")
