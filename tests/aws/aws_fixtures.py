@@ -84,7 +84,7 @@ def write_manifest(
     *,
     base: str = "data/sample/x",
     data_prefix: str = "data/sample/x",
-    base_model: str = MODEL,
+    base_model: str | None = MODEL,
 ) -> dict[str, Any]:
     """Write OUT/manifest.json for the files in ``folder`` as generate would: keys, sizes, hashes and the digest."""
     from bedrock_ft.generate import dataset_digest, dataset_prefix, images_prefix

@@ -13,7 +13,13 @@ from bedrock_ft.aws_session import AwsSession, make_session
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
 from bedrock_ft.errors import BedrockFtError, ChecksFailed, UsageError
 from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
-from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
+from bedrock_ft.submit import (
+    CUSTOMIZATION_TYPES,
+    JobSpec,
+    job_from_dataset,
+    parse_hyperparameter_options,
+    submit_job,
+)
 from bedrock_ft.tf_outputs import TerraformOutputs
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,9 +52,7 @@ job_settings_options = _options(
     click.option(
         "--customization-type",
         type=click.Choice(CUSTOMIZATION_TYPES),
-        default="FINE_TUNING",
-        show_default=True,
-        help="What kind of customization job to start.",
+        help="What kind of customization job to start [default: the dataset manifest's, or FINE_TUNING].",
     ),
     click.option(
         "--hp",
@@ -59,10 +63,21 @@ job_settings_options = _options(
     ),
 )
 
+data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, path_type=Path),
+    help="generate's output folder OUT (or OUT/manifest.json), uploaded: the data URIs, their content digests and "
+    "the base model come from its manifest.",
+)
+
 job_data_options = _options(
-    click.option("--base-model", required=True, help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k."),
-    click.option("--training-data", required=True, help="s3:// URI of the training JSONL."),
-    click.option("--validation-data", help="s3:// URI of the validation JSONL."),
+    data_option,
+    click.option(
+        "--base-model", help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k [default: the manifest's]."
+    ),
+    click.option("--training-data", help="s3:// URI of the training JSONL (instead of --data)."),
+    click.option("--validation-data", help="s3:// URI of the validation JSONL (with --training-data)."),
     job_settings_options,
 )
 
@@ -85,23 +100,25 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
         @functools.wraps(func)
         def command(
             *,
-            base_model: str,
-            training_data: str,
+            data: Path | None,
+            base_model: str | None,
+            training_data: str | None,
             validation_data: str | None,
-            customization_type: str,
+            customization_type: str | None,
             hp: tuple[str, ...],
             job_name: str | None = None,
             model_name: str | None = None,
             **rest: Any,
         ) -> Any:
-            job = JobSpec(
+            job = job_spec(
+                data=data,
                 base_model=base_model,
                 training_data=training_data,
                 validation_data=validation_data,
-                job_name=job_name,
-                model_name=model_name,
                 customization_type=customization_type,
                 hyperparameters=parse_hyperparameter_options(hp),
+                job_name=job_name,
+                model_name=model_name,
             )
             return func(job=job, **rest)
 
@@ -109,6 +126,44 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
         return with_options(command)  # type: ignore[return-value]
 
     return decorate
+
+
+def job_spec(
+    *,
+    data: Path | None,
+    base_model: str | None,
+    training_data: str | None,
+    validation_data: str | None,
+    customization_type: str | None,
+    hyperparameters: dict[str, str],
+    job_name: str | None,
+    model_name: str | None,
+) -> JobSpec:
+    """The JobSpec from --data OUT, or from --training-data (and --validation-data) with --base-model."""
+    if data is not None:
+        if training_data or validation_data:
+            raise UsageError("pass either --data or --training-data/--validation-data, not both")
+        return job_from_dataset(
+            data,
+            base_model=base_model,
+            customization_type=customization_type,
+            job_name=job_name,
+            model_name=model_name,
+            hyperparameters=hyperparameters,
+        )
+    if not training_data:
+        raise UsageError("no training data given", hint="pass --data OUT (generate's folder) or --training-data URI")
+    if not base_model:
+        raise UsageError("no base model given", hint="pass --base-model (or --data OUT, whose manifest names it)")
+    return JobSpec(
+        base_model=base_model,
+        training_data=training_data,
+        validation_data=validation_data,
+        job_name=job_name,
+        model_name=model_name,
+        customization_type=customization_type or "FINE_TUNING",
+        hyperparameters=hyperparameters,
+    )
 
 
 workers_option = click.option(
@@ -396,6 +451,7 @@ def list_jobs(
     help="TOML or JSON preset of generate (source, model, templates); the flags below override it.",
 )
 @click.option("--source", help="Dataset: Hugging Face name, save_to_disk folder, image folder, or JSONL/CSV file.")
+@data_option
 @click.option("--base-model", help="Base model id or ARN.")
 @template_options
 @click.option("--validation-split", type=float, metavar="FRACTION", help="Hold out this fraction for validation.")
@@ -424,9 +480,10 @@ def run(
     work_dir: Path,
     restart: bool,
     workers: int,
+    data: Path | None,
     job_name: str | None,
     model_name: str | None,
-    customization_type: str,
+    customization_type: str | None,
     hp: tuple[str, ...],
     skip_preflight: bool,
     wait_for_end: bool,
@@ -437,9 +494,12 @@ def run(
 ) -> None:
     """generate, upload, preflight, submit (and --wait) in one command; a rerun continues where it stopped.
 
+    With --data OUT (a folder generate already wrote) the generate step is skipped and OUT is uploaded.
+
     \b
     Example:
       bedrock-ft run --tf-dir infra/ --preset dataset/accessibility/preset-nova.toml --hp epochCount=2 --wait
+      bedrock-ft run --tf-dir infra/ --data out/a11y-nova --wait
     """
     from bedrock_ft.generate import GenerateSettings
     from bedrock_ft.presets import load_preset, resolve_text
@@ -451,10 +511,15 @@ def run(
         show_progress=None,
         **{k: v for k, v in generate_options.items()},
     )
-    if preset_file:
-        settings = settings.with_preset(load_preset(preset_file))
-    if not settings.base_model:
-        raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
+    if data is not None:
+        given = [name for name, value in generate_options.items() if value is not None and name != "base_model"]
+        if preset_file or system or given:
+            raise UsageError("--data takes a folder generate already wrote: drop the generate options")
+    else:
+        if preset_file:
+            settings = settings.with_preset(load_preset(preset_file))
+        if not settings.base_model:
+            raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
     job = JobOptions(
         job_name=job_name,
         model_name=model_name,
@@ -474,6 +539,7 @@ def run(
             wait=wait_for_end,
             timeout=timeout,
             restart=restart,
+            dataset=data,
             on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
             on_check=render_check if text else None,
             on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
