@@ -31,7 +31,9 @@ def _botocore_session() -> botocore.session.Session:
 
 
 S3_RETRY_MODE = "adaptive"  # S3 answers SlowDown under load: adaptive mode also slows the client down
-S3_MAX_ATTEMPTS = 12  # a request failing a quarter of the time fails 12 times in a row once in ~17 million
+# Retries after the first attempt (botocore's max_attempts): a request failing a quarter of the time fails all 13
+# attempts once in ~67 million.
+S3_MAX_ATTEMPTS = 12
 
 
 def client_config(

@@ -40,7 +40,7 @@ from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_ft.errors import AwsError, ConfigError, InputError
 from bedrock_ft.progress import NullProgress, Progress
@@ -394,7 +394,7 @@ def _parallel(
     if not items:
         return done
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
-        futures = {pool.submit(work, item): item for item in items}
+        futures = {pool.submit(_connection_errors_as_messages, work, item): item for item in items}
         try:
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
@@ -406,6 +406,16 @@ def _parallel(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
     return done
+
+
+def _connection_errors_as_messages(work: Callable[[UploadItem], Any], item: UploadItem) -> Any:
+    """A connection that failed on every attempt (reset, timeout, endpoint gone) as an AwsError naming the object."""
+    try:
+        return work(item)
+    except BotoCoreError as exc:
+        raise AwsError(
+            f"{item.key}: {exc}", hint="check the network and run the upload again: it sends only what is missing"
+        ) from None
 
 
 def _batches(items: list[UploadItem]) -> Iterable[list[UploadItem]]:
@@ -443,6 +453,8 @@ class _Sender:
                 uploads = [u for page in pages for u in page.get("Uploads", [])]
             except ClientError as exc:
                 raise _aws_error(exc, self.bucket, prefix) from None
+            except BotoCoreError as exc:
+                raise AwsError(f"s3://{self.bucket}/{prefix}: {exc}", hint="check the network and try again") from None
             for upload in uploads:
                 initiated = upload.get("Initiated")
                 if upload.get("Key") not in keys or (initiated is not None and initiated.timestamp() > before):
@@ -452,6 +464,8 @@ class _Sender:
                 except ClientError as exc:
                     if _code(exc) != "NoSuchUpload":  # gone already: another run aborted or completed it
                         raise _aws_error(exc, self.bucket, upload["Key"]) from None
+                except BotoCoreError as exc:
+                    raise AwsError(f"s3://{self.bucket}/{upload['Key']}: {exc}", hint="run the upload again") from None
                 aborted.append(upload["Key"])
         return aborted
 

@@ -426,3 +426,19 @@ def test_a_read_error_while_sending_is_an_input_error_naming_the_file(account: A
     s3.put_object = put_object
     with pytest.raises(InputError, match=r"cannot read .*(\.png|\.jsonl|\.json): Input/output error"):
         upload_dataset(out, s3, bucket=account.bucket)
+
+
+def test_a_connection_that_fails_on_every_attempt_is_an_aws_error_naming_the_object(
+    account: Account, out: Path
+) -> None:
+    from botocore.exceptions import ConnectionClosedError
+
+    s3 = account.client("s3")
+
+    def put_object(**kwargs: Any) -> None:
+        raise ConnectionClosedError(endpoint_url="https://s3.amazonaws.com")
+
+    s3.put_object = put_object
+    with pytest.raises(AwsError, match=r"data/sample/x/.*Connection was closed") as raised:
+        upload_dataset(out, s3, bucket=account.bucket)
+    assert raised.value.hint and "run the upload again" in raised.value.hint
