@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import itertools
 import json
 import mimetypes
 import os
@@ -34,7 +35,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -570,18 +571,37 @@ class _Sender:
         self._check_answer(item, answer.get("ChecksumSHA256"), expected)
 
     def _multipart(self, item: UploadItem) -> None:
+        """Parts read in order here (hashing the whole file on the way) and sent by a few threads; the upload is
+        completed only when the bytes sent are the bytes the manifest lists."""
         part_size = part_size_for(item.size, self.part_size)
         created = self.s3.create_multipart_upload(Bucket=self.bucket, Key=item.key, **self._extra(item))
         upload_id = created["UploadId"]
-        count = max(1, (item.size + part_size - 1) // part_size)
+        whole = hashlib.sha256()
         try:
-            with ThreadPoolExecutor(max_workers=min(PART_WORKERS, count), thread_name_prefix="part") as pool:
-                parts = list(pool.map(lambda n: self._part(item, upload_id, n, part_size), range(1, count + 1)))
-            expected = b64(hashlib.sha256(b"".join(digest for _, digest in parts)).digest())
-            listing = [entry for entry, _ in parts]
+            with (
+                ThreadPoolExecutor(max_workers=PART_WORKERS, thread_name_prefix="part") as pool,
+                item.path.open("rb") as handle,
+            ):
+                futures: list[Future[dict[str, Any]]] = []
+                for number in itertools.count(1):
+                    data = handle.read(part_size)
+                    if not data and number > 1:
+                        break
+                    whole.update(data)
+                    # At most PART_WORKERS parts in memory: wait for the oldest before reading more.
+                    if len(futures) - sum(f.done() for f in futures) >= PART_WORKERS:
+                        wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+                    futures.append(pool.submit(self._part, item, upload_id, number, data))
+                    if len(data) < part_size:
+                        break
+                parts = [future.result() for future in futures]
+            if whole.hexdigest() != item.sha256:
+                raise InputError(f"{item.path} changed while it was being sent", hint=REGENERATE_HINT)
+            digests = b"".join(base64.b64decode(part["ChecksumSHA256"]) for part in parts)
+            expected = b64(hashlib.sha256(digests).digest())
             try:
                 answer = self.s3.complete_multipart_upload(
-                    Bucket=self.bucket, Key=item.key, UploadId=upload_id, MultipartUpload={"Parts": listing}
+                    Bucket=self.bucket, Key=item.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
                 )
             except ClientError as exc:
                 # A retried Complete whose first attempt succeeded finds no upload: the object tells.
@@ -589,16 +609,13 @@ class _Sender:
                     raise
                 answer = self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
         except BaseException:
-            with contextlib.suppress(ClientError):  # if it cannot be aborted now, the next run aborts it
+            with contextlib.suppress(ClientError, BotoCoreError):  # if it cannot be aborted now, a rerun aborts it
                 self.s3.abort_multipart_upload(Bucket=self.bucket, Key=item.key, UploadId=upload_id)
             raise
         self._check_answer(item, answer.get("ChecksumSHA256"), expected)
 
-    def _part(self, item: UploadItem, upload_id: str, number: int, part_size: int) -> tuple[dict[str, Any], bytes]:
-        with item.path.open("rb") as handle:
-            handle.seek((number - 1) * part_size)
-            data = handle.read(part_size)
-        digest = hashlib.sha256(data).digest()
+    def _part(self, item: UploadItem, upload_id: str, number: int, data: bytes) -> dict[str, Any]:
+        checksum = b64(hashlib.sha256(data).digest())
         answer = self.s3.upload_part(
             Bucket=self.bucket,
             Key=item.key,
@@ -606,9 +623,9 @@ class _Sender:
             PartNumber=number,
             Body=data,
             ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=b64(digest),
+            ChecksumSHA256=checksum,
         )
-        return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": b64(digest)}, digest
+        return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum}
 
     def _check_answer(self, item: UploadItem, answered: Any, expected: str) -> None:
         """S3 verified the checksum it was given; an answer naming another one means the object is not ours."""

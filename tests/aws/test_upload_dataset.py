@@ -442,3 +442,25 @@ def test_a_connection_that_fails_on_every_attempt_is_an_aws_error_naming_the_obj
     with pytest.raises(AwsError, match=r"data/sample/x/.*Connection was closed") as raised:
         upload_dataset(out, s3, bucket=account.bucket)
     assert raised.value.hint and "run the upload again" in raised.value.hint
+
+
+def test_a_large_file_changed_between_the_check_and_the_send_is_not_completed(
+    account: Account, out: Path, small_parts: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_ft import upload
+
+    _big(out, account.bucket)
+    compare = upload._Sender.compare
+
+    def compare_then_change(self: Any, item: Any) -> Any:
+        state = compare(self, item)
+        if item.relative.endswith("big.png"):
+            item.path.write_bytes(os.urandom(item.size))  # rewritten after it was checked
+        return state
+
+    monkeypatch.setattr(upload._Sender, "compare", compare_then_change)
+    s3 = account.client("s3")
+    with pytest.raises(InputError, match=r"big\.png changed while it was being sent"):
+        upload_dataset(out, s3, bucket=account.bucket, multipart_threshold=4 * KB, part_size=5 * KB, workers=1)
+    assert "data/sample/x/images/ab/big.png" not in keys(account)
+    assert s3.list_multipart_uploads(Bucket=account.bucket).get("Uploads", []) == []
