@@ -19,7 +19,11 @@ The manifest object is special: it holds a creation time and the settings, so tw
 write different manifests. A published manifest with the same dataset digest counts as already there.
 
 Transient failures (5xx, SlowDown, reset connections) are retried by botocore (``aws_session`` gives S3 clients the
-adaptive retry mode with ``S3_MAX_ATTEMPTS`` attempts); a rerun after a crash sends only what is missing.
+adaptive retry mode with ``S3_MAX_ATTEMPTS`` retries). botocore also keeps a retry quota per client, which a long
+upload at a high fault rate drains (about 200 files at 25 % did): once it is empty botocore stops retrying at all. So
+each S3 call here is retried once more at this level (``_with_retries``: up to ``CALL_ATTEMPTS`` attempts within
+``CALL_RETRY_SECONDS``), unless botocore already spent all its attempts on it. A rerun after a crash sends only what
+is missing.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import itertools
 import json
 import mimetypes
 import os
+import random
 import re
 import stat
 import time
@@ -39,10 +44,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_c
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bedrock_ft.aws_session import S3_MAX_ATTEMPTS
 from bedrock_ft.errors import AwsError, ConfigError, InputError
 from bedrock_ft.progress import NullProgress, Progress
 from bedrock_ft.s3_uris import join_key, key_problem
@@ -62,6 +68,10 @@ PART_WORKERS = 4  # parts of one large file in flight at once
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _MULTIPART_ETAG = re.compile(r"-\d+\"?$")  # a multipart object's ETag ends in -<number of parts>
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+CALL_ATTEMPTS = 10
+CALL_RETRY_SECONDS = 300.0
+_TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "Throttling", "RequestTimeout"}
+T = TypeVar("T")
 REGENERATE_HINT = "OUT changed after `bedrock-ft generate` wrote it: run generate again"
 
 
@@ -450,8 +460,7 @@ class _Sender:
         )
         for prefix in sorted(prefixes):
             try:
-                pages = self.s3.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix)
-                uploads = [u for page in pages for u in page.get("Uploads", [])]
+                uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
             except ClientError as exc:
                 raise _aws_error(exc, self.bucket, prefix) from None
             except BotoCoreError as exc:
@@ -461,7 +470,11 @@ class _Sender:
                 if upload.get("Key") not in keys or (initiated is not None and initiated.timestamp() > before):
                     continue
                 try:
-                    self.s3.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    _with_retries(
+                        lambda upload=upload: self.s3.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                    )
                 except ClientError as exc:
                     if _code(exc) != "NoSuchUpload":  # gone already: another run aborted or completed it
                         raise _aws_error(exc, self.bucket, upload["Key"]) from None
@@ -469,6 +482,10 @@ class _Sender:
                     raise AwsError(f"s3://{self.bucket}/{upload['Key']}: {exc}", hint="run the upload again") from None
                 aborted.append(upload["Key"])
         return aborted
+
+    def _incomplete_uploads(self, prefix: str) -> list[dict[str, Any]]:
+        pages = self.s3.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [upload for page in pages for upload in page.get("Uploads", [])]
 
     # -- what is there
 
@@ -481,7 +498,7 @@ class _Sender:
         if local != item.sha256:
             raise InputError(f"{item.path} does not match its SHA-256 in the manifest", hint=REGENERATE_HINT)
         try:
-            head = self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
+            head = _with_retries(lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED"))
         except ClientError as exc:
             if _code(exc) in _NOT_FOUND:
                 return RemoteState.MISSING
@@ -508,7 +525,7 @@ class _Sender:
         if not composite:
             return value == b64(bytes.fromhex(item.sha256))
         try:
-            first = self.s3.head_object(Bucket=self.bucket, Key=item.key, PartNumber=1)
+            first = _with_retries(lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, PartNumber=1))
         except ClientError as exc:
             raise _aws_error(exc, self.bucket, item.key) from None
         part = int(first.get("ContentLength") or 0)
@@ -517,19 +534,24 @@ class _Sender:
         return value == composite_sha256(item.path, part)
 
     def _download_digest(self, key: str) -> str:
-        digest = hashlib.sha256()
-        try:
+        def download() -> str:
+            digest = hashlib.sha256()
             body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
             for chunk in iter(lambda: body.read(MB), b""):
                 digest.update(chunk)
+            return digest.hexdigest()
+
+        try:
+            return _with_retries(download)
         except ClientError as exc:
             raise _aws_error(exc, self.bucket, key) from None
-        return digest.hexdigest()
 
     def _same_dataset_manifest(self, item: UploadItem) -> bool:
         """The published manifest describes the same dataset (same digest); only its creation time differs."""
         try:
-            body = self.s3.get_object(Bucket=self.bucket, Key=item.key)["Body"].read(MAX_MANIFEST_BYTES + 1)
+            body = _with_retries(
+                lambda: self.s3.get_object(Bucket=self.bucket, Key=item.key)["Body"].read(MAX_MANIFEST_BYTES + 1)
+            )
         except ClientError as exc:
             raise _aws_error(exc, self.bucket, item.key) from None
         try:
@@ -564,17 +586,25 @@ class _Sender:
 
     def _put(self, item: UploadItem) -> None:
         expected = b64(bytes.fromhex(item.sha256))
-        with item.path.open("rb") as body:
-            answer = self.s3.put_object(
-                Bucket=self.bucket, Key=item.key, Body=body, ChecksumSHA256=expected, **self._extra(item)
-            )
+
+        def put() -> dict[str, Any]:
+            with item.path.open("rb") as body:  # opened for each attempt: a retry sends the file from its start
+                return dict(
+                    self.s3.put_object(
+                        Bucket=self.bucket, Key=item.key, Body=body, ChecksumSHA256=expected, **self._extra(item)
+                    )
+                )
+
+        answer = _with_retries(put)
         self._check_answer(item, answer.get("ChecksumSHA256"), expected)
 
     def _multipart(self, item: UploadItem) -> None:
         """Parts read in order here (hashing the whole file on the way) and sent by a few threads; the upload is
         completed only when the bytes sent are the bytes the manifest lists."""
         part_size = part_size_for(item.size, self.part_size)
-        created = self.s3.create_multipart_upload(Bucket=self.bucket, Key=item.key, **self._extra(item))
+        created = _with_retries(
+            lambda: self.s3.create_multipart_upload(Bucket=self.bucket, Key=item.key, **self._extra(item))
+        )
         upload_id = created["UploadId"]
         whole = hashlib.sha256()
         try:
@@ -600,14 +630,18 @@ class _Sender:
             digests = b"".join(base64.b64decode(part["ChecksumSHA256"]) for part in parts)
             expected = b64(hashlib.sha256(digests).digest())
             try:
-                answer = self.s3.complete_multipart_upload(
-                    Bucket=self.bucket, Key=item.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                answer = _with_retries(
+                    lambda: self.s3.complete_multipart_upload(
+                        Bucket=self.bucket, Key=item.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                    )
                 )
             except ClientError as exc:
                 # A retried Complete whose first attempt succeeded finds no upload: the object tells.
                 if _code(exc) != "NoSuchUpload":
                     raise
-                answer = self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
+                answer = _with_retries(
+                    lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
+                )
         except BaseException:
             with contextlib.suppress(ClientError, BotoCoreError):  # if it cannot be aborted now, a rerun aborts it
                 self.s3.abort_multipart_upload(Bucket=self.bucket, Key=item.key, UploadId=upload_id)
@@ -616,14 +650,16 @@ class _Sender:
 
     def _part(self, item: UploadItem, upload_id: str, number: int, data: bytes) -> dict[str, Any]:
         checksum = b64(hashlib.sha256(data).digest())
-        answer = self.s3.upload_part(
-            Bucket=self.bucket,
-            Key=item.key,
-            UploadId=upload_id,
-            PartNumber=number,
-            Body=data,
-            ChecksumAlgorithm="SHA256",
-            ChecksumSHA256=checksum,
+        answer = _with_retries(
+            lambda: self.s3.upload_part(
+                Bucket=self.bucket,
+                Key=item.key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=data,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=checksum,
+            )
         )
         return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum}
 
@@ -634,6 +670,34 @@ class _Sender:
                 f"s3://{self.bucket}/{item.key}: S3 stored checksum {answered}, expected {expected}",
                 hint="run the upload again",
             )
+
+
+def _transient(exc: BaseException) -> bool:
+    """A failure worth another try: a 5xx, throttling, or a connection that broke (not: access denied, 404, ...)."""
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return status >= 500 or _code(exc) in _TRANSIENT_CODES
+    name = type(exc).__name__  # ConnectionClosedError, EndpointConnectionError, ReadTimeoutError, ...
+    return isinstance(exc, BotoCoreError) and ("Connection" in name or "Timeout" in name or "Streaming" in name)
+
+
+def _with_retries(operation: Callable[[], T]) -> T:
+    """``operation()``, tried again after a transient failure that botocore gave up on early (its retry quota ran
+    dry): up to CALL_ATTEMPTS attempts within CALL_RETRY_SECONDS, with jittered exponential backoff."""
+    started = time.monotonic()
+    for attempt in range(1, CALL_ATTEMPTS + 1):
+        try:
+            return operation()
+        except (ClientError, BotoCoreError) as exc:
+            spent = isinstance(exc, ClientError) and (
+                int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0) >= S3_MAX_ATTEMPTS
+            )
+            if spent or not _transient(exc) or attempt == CALL_ATTEMPTS:
+                raise
+            if time.monotonic() - started > CALL_RETRY_SECONDS:
+                raise
+            time.sleep(random.uniform(0, min(5.0, 0.1 * 2**attempt)))
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def _code(exc: ClientError) -> str:
