@@ -464,3 +464,67 @@ def test_a_large_file_changed_between_the_check_and_the_send_is_not_completed(
         upload_dataset(out, s3, bucket=account.bucket, multipart_threshold=4 * KB, part_size=5 * KB, workers=1)
     assert "data/sample/x/images/ab/big.png" not in keys(account)
     assert s3.list_multipart_uploads(Bucket=account.bucket).get("Uploads", []) == []
+
+
+# -- retrying a call botocore gave up on -----------------------------------------------------------------------------
+
+
+def _failing(codes: list[str], *, retry_attempts: int = 0) -> Any:
+    """A call that fails with each of ``codes`` in turn, then answers "done"; it counts its calls."""
+
+    def call() -> str:
+        call.calls += 1  # type: ignore[attr-defined]
+        if codes:
+            code = codes.pop(0)
+            status = int(code) if code.isdigit() else 400
+            response = {
+                "Error": {"Code": code, "Message": "x"},
+                "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": retry_attempts},
+            }
+            raise ClientError(response, "PutObject")
+        return "done"
+
+    call.calls = 0  # type: ignore[attr-defined]
+    return call
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bedrock_ft import upload
+
+    monkeypatch.setattr(upload.random, "uniform", lambda _low, _high: 0.0)
+
+
+def test_a_transient_failure_botocore_gave_up_on_early_is_tried_again(no_backoff: None) -> None:
+    from bedrock_ft.upload import _with_retries
+
+    call = _failing(["503", "500", "SlowDown"])
+    assert _with_retries(call) == "done" and call.calls == 4
+
+
+def test_a_permanent_failure_is_not_tried_again(no_backoff: None) -> None:
+    from bedrock_ft.upload import _with_retries
+
+    call = _failing(["AccessDenied"])
+    with pytest.raises(ClientError):
+        _with_retries(call)
+    assert call.calls == 1
+
+
+def test_a_failure_botocore_already_retried_in_full_is_not_tried_again(no_backoff: None) -> None:
+    from bedrock_ft.aws_session import S3_MAX_ATTEMPTS
+    from bedrock_ft.upload import _with_retries
+
+    call = _failing(["503"], retry_attempts=S3_MAX_ATTEMPTS)
+    with pytest.raises(ClientError):
+        _with_retries(call)
+    assert call.calls == 1
+
+
+def test_retrying_a_call_stops_after_its_attempts(no_backoff: None) -> None:
+    from bedrock_ft.upload import CALL_ATTEMPTS, _with_retries
+
+    call = _failing(["503"] * (CALL_ATTEMPTS + 5))
+    with pytest.raises(ClientError):
+        _with_retries(call)
+    assert call.calls == CALL_ATTEMPTS
