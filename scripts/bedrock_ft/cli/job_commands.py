@@ -83,8 +83,11 @@ job_data_options = _options(
 
 # submit and run: the names of what they start.
 job_naming_options = _options(
-    click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>)."),
-    click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>)."),
+    click.option(
+        "--job-name",
+        help="Job name (default: bedrock-ft-<family>-<hash of the data's content, model, settings and outputs>).",
+    ),
+    click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<the same hash>)."),
 )
 
 skip_preflight_option = click.option(
