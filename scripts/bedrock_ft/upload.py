@@ -133,6 +133,7 @@ class UploadResult:
     skipped: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # also in uploaded: objects whose other content was replaced
     aborted_multipart_uploads: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     training_uri: str | None = None
     validation_uri: str | None = None
@@ -153,6 +154,7 @@ class UploadResult:
             "replaced": self.replaced,
             "aborted_multipart_uploads": len(self.aborted_multipart_uploads),
             "bytes_sent": self.bytes_sent,
+            "warnings": self.warnings,
         }
 
 
@@ -360,7 +362,9 @@ def upload_dataset(
     chunk = part_size or max(S3_MIN_PART_SIZE, min(DEFAULT_PART_SIZE, multipart_threshold))
     sender = _Sender(s3, manifest, kms_key_arn, multipart_threshold, chunk)
     result = UploadResult(bucket=manifest.bucket, prefix=manifest.prefix, digest=manifest.digest)
-    result.aborted_multipart_uploads = sender.abort_stale_uploads({item.key for item in items}, before=started)
+    result.aborted_multipart_uploads = sender.abort_stale_uploads(
+        {item.key for item in items}, before=started, warnings=result.warnings
+    )
 
     # Check everything first: a file changed since generate, or an object with other content, stops the upload
     # before a single object is sent.
@@ -452,8 +456,11 @@ class _Sender:
 
     # -- stale multipart uploads
 
-    def abort_stale_uploads(self, keys: set[str], *, before: float) -> list[str]:
-        """Abort incomplete multipart uploads on our keys started before this run (an earlier run's leftovers)."""
+    def abort_stale_uploads(self, keys: set[str], *, before: float, warnings: list[str]) -> list[str]:
+        """Abort incomplete multipart uploads on our keys started before this run (an earlier run's leftovers).
+
+        Without s3:ListBucketMultipartUploads this is skipped with a warning: the module's lifecycle rule aborts
+        them after abort_incomplete_multipart_upload_days."""
         aborted: list[str] = []
         prefixes = {self.manifest.prefix + "/"} | (
             {self.manifest.images_prefix + "/"} if self.manifest.images_prefix else set()
@@ -462,7 +469,14 @@ class _Sender:
             try:
                 uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
             except ClientError as exc:
-                raise _aws_error(exc, self.bucket, prefix) from None
+                if _code(exc) not in ("AccessDenied", "403"):
+                    raise _aws_error(exc, self.bucket, prefix) from None
+                warnings.append(
+                    f"cannot list the incomplete multipart uploads under s3://{self.bucket}/{prefix} (AccessDenied): "
+                    "any an interrupted run left are aborted by the bucket's lifecycle rule; "
+                    "grant s3:ListBucketMultipartUploads to abort them now"
+                )
+                continue
             except BotoCoreError as exc:
                 raise AwsError(f"s3://{self.bucket}/{prefix}: {exc}", hint="check the network and try again") from None
             for upload in uploads:

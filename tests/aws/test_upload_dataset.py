@@ -528,3 +528,17 @@ def test_retrying_a_call_stops_after_its_attempts(no_backoff: None) -> None:
     with pytest.raises(ClientError):
         _with_retries(call)
     assert call.calls == CALL_ATTEMPTS
+
+
+def test_no_permission_to_list_multipart_uploads_is_a_warning_not_a_failure(account: Account, out: Path) -> None:
+    s3 = account.client("s3")
+
+    class _Denied:
+        def paginate(self, **_kwargs: Any) -> Any:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListMultipartUploads")
+
+    real = s3.get_paginator
+    s3.get_paginator = lambda name: _Denied() if name == "list_multipart_uploads" else real(name)
+    result = upload_dataset(out, s3, bucket=account.bucket)
+    assert keys(account) == listed_keys(out)
+    assert result.warnings and "s3:ListBucketMultipartUploads" in result.warnings[0]

@@ -262,6 +262,8 @@ def upload(
             progress=bar,
             replace_changed=force,
         )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if output_format == "json":
         echo_json(result.to_dict())
         return
