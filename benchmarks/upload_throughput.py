@@ -9,6 +9,7 @@ so the figures measure the client's parallelism, not the emulator's lock.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import tempfile
@@ -21,12 +22,35 @@ from bedrock_ft.upload import DEFAULT_WORKERS, upload_dataset
 
 
 def make_folder(root: Path, bucket: str, prefix: str, objects: int, size: int) -> Path:
+    """A folder as generate writes it: images, a train.jsonl and a manifest listing them with their keys."""
+    from bedrock_ft.generate import dataset_digest, dataset_prefix, images_prefix
+
     folder = root / prefix
-    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "ab").mkdir(parents=True)
     for i in range(objects - 2):
-        (folder / "images" / f"{i:05d}.png").write_bytes(os.urandom(size))
+        (folder / "images" / "ab" / f"{i:05d}.png").write_bytes(os.urandom(size))
     (folder / "train.jsonl").write_text('{"input": "x"}\n', encoding="utf-8")
-    (folder / "manifest.json").write_text(json.dumps({"bucket": bucket, "prefix": f"data/{prefix}"}), encoding="utf-8")
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        files[path.relative_to(folder).as_posix()] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    kind = {"base_model": None, "record_format": "continued-pretraining", "customization_type": "FINE_TUNING"}
+    digest = dataset_digest(files, **kind)
+    base = f"data/{prefix}"
+    for relative, facts in files.items():
+        facts["key"] = (
+            f"{base}/{relative}" if relative.startswith("images/") else f"{dataset_prefix(base, digest)}/{relative}"
+        )
+    manifest = {
+        "tool": "bedrock-ft",
+        **kind,
+        "digest": digest,
+        "bucket": bucket,
+        "prefix": dataset_prefix(base, digest),
+        "images_prefix": images_prefix(base),
+        "files": files,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 
 

@@ -30,10 +30,18 @@ def _botocore_session() -> botocore.session.Session:
     return session
 
 
-def client_config(*, max_pool_connections: int = 10, path_style: bool = False, max_attempts: int = 5) -> Config:
-    """The botocore configuration every client shares: standard retries and this tool's user agent."""
+S3_RETRY_MODE = "adaptive"  # S3 answers SlowDown under load: adaptive mode also slows the client down
+# Retries after the first attempt (botocore's max_attempts): a request failing a quarter of the time fails all 13
+# attempts once in ~67 million.
+S3_MAX_ATTEMPTS = 12
+
+
+def client_config(
+    *, max_pool_connections: int = 10, path_style: bool = False, max_attempts: int = 5, retry_mode: str = "standard"
+) -> Config:
+    """The botocore configuration every client shares: retries and this tool's user agent."""
     options: dict[str, Any] = {
-        "retries": {"mode": "standard", "max_attempts": max_attempts},
+        "retries": {"mode": retry_mode, "max_attempts": max_attempts},
         "user_agent_extra": USER_AGENT_EXTRA,
         "max_pool_connections": max_pool_connections,
     }
@@ -80,7 +88,8 @@ class AwsSession:
                     max_pool_connections=self.max_pool_connections,
                     # An emulator on an IP address or localhost has no per-bucket host names.
                     path_style=service == "s3" and self.uses_custom_endpoint,
-                    max_attempts=1 if probe else 5,
+                    max_attempts=1 if probe else S3_MAX_ATTEMPTS if service == "s3" else 5,
+                    retry_mode=S3_RETRY_MODE if service == "s3" and not probe else "standard",
                 )
                 kwargs: dict[str, Any] = {"config": config}
                 if self.region:

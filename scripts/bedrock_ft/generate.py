@@ -8,10 +8,19 @@ The output folder (read by ``bedrock-ft upload`` and ``bedrock-ft run``)::
     OUT/train.jsonl
     OUT/validation.jsonl          only when there is a validation set
     OUT/images/ab/<sha256>.png    images, named by the SHA-256 of their bytes
-    OUT/manifest.json
+    OUT/manifest.json             every file above with its size, SHA-256 and S3 key, and the dataset digest
 
-Every file under OUT maps to ``s3://BUCKET/PREFIX/<relative path>``; the image blocks in the records already point
-there. Memory stays flat: records and images are streamed, one image in memory at a time.
+Where it goes in S3 (the layout functions below; README "S3 layout")::
+
+    DATA_PREFIX/images/ab/<sha256>.png              images, content-addressed, shared by every dataset
+    DATA_PREFIX/<name>/<digest16>/train.jsonl       the JSONL files and manifest.json, under the dataset's digest
+    DATA_PREFIX/<name>/<digest16>/validation.jsonl
+    DATA_PREFIX/<name>/<digest16>/manifest.json
+
+The digest is a SHA-256 over the list of files (path, size, SHA-256: the JSONL content and the images) and what
+the data is for (base model, record format, customization type). Records hold image URIs, which hold the images
+prefix but not the digest, so there is no circularity. Two different datasets never share a key, and a changed
+dataset lands under a new prefix. Memory stays flat: records and images are streamed, one image in memory at a time.
 """
 
 from __future__ import annotations
@@ -144,6 +153,7 @@ class _Plan:
     prefix: str
     bucket_owner: str | None
     out_dir: Path
+    image_root: str = ""  # images go to IMAGE_ROOT/images/...: the data prefix, shared by every dataset
 
 
 def generate_dataset(settings: GenerateSettings) -> GenerateResult:
@@ -189,7 +199,7 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
     converted: set[bytes] = set()
     reasons: dict[str, int] = {}
-    locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.prefix)
+    locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
     check_ctx = CheckContext(
         record_format=plan.record_format, spec=plan.spec, locate=locator, dataset_bucket=plan.bucket
     )
@@ -238,7 +248,16 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
         dataset_bucket=plan.bucket,
     )
     manifest = _manifest(
-        plan, source, assignment, writer.counts, len(referenced), len(converted), skipped_count, paths, report
+        plan,
+        source,
+        assignment,
+        writer.counts,
+        len(referenced),
+        len(converted),
+        skipped_count,
+        paths,
+        report,
+        referenced=referenced,
     )
     _write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     if skipped_count > len(skipped):
@@ -321,12 +340,15 @@ def _plan(settings: GenerateSettings) -> _Plan:
         raise UsageError(f"--bucket-owner {owner!r} is not a 12-digit AWS account id")
     if prefix and key_problem(prefix + "/x"):
         raise UsageError(f"--prefix: {key_problem(prefix + '/x')}")
+    image_root = join_key(settings.data_prefix)
+    if image_root and key_problem(image_root + "/x"):
+        raise UsageError(f"data prefix: {key_problem(image_root + '/x')}")
     if bucket and owner:
-        location = ImageLocation(bucket=bucket, prefix=prefix, bucket_owner=owner)
+        location = ImageLocation(bucket=bucket, prefix=image_root, bucket_owner=owner)
     out_dir = Path(settings.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir} is a file, not a folder")
-    return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir)
+    return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir, image_root)
 
 
 def _slug(source: str) -> str:
@@ -561,6 +583,64 @@ def file_facts(path: Path) -> dict[str, Any]:
     return {"sha256": digest.hexdigest(), "records": records, "bytes": size}
 
 
+# -- dataset identity and the S3 layout ----------------------------------------------------------------------------
+
+IMAGES_FOLDER = "images"
+DIGEST_CHARS_IN_PREFIX = 16  # 64 bits of the digest name the folder; the manifest holds all of it
+
+
+def images_prefix(data_prefix: str) -> str:
+    """Where every dataset's images go: ``DATA_PREFIX/images`` (keys ``images/ab/<sha256>.<ext>`` below it)."""
+    return join_key(data_prefix, IMAGES_FOLDER)
+
+
+def dataset_prefix(base: str, digest: str) -> str:
+    """Where one dataset's JSONL files and manifest go: ``BASE/<first 16 hex digits of the digest>``."""
+    return join_key(base, digest[:DIGEST_CHARS_IN_PREFIX])
+
+
+def dataset_digest(
+    files: dict[str, dict[str, Any]], *, base_model: str | None, record_format: str, customization_type: str
+) -> str:
+    """SHA-256 over the files (relative path, bytes, sha256) and what the data is for; the same data, the same digest.
+
+    The S3 keys are left out on purpose: the JSONL keys hold the digest itself.
+    """
+    document = {
+        "base_model": base_model,
+        "record_format": record_format,
+        "customization_type": customization_type,
+        "files": sorted([path, facts["bytes"], facts["sha256"]] for path, facts in files.items()),
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, Any]]:
+    """{"images/ab/<sha256>.<ext>": {"sha256", "bytes"}} of the stored images the written records point at.
+
+    The file's name is its SHA-256 (images.py writes it so), and it is hashed again here: the manifest states what
+    is on disk, not what the name claims.
+    """
+    facts: dict[str, dict[str, Any]] = {}
+    folder = out_dir / IMAGES_FOLDER
+    if not referenced or not folder.is_dir():
+        return facts
+    for path in sorted(folder.glob("*/*")):
+        if not _STORED_IMAGE_NAME.match(path.name) or bytes.fromhex(path.name.split(".")[0]) not in referenced:
+            continue
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(MB), b""):
+                digest.update(chunk)
+                size += len(chunk)
+        facts[path.relative_to(out_dir).as_posix()] = {"sha256": digest.hexdigest(), "bytes": size}
+    found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
+    if found != referenced:
+        raise InputError(f"{len(referenced - found)} image(s) the records point at are missing from {folder}")
+    return facts
+
+
 def _manifest(
     plan: _Plan,
     source: Source,
@@ -571,8 +651,28 @@ def _manifest(
     skipped: int,
     paths: list[Path],
     report: ValidationReport,
+    *,
+    referenced: set[bytes] | None = None,
 ) -> dict[str, Any]:
+    """The manifest: the contract keys, every written file with its S3 key, and the dataset digest.
+
+    ``paths`` are the JSONL files; ``referenced`` the SHA-256 digests of the images the records point at (their files
+    are found under the JSONL files' folder, OUT or the folder being built).
+    """
     s = plan.settings
+    out_dir = paths[0].parent
+    files: dict[str, dict[str, Any]] = {p.name: file_facts(p) for p in paths}
+    files.update(_image_facts(out_dir, referenced or set()))
+    digest = dataset_digest(
+        files,
+        base_model=s.base_model,
+        record_format=plan.record_format.value,
+        customization_type=plan.customization_type.value,
+    )
+    prefix = dataset_prefix(plan.prefix, digest)
+    for relative, facts in files.items():
+        root = plan.image_root if relative.startswith(IMAGES_FOLDER + "/") else prefix
+        facts["key"] = join_key(root, relative)
     return {
         "tool": "bedrock-ft",
         "version": __version__,
@@ -581,8 +681,11 @@ def _manifest(
         "family": plan.spec.family if plan.spec else None,
         "record_format": plan.record_format.value,
         "customization_type": plan.customization_type.value,
+        "name": plan.prefix.rsplit("/", 1)[-1] or None,
+        "digest": digest,
         "bucket": plan.bucket,
-        "prefix": plan.prefix,
+        "prefix": prefix,
+        "images_prefix": images_prefix(plan.image_root),
         "bucket_owner": plan.bucket_owner,
         "counts": {
             "train": counts[TRAIN],
@@ -591,7 +694,7 @@ def _manifest(
             "converted_images": converted,
             "skipped": skipped,
         },
-        "files": {p.name: file_facts(p) for p in paths},
+        "files": files,
         "settings": {
             "source": s.source,
             "source_kind": source.kind,

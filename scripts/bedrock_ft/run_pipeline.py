@@ -4,6 +4,9 @@ Each finished step is recorded in WORK/run-state.json with what it produced. Run
 continues after the last finished step instead of redoing the earlier ones; different inputs in the same work
 folder are refused (start over with ``restart=True`` or use another folder). Upload and submit are idempotent on
 their own as well: a rerun after a crash inside them sends only the missing objects and never starts a second job.
+
+``dataset`` (a folder ``generate`` already wrote, or its manifest) skips the generate step. The job is identified by
+the content digests the manifest gives its data (see submit.py): the same data is the same job.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ class JobOptions:
 
     job_name: str | None = None
     model_name: str | None = None
-    customization_type: str = "FINE_TUNING"
+    customization_type: str | None = None  # None: the dataset's (the manifest's), or FINE_TUNING
     hyperparameters: dict[str, str] = field(default_factory=dict)
 
 
@@ -73,9 +76,11 @@ class RunJobNotCompleted(JobNotCompleted):
 Event = Callable[[str, str], None]  # (step, message)
 
 
-def _fingerprint(settings: Any, job: JobOptions, outputs: TerraformOutputs) -> str:
+def _fingerprint(settings: Any, job: JobOptions, outputs: TerraformOutputs, dataset_digest: str | None = None) -> str:
     document = {
-        "settings": {k: str(v) for k, v in sorted(asdict(settings).items()) if k not in ("show_progress", "out_dir")},
+        "settings": {k: str(v) for k, v in sorted(asdict(settings).items()) if k not in ("show_progress", "out_dir")}
+        if dataset_digest is None
+        else {"dataset": dataset_digest, "base_model": getattr(settings, "base_model", None)},
         "job": asdict(job),
         "outputs": {k: outputs.get(k) for k in ("region", "bucket_name", "role_arn", "subnet_ids", "kms_key_arn")},
     }
@@ -110,26 +115,35 @@ def run_pipeline(
     timeout: float | None = None,
     poll_interval: float = 10.0,
     restart: bool = False,
+    dataset: str | Path | None = None,
     on_event: Event | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
     on_poll: Callable[[JobStatus], None] | None = None,
 ) -> RunResult:
     """Run (or continue) the pipeline in ``work_dir``. ``settings`` is a GenerateSettings without the bucket fields,
-    which are filled in from the Terraform outputs."""
+    which are filled in from the Terraform outputs; with ``dataset`` only its ``base_model`` (an override) counts."""
     from bedrock_ft.generate import generate_dataset
+    from bedrock_ft.submit import read_dataset
 
     say = on_event or (lambda _step, _message: None)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     state_path = work / STATE_NAME
-    settings = replace(
-        settings,
-        out_dir=work / DATA_FOLDER,
-        bucket=outputs.bucket_name,
-        bucket_owner=outputs.account_id,
-        data_prefix=outputs.data_prefix,
-    )
-    fingerprint = _fingerprint(settings, job, outputs)
+    given = read_dataset(dataset) if dataset is not None else None
+    if given is None:
+        settings = replace(
+            settings,
+            out_dir=work / DATA_FOLDER,
+            bucket=outputs.bucket_name,
+            bucket_owner=outputs.account_id,
+            data_prefix=outputs.data_prefix,
+            customization_type=settings.customization_type or job.customization_type,
+        )
+    else:
+        settings = replace(settings, base_model=settings.base_model or given.base_model)
+        if not settings.base_model:
+            raise UsageError(f"{given.manifest_path} names no base model", hint="pass --base-model")
+    fingerprint = _fingerprint(settings, job, outputs, given.digest if given else None)
     state = None if restart else _load_state(state_path)
     if state is not None and state.get("fingerprint") != fingerprint:
         raise UsageError(
@@ -153,6 +167,9 @@ def run_pipeline(
             return True
         return False
 
+    if given is not None and not already("generate"):
+        say("generate", f"using the dataset {given.manifest_path.parent} (digest {given.digest[:16]})")
+        finish("generate", {"out_dir": str(given.manifest_path.parent), "given": True, "digest": given.digest})
     if not already("generate"):
         say("generate", f"writing training data to {settings.out_dir}")
         generated = generate_dataset(settings)
@@ -162,7 +179,10 @@ def run_pipeline(
                 hint=f"run `bedrock-ft validate {generated.out_dir}/train.jsonl` to see them",
             )
         counts = generated.manifest.get("counts", {})
-        finish("generate", {"out_dir": str(generated.out_dir), "counts": counts})
+        finish(
+            "generate",
+            {"out_dir": str(generated.out_dir), "counts": counts, "digest": generated.manifest.get("digest")},
+        )
         say("generate", f"{counts.get('train')} training and {counts.get('validation')} validation records")
 
     if not already("upload"):
@@ -174,11 +194,14 @@ def run_pipeline(
             kms_key_arn=outputs.kms_key_arn,
             workers=workers,
         )
+        data = read_dataset(steps["generate"]["out_dir"])
         finish(
             "upload",
             {
                 "training_data": uploaded.training_uri,
                 "validation_data": uploaded.validation_uri,
+                "training_digest": data.training_digest,
+                "validation_digest": data.validation_digest if uploaded.validation_uri else None,
                 "uploaded": len(uploaded.uploaded),
                 "skipped": len(uploaded.skipped),
             },
@@ -191,8 +214,12 @@ def run_pipeline(
         validation_data=steps["upload"].get("validation_data"),
         job_name=job.job_name,
         model_name=job.model_name,
-        customization_type=job.customization_type,
+        customization_type=job.customization_type
+        or (given.customization_type if given else settings.customization_type)
+        or "FINE_TUNING",
         hyperparameters=job.hyperparameters,
+        training_digest=steps["upload"].get("training_digest"),
+        validation_digest=steps["upload"].get("validation_digest"),
     )
     if skip_preflight:
         say("preflight", "skipped (--skip-preflight): the job may fail after it starts")

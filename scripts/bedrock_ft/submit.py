@@ -1,19 +1,24 @@
 """Build and send the ``CreateModelCustomizationJob`` request for a VPC-attached job.
 
 The request is derived entirely from the Terraform outputs and the job's inputs. Its default job and model names
-and its ``clientRequestToken`` are hashes of those inputs, so repeating the same submit (a retry after a timeout, a
-rerun of ``bedrock-ft run``) can never start a second job: the service ignores a repeated token, and a repeated
-name is recognised here and answered with the job that already exists.
+and its ``clientRequestToken`` are hashes of the job's identity: the CONTENT of the training and validation data
+(their SHA-256, from generate's manifest or from the checksum S3 keeps for the objects, never only their URIs), the
+base model, the customization type, the hyperparameters and the Terraform outputs. So repeating the same submit (a
+retry after a timeout, a rerun of ``bedrock-ft run``) can never start a second job -- the service ignores a
+repeated token, and a repeated name is recognised here and answered with the job that already exists -- while data
+that changed (regenerated with another seed, say) is a new job without renaming anything by hand.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -21,7 +26,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE, __version__
 from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import AwsError, BedrockFtError, UsageError
+from bedrock_ft.errors import AwsError, BedrockFtError, InputError, UsageError
 from bedrock_ft.models import CustomizationType, find_model, model_id_from
 from bedrock_ft.preflight import (
     CheckResult,
@@ -82,6 +87,10 @@ class JobSpec:
     model_name: str | None = None
     customization_type: str = "FINE_TUNING"
     hyperparameters: Mapping[str, str] = field(default_factory=dict)  # the --hp overrides only
+    # What the data IS: "sha256:<hex>" of the object's content (or, failing that, another content identifier S3
+    # gives, e.g. "etag:..."). None: not known yet; submit_job asks S3 for it.
+    training_digest: str | None = None
+    validation_digest: str | None = None
 
     def hyperparameter_values(self, *, validate: bool = True) -> dict[str, str]:
         """The model's defaults overridden by --hp, as strings; a UsageError for values out of range."""
@@ -147,12 +156,13 @@ def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
     kms_key = outputs.kms_key_arn
     output_prefix = outputs.output_prefix
 
-    # Everything that makes this job this job; the default names and the token are hashes of it.
+    # Everything that makes this job this job; the default names and the token are hashes of it. The data counts by
+    # its content; its URI only when nothing better is known (see resolve_data_digests).
     identity = {
         "baseModelIdentifier": job.base_model,
         "customizationType": job.customization_type,
-        "training": job.training_data,
-        "validation": job.validation_data,
+        "training": job.training_digest or f"uri:{job.training_data}",
+        "validation": (job.validation_digest or f"uri:{job.validation_data}") if job.validation_data else None,
         "hyperParameters": hyperparameters,
         "roleArn": outputs.role_arn,
         "subnetIds": subnets,
@@ -160,6 +170,7 @@ def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
         "kms": kms_key,
         "bucket": outputs.bucket_name,
         "outputPrefix": output_prefix,
+        "region": outputs.region,
     }
     fingerprint = _digest(identity)[:12]
     family = _short_family(job.base_model)
@@ -190,16 +201,136 @@ def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
         request["validationDataConfig"] = {"validators": [{"s3Uri": job.validation_data}]}
     if kms_key:
         request["customModelKmsKeyId"] = kms_key
-    request["clientRequestToken"] = client_request_token(request)
+    request["clientRequestToken"] = client_request_token(identity, job_name, model_name)
     check_bedrock_uri(request["outputDataConfig"]["s3Uri"], what="the output location")
     return request
 
 
-def client_request_token(request: Mapping[str, Any]) -> str:
-    """A token that is the same for the same request and differs for any other (64 hex digits)."""
-    token = _digest({k: v for k, v in request.items() if k != "clientRequestToken"})
+def client_request_token(identity: Mapping[str, Any], job_name: str, model_name: str) -> str:
+    """A token that is the same for the same job (identity and names) and differs for any other (64 hex digits)."""
+    token = _digest({"identity": identity, "jobName": job_name, "customModelName": model_name})
     _check_pattern("clientRequestToken", token, "clientRequestToken")
     return token
+
+
+# -- what the data is ----------------------------------------------------------------------------------------------
+
+SHA256_PREFIX = "sha256:"
+_MULTIPART_ETAG = re.compile(r"-\d+\"?$")
+
+
+def object_digest(s3: Any, uri: str) -> str | None:
+    """A content identifier of the object at ``uri``, or None when it cannot be read (preflight says why).
+
+    In order: S3's own full-object SHA-256 checksum (S3 computed and verified it), the SHA-256 upload recorded in the
+    object's metadata (for multipart objects, whose S3 checksum is a composite of the parts), the composite checksum,
+    and the ETag (which changes whenever the object is written).
+    """
+    location = parse_s3_uri(uri)
+    try:
+        head = s3.head_object(Bucket=location.bucket, Key=location.key, ChecksumMode="ENABLED")
+    except ClientError:
+        return None
+    checksum = str(head.get("ChecksumSHA256") or "")
+    multipart = "-" in checksum or bool(_MULTIPART_ETAG.search(str(head.get("ETag") or "")))
+    if checksum and not multipart:
+        try:
+            return SHA256_PREFIX + base64.b64decode(checksum, validate=True).hex()
+        except ValueError:
+            pass
+    recorded = (head.get("Metadata") or {}).get("sha256")
+    if isinstance(recorded, str) and re.fullmatch(r"[0-9a-f]{64}", recorded):
+        return SHA256_PREFIX + recorded
+    if checksum:
+        return f"s3-composite-sha256:{checksum}"
+    etag = str(head.get("ETag") or "").strip('"')
+    return f"etag:{etag}" if etag else None
+
+
+def resolve_data_digests(s3: Any, job: JobSpec) -> JobSpec:
+    """``job`` with the content identifiers of its data filled in from S3 where it does not carry them."""
+    training = job.training_digest or object_digest(s3, job.training_data)
+    validation = job.validation_digest
+    if job.validation_data and not validation:
+        validation = object_digest(s3, job.validation_data)
+    return replace(job, training_digest=training, validation_digest=validation)
+
+
+@dataclass(frozen=True)
+class DatasetData:
+    """What a generated dataset's manifest says a job needs: where its data is, and what it is."""
+
+    manifest_path: Path
+    training_data: str
+    training_digest: str
+    validation_data: str | None
+    validation_digest: str | None
+    base_model: str | None
+    customization_type: str | None
+    digest: str
+
+
+def read_dataset(path: str | Path) -> DatasetData:
+    """The data URIs and content digests of a generated dataset: ``path`` is generate's folder or its manifest."""
+    from bedrock_ft.upload import MANIFEST_NAME, TRAINING_NAME, VALIDATION_NAME, parse_manifest, read_manifest_document
+
+    given = Path(path)
+    manifest_path = given / MANIFEST_NAME if given.is_dir() else given
+    document = read_manifest_document(manifest_path)
+    manifest = parse_manifest(document, str(manifest_path))
+
+    def uri_and_digest(name: str) -> tuple[str | None, str | None]:
+        entry = next((f for f in manifest.files if f.relative == name), None)
+        if entry is None:
+            return None, None
+        return f"s3://{manifest.bucket}/{entry.key}", SHA256_PREFIX + entry.sha256
+
+    training, training_digest = uri_and_digest(TRAINING_NAME)
+    validation, validation_digest = uri_and_digest(VALIDATION_NAME)
+    if training is None or training_digest is None:
+        raise InputError(f"{manifest_path} lists no {TRAINING_NAME}", hint="run `bedrock-ft generate` again")
+    base_model = document.get("base_model")
+    kind = document.get("customization_type")
+    return DatasetData(
+        manifest_path=manifest_path,
+        training_data=training,
+        training_digest=training_digest,
+        validation_data=validation,
+        validation_digest=validation_digest,
+        base_model=base_model if isinstance(base_model, str) and base_model else None,
+        customization_type=kind if isinstance(kind, str) and kind else None,
+        digest=manifest.digest,
+    )
+
+
+def job_from_dataset(
+    path: str | Path,
+    *,
+    base_model: str | None = None,
+    customization_type: str | None = None,
+    job_name: str | None = None,
+    model_name: str | None = None,
+    hyperparameters: Mapping[str, str] | None = None,
+) -> JobSpec:
+    """The JobSpec for a generated dataset (folder or manifest): its data, with the model and type it was made for
+    unless given here."""
+    data = read_dataset(path)
+    model = base_model or data.base_model
+    if not model:
+        raise UsageError(
+            f"{data.manifest_path} names no base model (it was generated with --format)", hint="pass --base-model"
+        )
+    return JobSpec(
+        base_model=model,
+        training_data=data.training_data,
+        validation_data=data.validation_data,
+        job_name=job_name,
+        model_name=model_name,
+        customization_type=customization_type or data.customization_type or "FINE_TUNING",
+        hyperparameters=dict(hyperparameters or {}),
+        training_digest=data.training_digest,
+        validation_digest=data.validation_digest,
+    )
 
 
 @dataclass
@@ -236,7 +367,12 @@ def submit_job(
     dry_run: bool = False,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> SubmitResult:
-    """Run preflight (unless skipped), then create the job; a dry run returns the request without sending it."""
+    """Run preflight (unless skipped), then create the job; a dry run returns the request without sending it.
+
+    Data given by URI only is identified by what S3 says about its content (``resolve_data_digests``) first.
+    """
+    if not job.training_digest or (job.validation_data and not job.validation_digest):
+        job = resolve_data_digests(session.s3(), job)
     request = build_request(outputs, job)
     result = SubmitResult(request=request, dry_run=dry_run)
     if skip_preflight:

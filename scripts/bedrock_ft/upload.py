@@ -1,48 +1,112 @@
-"""Put ``generate``'s output folder into the bucket, where its records point.
+"""Put ``generate``'s output folder into the bucket, where its records point: exactly the files its manifest lists.
 
-Every file under OUT goes to ``s3://BUCKET/PREFIX/<path relative to OUT>`` (bucket and prefix from OUT/manifest.json).
-Each object carries its content's SHA-256 in its metadata; a file whose object already holds the same SHA-256 is
-not sent again, so a rerun after an interruption sends only what is missing. ETags are not compared: under SSE-KMS
-or multipart they are not content hashes.
+The manifest (OUT/manifest.json) gives every file's relative path, size, SHA-256 and S3 key (see generate.py and
+README "S3 layout"). Upload
+
+1. reads the manifest and refuses anything but regular files inside OUT (no symlinks, devices or FIFOs); stray files
+   in OUT are not sent;
+2. aborts the incomplete multipart uploads an earlier, interrupted run left on the manifest's keys;
+3. hashes every local file and compares it with the manifest (a mismatch means OUT changed since ``generate``: run
+   it again);
+4. asks S3 what each key holds, by S3's own SHA-256 checksum (``HeadObject`` with ``ChecksumMode=ENABLED``; for a
+   multipart object the composite checksum, recomputed locally with the object's own part size): an object with the
+   same content is not sent again, a missing one is sent, and one with other content stops the upload before
+   anything is sent, unless ``replace_changed=True`` (``--force``);
+5. sends images first, then the JSONL files, then the manifest, each with ``ChecksumAlgorithm=SHA256`` and the
+   checksum computed here (S3 verifies it on arrival and stores it), and checks the checksum S3 answers with.
+
+The manifest object is special: it holds a creation time and the settings, so two runs that made the same data
+write different manifests. A published manifest with the same dataset digest counts as already there.
+
+Transient failures (5xx, SlowDown, reset connections) are retried by botocore (``aws_session`` gives S3 clients the
+adaptive retry mode with ``S3_MAX_ATTEMPTS`` retries). botocore also keeps a retry quota per client, which a long
+upload at a high fault rate drains (about 200 files at 25 % did): once it is empty botocore stops retrying at all. So
+each S3 call here is retried once more at this level (``_with_retries``: up to ``CALL_ATTEMPTS`` attempts within
+``CALL_RETRY_SECONDS``), unless botocore already spent all its attempts on it. A rerun after a crash sends only what
+is missing.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import itertools
 import json
 import mimetypes
+import os
+import random
+import re
+import stat
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
-from boto3.exceptions import S3UploadFailedError
-from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from bedrock_ft.aws_session import S3_MAX_ATTEMPTS
 from bedrock_ft.errors import AwsError, ConfigError, InputError
 from bedrock_ft.progress import NullProgress, Progress
-from bedrock_ft.s3_uris import join_key
+from bedrock_ft.s3_uris import join_key, key_problem
 
 MANIFEST_NAME = "manifest.json"
 TRAINING_NAME = "train.jsonl"
 VALIDATION_NAME = "validation.jsonl"
-SHA256_METADATA_KEY = "sha256"  # stored as x-amz-meta-sha256
+SHA256_METADATA_KEY = "sha256"  # also stored as x-amz-meta-sha256, for people reading the bucket
 DEFAULT_WORKERS = 8
 MB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 64 * MB
-DEFAULT_CHUNK_SIZE = 16 * MB
+DEFAULT_PART_SIZE = 16 * MB
+S3_MIN_PART_SIZE = 5 * MB  # S3's minimum for every part but the last
+S3_MAX_PARTS = 10_000
+MAX_MANIFEST_BYTES = 256 * MB
+PART_WORKERS = 4  # parts of one large file in flight at once
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_MULTIPART_ETAG = re.compile(r"-\d+\"?$")  # a multipart object's ETag ends in -<number of parts>
+_NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+CALL_ATTEMPTS = 10
+CALL_RETRY_SECONDS = 300.0
+_TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "Throttling", "RequestTimeout"}
+T = TypeVar("T")
+REGENERATE_HINT = "OUT changed after `bedrock-ft generate` wrote it: run generate again"
+
+
+class UploadConflict(AwsError):
+    """Objects at the manifest's keys hold other content than the manifest says; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    relative: str  # path under OUT, POSIX separators
+    key: str
+    sha256: str
+    size: int
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What OUT/manifest.json says about where the data belongs."""
+    """What OUT/manifest.json says: where the data belongs and every file that belongs to it."""
 
     bucket: str
-    prefix: str
+    prefix: str  # where the JSONL files and manifest.json go
     bucket_owner: str | None
-    hashes: dict[str, str]  # relative path -> sha256, where the manifest gives one
+    digest: str
+    files: tuple[ManifestFile, ...]
+    images_prefix: str = ""
+
+    @property
+    def manifest_key(self) -> str:
+        return join_key(self.prefix, MANIFEST_NAME)
+
+    def key_of(self, relative: str) -> str | None:
+        return next((f.key for f in self.files if f.relative == relative), None)
+
+    def sha256_of(self, relative: str) -> str | None:
+        return next((f.sha256 for f in self.files if f.relative == relative), None)
 
 
 @dataclass(frozen=True)
@@ -51,14 +115,25 @@ class UploadItem:
     relative: str
     key: str
     size: int
+    sha256: str
+
+
+class RemoteState(Enum):
+    SAME = "same"
+    MISSING = "missing"
+    DIFFERENT = "different"
 
 
 @dataclass
 class UploadResult:
     bucket: str
     prefix: str
+    digest: str = ""
     uploaded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # also in uploaded: objects whose other content was replaced
+    aborted_multipart_uploads: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     bytes_sent: int = 0
     training_uri: str | None = None
     validation_uri: str | None = None
@@ -71,73 +146,182 @@ class UploadResult:
         return {
             "bucket": self.bucket,
             "prefix": self.prefix,
+            "digest": self.digest,
             "training_data": self.training_uri,
             "validation_data": self.validation_uri,
             "uploaded": len(self.uploaded),
             "skipped": len(self.skipped),
+            "replaced": self.replaced,
+            "aborted_multipart_uploads": len(self.aborted_multipart_uploads),
             "bytes_sent": self.bytes_sent,
+            "warnings": self.warnings,
         }
+
+
+# -- the manifest --------------------------------------------------------------------------------------------------
+
+
+def read_manifest_document(path: Path) -> dict[str, Any]:
+    """The JSON object in a manifest file, read with a size bound; an InputError for anything else."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(
+            f"{path} does not exist", hint="point at the folder `bedrock-ft generate --out` wrote"
+        ) from None
+    except OSError as exc:
+        raise _read_error(exc, path) from None
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise InputError(f"{path} is larger than {MAX_MANIFEST_BYTES // MB} MB: not a manifest generate wrote")
+    return parse_manifest_bytes(data, str(path))
+
+
+def parse_manifest_bytes(data: bytes, where: str) -> dict[str, Any]:
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"cannot read {where}: {type(exc).__name__}: {exc}"[:400]) from None
+    if not isinstance(document, dict):
+        raise InputError(f"{where} is not a JSON object")
+    return document
 
 
 def read_manifest(out_dir: Path) -> Manifest:
     path = out_dir / MANIFEST_NAME
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    return parse_manifest(read_manifest_document(path), str(path))
+
+
+def parse_manifest(document: dict[str, Any], where: str) -> Manifest:
+    """Check the manifest's shape: every file a safe relative path with a key under the dataset's prefixes."""
+    bucket = document.get("bucket")
+    if not isinstance(bucket, str) or not bucket:
+        raise InputError(f"{where} names no bucket", hint="run `bedrock-ft generate` with the Terraform outputs")
+    prefix = document.get("prefix")
+    digest = document.get("digest")
+    files = document.get("files")
+    if not isinstance(digest, str) or not _SHA256_HEX.match(digest) or not isinstance(files, dict):
         raise InputError(
-            f"{path} does not exist", hint="point upload at the folder `bedrock-ft generate --out` wrote"
-        ) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from None
-    if not isinstance(document, dict) or not document.get("bucket"):
-        raise InputError(f"{path} names no bucket", hint="run `bedrock-ft generate` with the Terraform outputs")
+            f"{where} has no dataset digest or file list: it was written by an older bedrock-ft",
+            hint="run `bedrock-ft generate` again",
+        )
+    if not isinstance(prefix, str) or not prefix.strip("/") or key_problem(prefix.strip("/") + "/x"):
+        raise InputError(f"{where}: prefix {prefix!r} is not a usable S3 key prefix", hint=REGENERATE_HINT)
+    prefix = prefix.strip("/")
+    images_prefix = document.get("images_prefix")
+    images_prefix = images_prefix.strip("/") if isinstance(images_prefix, str) else ""
+    roots = [prefix + "/"] + ([images_prefix + "/"] if images_prefix else [])
+    owner = document.get("bucket_owner")
+    entries: list[ManifestFile] = []
+    keys: set[str] = {join_key(prefix, MANIFEST_NAME)}
+    for relative, facts in files.items():
+        what = f"{where}: file {str(relative)[:200]!r}"
+        if not _safe_relative(relative) or relative == MANIFEST_NAME:
+            raise InputError(f"{what} is not a plain relative path inside the folder", hint=REGENERATE_HINT)
+        if not isinstance(facts, dict):
+            raise InputError(f"{what} has no facts", hint=REGENERATE_HINT)
+        key, sha256, size = facts.get("key"), facts.get("sha256"), facts.get("bytes")
+        if not isinstance(key, str) or key_problem(key) or not any(key.startswith(root) for root in roots):
+            raise InputError(f"{what}: key {key!r} is not under the dataset's prefixes", hint=REGENERATE_HINT)
+        if not isinstance(sha256, str) or not _SHA256_HEX.match(sha256):
+            raise InputError(f"{what}: sha256 {sha256!r} is not 64 hex digits", hint=REGENERATE_HINT)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise InputError(f"{what}: bytes {size!r} is not a size", hint=REGENERATE_HINT)
+        if key in keys:
+            raise InputError(f"{what}: key {key} is listed twice", hint=REGENERATE_HINT)
+        keys.add(key)
+        entries.append(ManifestFile(relative, key, sha256, size))
+    if not any(f.relative == TRAINING_NAME for f in entries):
+        raise InputError(f"{where} lists no {TRAINING_NAME}", hint="run `bedrock-ft generate` first")
     return Manifest(
-        bucket=str(document["bucket"]),
-        prefix=str(document.get("prefix") or "").strip("/"),
-        bucket_owner=document.get("bucket_owner"),
-        hashes=_manifest_hashes(document.get("files")),
+        bucket=bucket,
+        prefix=prefix,
+        bucket_owner=owner if isinstance(owner, str) else None,
+        digest=digest,
+        files=tuple(entries),
+        images_prefix=images_prefix,
     )
 
 
-def _manifest_hashes(files: Any) -> dict[str, str]:
-    """Accept files as {path: sha256}, {path: {sha256: ...}} or [{path, sha256}, ...]."""
-    hashes: dict[str, str] = {}
-    if isinstance(files, dict):
-        for rel, entry in files.items():
-            digest = entry.get("sha256") if isinstance(entry, dict) else entry
-            if isinstance(digest, str):
-                hashes[str(rel)] = digest
-    elif isinstance(files, list):
-        for entry in files:
-            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str):
-                rel = entry.get("path") or entry.get("relative_path") or entry.get("name")
-                if rel:
-                    hashes[str(rel)] = entry["sha256"]
-    return hashes
+def _safe_relative(relative: object) -> bool:
+    if not isinstance(relative, str) or not relative or "\\" in relative or "\x00" in relative:
+        return False
+    path = PurePosixPath(relative)
+    return not path.is_absolute() and all(part not in ("", ".", "..") for part in relative.split("/"))
+
+
+def regular_file(out_dir: Path, relative: str) -> Path:
+    """OUT/relative, when it and every folder on the way are what they look like: no symlink, a regular file."""
+    path = out_dir
+    parts = relative.split("/")
+    for n, part in enumerate(parts):
+        path = path / part
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            raise InputError(f"{path} is listed in the manifest but missing", hint=REGENERATE_HINT) from None
+        except OSError as exc:
+            raise _read_error(exc, path) from None
+        last = n == len(parts) - 1
+        if stat.S_ISLNK(mode):
+            raise InputError(f"{path} is a symbolic link; upload sends only regular files", hint=REGENERATE_HINT)
+        if last and not stat.S_ISREG(mode):
+            raise InputError(f"{path} is not a regular file; upload sends only regular files", hint=REGENERATE_HINT)
+        if not last and not stat.S_ISDIR(mode):
+            raise InputError(f"{path} is not a folder", hint=REGENERATE_HINT)
+    return path
+
+
+def plan_upload(out_dir: Path, manifest: Manifest) -> list[UploadItem]:
+    """The manifest's files (then the manifest itself), each checked to be a regular file of the listed size."""
+    items: list[UploadItem] = []
+    for entry in manifest.files:
+        path = regular_file(out_dir, entry.relative)
+        size = path.stat().st_size
+        if size != entry.size:
+            raise InputError(f"{path} has {size} bytes, the manifest says {entry.size}", hint=REGENERATE_HINT)
+        items.append(UploadItem(path, entry.relative, entry.key, size, entry.sha256))
+    manifest_path = regular_file(out_dir, MANIFEST_NAME)
+    items.append(
+        UploadItem(
+            manifest_path, MANIFEST_NAME, manifest.manifest_key, manifest_path.stat().st_size, sha256_of(manifest_path)
+        )
+    )
+    return items
+
+
+# -- hashing -------------------------------------------------------------------------------------------------------
 
 
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+        for chunk in iter(lambda: handle.read(MB), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def plan_upload(out_dir: Path, manifest: Manifest) -> list[UploadItem]:
-    """Every file under OUT, images first and the data files last, so a complete dataset is never half-sent."""
-    items = []
-    for path in sorted(p for p in out_dir.rglob("*") if p.is_file()):
-        relative = path.relative_to(out_dir).as_posix()
-        if any(part.startswith(".") for part in Path(relative).parts):
-            continue  # state files, editor droppings
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise _read_error(exc, path) from None
-        items.append(UploadItem(path, relative, join_key(manifest.prefix, relative), size))
-    order = {TRAINING_NAME: 1, VALIDATION_NAME: 1, MANIFEST_NAME: 2}
-    return sorted(items, key=lambda item: (order.get(item.relative, 0), item.relative))
+def b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def part_size_for(size: int, part_size: int) -> int:
+    """``part_size``, grown (in whole MB) when the file would need more than S3's 10,000 parts."""
+    while (size + part_size - 1) // part_size > S3_MAX_PARTS:
+        part_size += MB
+    return part_size
+
+
+def composite_sha256(path: Path, part_size: int) -> str:
+    """S3's composite checksum of a multipart object: base64(sha256(concatenated part digests))."""
+    digests = b""
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(part_size), b""):
+            digests += hashlib.sha256(chunk).digest()
+    return b64(hashlib.sha256(digests).digest())
+
+
+# -- the upload ----------------------------------------------------------------------------------------------------
 
 
 def upload_dataset(
@@ -149,103 +333,109 @@ def upload_dataset(
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD,
+    part_size: int | None = None,
+    replace_changed: bool = False,
     on_total: Callable[[int], None] | None = None,
 ) -> UploadResult:
-    """Upload OUT to the bucket its manifest names; return what was sent, what was already there, and the data URIs.
+    """Upload the files OUT's manifest lists to the bucket it names; return what was sent and the data URIs.
 
     ``bucket`` is the bucket of the Terraform outputs: the manifest must name the same one, since the records point
-    at images there and Bedrock reads images only from the dataset's bucket.
+    at images there and Bedrock reads images only from the dataset's bucket. An object that holds other content than
+    the manifest says raises UploadConflict before anything is sent, unless ``replace_changed``. ``part_size`` is the
+    multipart part size (default 16 MB; S3 needs at least 5 MB, a test against an emulator may use less).
     """
     folder = Path(out_dir)
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder", hint="pass the folder `bedrock-ft generate --out` wrote")
     if workers < 1:
         raise InputError("--workers must be at least 1")
+    started = time.time()
     manifest = read_manifest(folder)
     if bucket and manifest.bucket != bucket:
         raise ConfigError(
             f"{folder / MANIFEST_NAME} points at bucket {manifest.bucket}, the Terraform outputs at {bucket}",
             hint="run `bedrock-ft generate` again with these Terraform outputs so the records point at their bucket",
         )
-    if not (folder / TRAINING_NAME).is_file():
-        raise InputError(f"{folder / TRAINING_NAME} does not exist", hint="run `bedrock-ft generate` first")
     items = plan_upload(folder, manifest)
     if on_total:
         on_total(len(items))
-    result = UploadResult(bucket=manifest.bucket, prefix=manifest.prefix)
-    transfer = TransferConfig(
-        multipart_threshold=multipart_threshold,
-        multipart_chunksize=max(5 * MB, min(DEFAULT_CHUNK_SIZE, multipart_threshold)),
-        max_concurrency=4,
-        use_threads=True,
+    chunk = part_size or max(S3_MIN_PART_SIZE, min(DEFAULT_PART_SIZE, multipart_threshold))
+    sender = _Sender(s3, manifest, kms_key_arn, multipart_threshold, chunk)
+    result = UploadResult(bucket=manifest.bucket, prefix=manifest.prefix, digest=manifest.digest)
+    result.aborted_multipart_uploads = sender.abort_stale_uploads(
+        {item.key for item in items}, before=started, warnings=result.warnings
     )
+
+    # Check everything first: a file changed since generate, or an object with other content, stops the upload
+    # before a single object is sent.
+    states = _parallel(items, workers, sender.compare)
+    different = sorted(item.key for item, state in states.items() if state is RemoteState.DIFFERENT)
+    if different and not replace_changed:
+        shown = ", ".join(different[:5]) + (f" and {len(different) - 5} more" if len(different) > 5 else "")
+        raise UploadConflict(
+            f"s3://{manifest.bucket}: {len(different)} object(s) hold other content than the manifest says: {shown}",
+            hint="published data is never replaced silently: find out who changed it, "
+            "or pass --force to replace it with this dataset",
+        )
     tick = progress or NullProgress()
-
-    # One listing says which keys exist at all; only those need a HEAD to compare their SHA-256.
-    existing = _existing_keys(s3, manifest.bucket, manifest.prefix)
-
-    def send(item: UploadItem) -> tuple[UploadItem, bool]:
-        try:
-            digest = sha256_of(item.path)
-        except OSError as exc:
-            raise _read_error(exc, item.path) from None
-        if item.key in existing and _object_has_digest(s3, manifest.bucket, item.key, digest):
-            return item, False
-        extra: dict[str, Any] = {"Metadata": {SHA256_METADATA_KEY: digest}}
-        content_type = _content_type(item.path)
-        if content_type:
-            extra["ContentType"] = content_type
-        if kms_key_arn:
-            extra["ServerSideEncryption"] = "aws:kms"
-            extra["SSEKMSKeyId"] = kms_key_arn
-        try:
-            if item.size < multipart_threshold:  # one PUT; the transfer manager's threads only pay off for parts
-                with item.path.open("rb") as body:
-                    s3.put_object(Bucket=manifest.bucket, Key=item.key, Body=body, **extra)
-            else:
-                s3.upload_file(str(item.path), manifest.bucket, item.key, ExtraArgs=extra, Config=transfer)
-        except ClientError as exc:
-            raise _aws_error(exc, manifest.bucket, item.key) from None
-        except S3UploadFailedError as exc:
-            # boto3 raises it while handling the ClientError (so as __context__, not __cause__), or on its own.
-            cause = exc.__cause__ or exc.__context__
-            if isinstance(cause, ClientError):
-                raise _aws_error(cause, manifest.bucket, item.key) from None
-            raise AwsError(
-                f"cannot upload {item.path} to s3://{manifest.bucket}/{item.key}: {exc}",
-                hint="run the upload again: it sends only what is missing",
-            ) from None
-        except OSError as exc:  # the file could not be read while it was being sent
-            raise _read_error(exc, item.path) from None
-        return item, True
-
-    for batch in _batches(items):
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
-            futures = [pool.submit(send, item) for item in batch]
-            try:
-                for future in as_completed(futures):
-                    item, sent = future.result()
-                    if sent:
-                        result.uploaded.append(item.key)
-                        result.bytes_sent += item.size
-                    else:
-                        result.skipped.append(item.key)
-                    tick.advance()
-            except BaseException:
-                # A failed object or Ctrl-C: drop the queued files instead of sending them all before stopping;
-                # only the uploads already under way finish. A rerun sends what is missing.
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+    pending: list[UploadItem] = []
+    for item in items:
+        if states[item] is RemoteState.SAME:
+            result.skipped.append(item.key)
+            tick.advance()
+        else:
+            pending.append(item)
+    for batch in _batches(pending):
+        for item in _parallel(batch, workers, sender.send, tick):
+            result.uploaded.append(item.key)
+            result.bytes_sent += item.size
+            if states[item] is RemoteState.DIFFERENT:
+                result.replaced.append(item.key)
     result.uploaded.sort()
     result.skipped.sort()
-    result.training_uri = f"s3://{manifest.bucket}/{join_key(manifest.prefix, TRAINING_NAME)}"
-    if (folder / VALIDATION_NAME).is_file():
-        result.validation_uri = f"s3://{manifest.bucket}/{join_key(manifest.prefix, VALIDATION_NAME)}"
+    result.replaced.sort()
+    result.training_uri = f"s3://{manifest.bucket}/{manifest.key_of(TRAINING_NAME)}"
+    validation_key = manifest.key_of(VALIDATION_NAME)
+    if validation_key:
+        result.validation_uri = f"s3://{manifest.bucket}/{validation_key}"
     return result
 
 
+def _parallel(
+    items: list[UploadItem], workers: int, work: Callable[[UploadItem], Any], tick: Progress | None = None
+) -> dict[UploadItem, Any]:
+    """``work`` on every item in a pool; the first failure (or Ctrl-C) cancels what has not started."""
+    done: dict[UploadItem, Any] = {}
+    if not items:
+        return done
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
+        futures = {pool.submit(_connection_errors_as_messages, work, item): item for item in items}
+        try:
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if tick is not None:
+                    tick.advance()
+        except BaseException:
+            # A failed object or Ctrl-C: drop the queued files instead of sending them all before stopping;
+            # only the uploads already under way finish. A rerun sends what is missing.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return done
+
+
+def _connection_errors_as_messages(work: Callable[[UploadItem], Any], item: UploadItem) -> Any:
+    """A connection that failed on every attempt (reset, timeout, endpoint gone) as an AwsError naming the object."""
+    try:
+        return work(item)
+    except BotoCoreError as exc:
+        raise AwsError(
+            f"{item.key}: {exc}", hint="check the network and run the upload again: it sends only what is missing"
+        ) from None
+
+
 def _batches(items: list[UploadItem]) -> Iterable[list[UploadItem]]:
-    """Images (and anything else) first, then the data files, then the manifest: each batch finishes first."""
+    """Images first, then the data files, then the manifest: each batch finishes before the next starts, so the
+    records never point at images that are not there yet, and a manifest in S3 means the dataset is complete."""
     groups: dict[int, list[UploadItem]] = {}
     for item in items:
         rank = {TRAINING_NAME: 1, VALIDATION_NAME: 1, MANIFEST_NAME: 2}.get(item.relative, 0)
@@ -253,26 +443,279 @@ def _batches(items: list[UploadItem]) -> Iterable[list[UploadItem]]:
     return [groups[rank] for rank in sorted(groups)]
 
 
-def _existing_keys(s3: Any, bucket: str, prefix: str) -> set[str]:
-    keys: set[str] = set()
-    folder = f"{join_key(prefix)}/" if join_key(prefix) else ""
-    try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
-            keys.update(obj["Key"] for obj in page.get("Contents", []))
-    except ClientError as exc:
-        raise _aws_error(exc, bucket, folder) from None
-    return keys
+class _Sender:
+    """The S3 calls of one upload."""
 
+    def __init__(self, s3: Any, manifest: Manifest, kms_key_arn: str | None, threshold: int, part_size: int) -> None:
+        self.s3 = s3
+        self.manifest = manifest
+        self.bucket = manifest.bucket
+        self.kms_key_arn = kms_key_arn
+        self.threshold = threshold
+        self.part_size = part_size
 
-def _object_has_digest(s3: Any, bucket: str, key: str, digest: str) -> bool:
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code"))
-        if code in ("404", "NoSuchKey", "NotFound"):
+    # -- stale multipart uploads
+
+    def abort_stale_uploads(self, keys: set[str], *, before: float, warnings: list[str]) -> list[str]:
+        """Abort incomplete multipart uploads on our keys started before this run (an earlier run's leftovers).
+
+        Without s3:ListBucketMultipartUploads this is skipped with a warning: the module's lifecycle rule aborts
+        them after abort_incomplete_multipart_upload_days."""
+        aborted: list[str] = []
+        prefixes = {self.manifest.prefix + "/"} | (
+            {self.manifest.images_prefix + "/"} if self.manifest.images_prefix else set()
+        )
+        for prefix in sorted(prefixes):
+            try:
+                uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
+            except ClientError as exc:
+                if _code(exc) not in ("AccessDenied", "403"):
+                    raise _aws_error(exc, self.bucket, prefix) from None
+                warnings.append(
+                    f"cannot list the incomplete multipart uploads under s3://{self.bucket}/{prefix} (AccessDenied): "
+                    "any an interrupted run left are aborted by the bucket's lifecycle rule; "
+                    "grant s3:ListBucketMultipartUploads to abort them now"
+                )
+                continue
+            except BotoCoreError as exc:
+                raise AwsError(f"s3://{self.bucket}/{prefix}: {exc}", hint="check the network and try again") from None
+            for upload in uploads:
+                initiated = upload.get("Initiated")
+                if upload.get("Key") not in keys or (initiated is not None and initiated.timestamp() > before):
+                    continue
+                try:
+                    _with_retries(
+                        lambda upload=upload: self.s3.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                    )
+                except ClientError as exc:
+                    if _code(exc) != "NoSuchUpload":  # gone already: another run aborted or completed it
+                        raise _aws_error(exc, self.bucket, upload["Key"]) from None
+                except BotoCoreError as exc:
+                    raise AwsError(f"s3://{self.bucket}/{upload['Key']}: {exc}", hint="run the upload again") from None
+                aborted.append(upload["Key"])
+        return aborted
+
+    def _incomplete_uploads(self, prefix: str) -> list[dict[str, Any]]:
+        pages = self.s3.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [upload for page in pages for upload in page.get("Uploads", [])]
+
+    # -- what is there
+
+    def compare(self, item: UploadItem) -> RemoteState:
+        """Hash the local file against the manifest, then say whether the object holds the same content."""
+        try:
+            local = sha256_of(item.path)
+        except OSError as exc:
+            raise _read_error(exc, item.path) from None
+        if local != item.sha256:
+            raise InputError(f"{item.path} does not match its SHA-256 in the manifest", hint=REGENERATE_HINT)
+        try:
+            head = _with_retries(lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED"))
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return RemoteState.MISSING
+            raise _aws_error(exc, self.bucket, item.key) from None
+        if self._same_content(item, head):
+            return RemoteState.SAME
+        if item.relative == MANIFEST_NAME and self._same_dataset_manifest(item):
+            return RemoteState.SAME
+        return RemoteState.DIFFERENT
+
+    def _same_content(self, item: UploadItem, head: dict[str, Any]) -> bool:
+        if head.get("ContentLength") != item.size:
             return False
-        raise _aws_error(exc, bucket, key) from None
-    return head.get("Metadata", {}).get(SHA256_METADATA_KEY) == digest
+        checksum = head.get("ChecksumSHA256")
+        if not checksum:
+            return self._download_digest(item.key) == item.sha256  # an object sent without a checksum
+        value, _, parts = str(checksum).partition("-")
+        composite = (
+            bool(parts)
+            or head.get("ChecksumType") == "COMPOSITE"
+            or (head.get("PartsCount") or 1) > 1
+            or bool(_MULTIPART_ETAG.search(str(head.get("ETag") or "")))
+        )
+        if not composite:
+            return value == b64(bytes.fromhex(item.sha256))
+        try:
+            first = _with_retries(lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, PartNumber=1))
+        except ClientError as exc:
+            raise _aws_error(exc, self.bucket, item.key) from None
+        part = int(first.get("ContentLength") or 0)
+        if part <= 0:
+            return False
+        return value == composite_sha256(item.path, part)
+
+    def _download_digest(self, key: str) -> str:
+        def download() -> str:
+            digest = hashlib.sha256()
+            body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+            for chunk in iter(lambda: body.read(MB), b""):
+                digest.update(chunk)
+            return digest.hexdigest()
+
+        try:
+            return _with_retries(download)
+        except ClientError as exc:
+            raise _aws_error(exc, self.bucket, key) from None
+
+    def _same_dataset_manifest(self, item: UploadItem) -> bool:
+        """The published manifest describes the same dataset (same digest); only its creation time differs."""
+        try:
+            body = _with_retries(
+                lambda: self.s3.get_object(Bucket=self.bucket, Key=item.key)["Body"].read(MAX_MANIFEST_BYTES + 1)
+            )
+        except ClientError as exc:
+            raise _aws_error(exc, self.bucket, item.key) from None
+        try:
+            published = parse_manifest_bytes(body, f"s3://{self.bucket}/{item.key}")
+        except InputError:
+            return False
+        return published.get("digest") == self.manifest.digest
+
+    # -- sending
+
+    def _extra(self, item: UploadItem) -> dict[str, Any]:
+        extra: dict[str, Any] = {"Metadata": {SHA256_METADATA_KEY: item.sha256}, "ChecksumAlgorithm": "SHA256"}
+        content_type = _content_type(item.path)
+        if content_type:
+            extra["ContentType"] = content_type
+        if self.kms_key_arn:
+            extra["ServerSideEncryption"] = "aws:kms"
+            extra["SSEKMSKeyId"] = self.kms_key_arn
+        return extra
+
+    def send(self, item: UploadItem) -> UploadItem:
+        try:
+            if item.size < self.threshold:
+                self._put(item)
+            else:
+                self._multipart(item)
+        except ClientError as exc:
+            raise _aws_error(exc, self.bucket, item.key) from None
+        except OSError as exc:  # the file could not be read while it was being sent
+            raise _read_error(exc, item.path) from None
+        return item
+
+    def _put(self, item: UploadItem) -> None:
+        expected = b64(bytes.fromhex(item.sha256))
+
+        def put() -> dict[str, Any]:
+            with item.path.open("rb") as body:  # opened for each attempt: a retry sends the file from its start
+                return dict(
+                    self.s3.put_object(
+                        Bucket=self.bucket, Key=item.key, Body=body, ChecksumSHA256=expected, **self._extra(item)
+                    )
+                )
+
+        answer = _with_retries(put)
+        self._check_answer(item, answer.get("ChecksumSHA256"), expected)
+
+    def _multipart(self, item: UploadItem) -> None:
+        """Parts read in order here (hashing the whole file on the way) and sent by a few threads; the upload is
+        completed only when the bytes sent are the bytes the manifest lists."""
+        part_size = part_size_for(item.size, self.part_size)
+        created = _with_retries(
+            lambda: self.s3.create_multipart_upload(Bucket=self.bucket, Key=item.key, **self._extra(item))
+        )
+        upload_id = created["UploadId"]
+        whole = hashlib.sha256()
+        try:
+            with (
+                ThreadPoolExecutor(max_workers=PART_WORKERS, thread_name_prefix="part") as pool,
+                item.path.open("rb") as handle,
+            ):
+                futures: list[Future[dict[str, Any]]] = []
+                for number in itertools.count(1):
+                    data = handle.read(part_size)
+                    if not data and number > 1:
+                        break
+                    whole.update(data)
+                    # At most PART_WORKERS parts in memory: wait for the oldest before reading more.
+                    if len(futures) - sum(f.done() for f in futures) >= PART_WORKERS:
+                        wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
+                    futures.append(pool.submit(self._part, item, upload_id, number, data))
+                    if len(data) < part_size:
+                        break
+                parts = [future.result() for future in futures]
+            if whole.hexdigest() != item.sha256:
+                raise InputError(f"{item.path} changed while it was being sent", hint=REGENERATE_HINT)
+            digests = b"".join(base64.b64decode(part["ChecksumSHA256"]) for part in parts)
+            expected = b64(hashlib.sha256(digests).digest())
+            try:
+                answer = _with_retries(
+                    lambda: self.s3.complete_multipart_upload(
+                        Bucket=self.bucket, Key=item.key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+                    )
+                )
+            except ClientError as exc:
+                # A retried Complete whose first attempt succeeded finds no upload: the object tells.
+                if _code(exc) != "NoSuchUpload":
+                    raise
+                answer = _with_retries(
+                    lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED")
+                )
+        except BaseException:
+            with contextlib.suppress(ClientError, BotoCoreError):  # if it cannot be aborted now, a rerun aborts it
+                self.s3.abort_multipart_upload(Bucket=self.bucket, Key=item.key, UploadId=upload_id)
+            raise
+        self._check_answer(item, answer.get("ChecksumSHA256"), expected)
+
+    def _part(self, item: UploadItem, upload_id: str, number: int, data: bytes) -> dict[str, Any]:
+        checksum = b64(hashlib.sha256(data).digest())
+        answer = _with_retries(
+            lambda: self.s3.upload_part(
+                Bucket=self.bucket,
+                Key=item.key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=data,
+                ChecksumAlgorithm="SHA256",
+                ChecksumSHA256=checksum,
+            )
+        )
+        return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum}
+
+    def _check_answer(self, item: UploadItem, answered: Any, expected: str) -> None:
+        """S3 verified the checksum it was given; an answer naming another one means the object is not ours."""
+        if answered and str(answered).partition("-")[0] != expected:
+            raise AwsError(
+                f"s3://{self.bucket}/{item.key}: S3 stored checksum {answered}, expected {expected}",
+                hint="run the upload again",
+            )
+
+
+def _transient(exc: BaseException) -> bool:
+    """A failure worth another try: a 5xx, throttling, or a connection that broke (not: access denied, 404, ...)."""
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return status >= 500 or _code(exc) in _TRANSIENT_CODES
+    name = type(exc).__name__  # ConnectionClosedError, EndpointConnectionError, ReadTimeoutError, ...
+    return isinstance(exc, BotoCoreError) and ("Connection" in name or "Timeout" in name or "Streaming" in name)
+
+
+def _with_retries(operation: Callable[[], T]) -> T:
+    """``operation()``, tried again after a transient failure that botocore gave up on early (its retry quota ran
+    dry): up to CALL_ATTEMPTS attempts within CALL_RETRY_SECONDS, with jittered exponential backoff."""
+    started = time.monotonic()
+    for attempt in range(1, CALL_ATTEMPTS + 1):
+        try:
+            return operation()
+        except (ClientError, BotoCoreError) as exc:
+            spent = isinstance(exc, ClientError) and (
+                int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts") or 0) >= S3_MAX_ATTEMPTS
+            )
+            if spent or not _transient(exc) or attempt == CALL_ATTEMPTS:
+                raise
+            if time.monotonic() - started > CALL_RETRY_SECONDS:
+                raise
+            time.sleep(random.uniform(0, min(5.0, 0.1 * 2**attempt)))
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code"))
 
 
 def _content_type(path: Path) -> str | None:
@@ -298,4 +741,6 @@ def _aws_error(exc: ClientError, bucket: str, key: str) -> AwsError:
         hint = "your credentials need s3:PutObject and s3:GetObject on the bucket (attach the module's operator policy)"
     elif code in ("NoSuchBucket",):
         hint = "apply the Terraform module, or check the bucket in the outputs"
+    elif code in ("BadDigest", "InvalidRequest") and "checksum" in str(error.get("Message", "")).lower():
+        hint = "the bytes S3 received do not match their SHA-256: run the upload again"
     return AwsError(f"s3://{bucket}/{key}: {code}: {error.get('Message', '')}".rstrip(": "), hint=hint)

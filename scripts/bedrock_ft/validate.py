@@ -75,6 +75,15 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     return document if isinstance(document, dict) and document.get("tool") == "bedrock-ft" else None
 
 
+def _image_root(manifest: dict[str, Any]) -> str:
+    """The prefix that OUT's relative paths of images hang from: the parent of ``images_prefix`` (DATA_PREFIX),
+    or ``prefix`` for a manifest of an older version, which put the images under the dataset's prefix."""
+    images_prefix = manifest.get("images_prefix")
+    if isinstance(images_prefix, str) and images_prefix:
+        return images_prefix.rpartition("/")[0]
+    return str(manifest.get("prefix") or "")
+
+
 def resolve_model(
     base_model: str | None, record_format: str | RecordFormat | None, customization_type: str | None = None
 ) -> tuple[ModelSpec | None, RecordFormat]:
@@ -138,7 +147,7 @@ def validate_files(
         locator = ImageLocator(
             out_dir=files[0].parent if manifest else None,
             bucket=manifest.get("bucket") if manifest else None,
-            prefix=(manifest.get("prefix") or "") if manifest else "",
+            prefix=_image_root(manifest) if manifest else "",
             images_dir=Path(images_dir) if images_dir else None,
         )
     has_local = locator.out_dir is not None or locator.images_dir is not None

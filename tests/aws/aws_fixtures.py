@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bedrock_ft.aws_session import AwsSession
@@ -73,3 +76,43 @@ def vision_record(image_uri: str, owner: str = "123456789012") -> dict[str, Any]
             {"role": "assistant", "content": [{"text": "The button has no label."}]},
         ],
     }
+
+
+def write_manifest(
+    folder: Path,
+    bucket: str,
+    *,
+    base: str = "data/sample/x",
+    data_prefix: str = "data/sample/x",
+    base_model: str | None = MODEL,
+) -> dict[str, Any]:
+    """Write OUT/manifest.json for the files in ``folder`` as generate would: keys, sizes, hashes and the digest."""
+    from bedrock_ft.generate import dataset_digest, dataset_prefix, images_prefix
+    from bedrock_ft.s3_uris import join_key
+
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        relative = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        files[relative] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        if relative.endswith(".jsonl"):
+            files[relative]["records"] = data.count(b"\n")
+    kind = {"base_model": base_model, "record_format": "bedrock-conversation-2024", "customization_type": "FINE_TUNING"}
+    digest = dataset_digest(files, **kind)
+    prefix = dataset_prefix(base, digest)
+    for relative, facts in files.items():
+        facts["key"] = join_key(data_prefix if relative.startswith("images/") else prefix, relative)
+    manifest = {
+        "tool": "bedrock-ft",
+        "created": datetime.now(UTC).isoformat(),
+        **kind,
+        "digest": digest,
+        "bucket": bucket,
+        "prefix": prefix,
+        "images_prefix": images_prefix(data_prefix),
+        "bucket_owner": "123456789012",
+        "counts": {"train": 1, "validation": 1, "images": sum(k.startswith("images/") for k in files)},
+        "files": files,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return manifest

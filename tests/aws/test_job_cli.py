@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from aws_fixtures import MODEL, Account, set_status
+from aws_fixtures import MODEL, Account, set_status, write_manifest
 from click.testing import CliRunner, Result
 
 from bedrock_ft.cli import cli, main
@@ -100,24 +100,93 @@ def test_an_unknown_job_is_a_message_not_a_traceback(account: Account, bedrock_f
     assert "no customization job no-such-job" in capsys.readouterr().err
 
 
-def _out_folder(account: Account, tmp_path: Path) -> Path:
+def _out_folder(account: Account, tmp_path: Path, record: str = "{}") -> Path:
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "train.jsonl").write_text("{}\n")
-    (out / "manifest.json").write_text(json.dumps({"bucket": account.bucket, "prefix": "data/cli"}))
+    out.mkdir(exist_ok=True)
+    (out / "train.jsonl").write_text(record + "\n")
+    write_manifest(out, account.bucket, base="data/cli", data_prefix="data")
     return out
 
 
+def _training_uri(account: Account, out: Path) -> str:
+    return f"s3://{account.bucket}/{json.loads((out / 'manifest.json').read_text())['prefix']}/train.jsonl"
+
+
 def test_upload_prints_the_data_uris(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
-    result = bedrock_ft("upload", str(_out_folder(account, tmp_path)), "--workers", "2")
+    out = _out_folder(account, tmp_path)
+    result = bedrock_ft("upload", str(out), "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert f"s3://{account.bucket}/data/cli/train.jsonl" in result.stdout
+    assert _training_uri(account, out) in result.stdout
+    assert "/data/cli/" in _training_uri(account, out)
 
 
 def test_upload_json_names_the_data_uris(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
-    result = bedrock_ft("upload", str(_out_folder(account, tmp_path)), "--output", "json")
+    out = _out_folder(account, tmp_path)
+    result = bedrock_ft("upload", str(out), "--output", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["training_data"] == f"s3://{account.bucket}/data/cli/train.jsonl"
+    assert json.loads(result.stdout)["training_data"] == _training_uri(account, out)
+
+
+def test_upload_refuses_other_content_at_a_key_and_force_replaces_it(
+    account: Account, bedrock_ft_main: Main, tmp_path: Path, capsys
+) -> None:
+    out = _out_folder(account, tmp_path)
+    assert bedrock_ft_main("upload", str(out)) == 0
+    key = _training_uri(account, out).split("/", 3)[3]
+    account.client("s3").put_object(Bucket=account.bucket, Key=key, Body=b"[]\n")
+    assert bedrock_ft_main("upload", str(out)) == 5
+    assert "other content" in capsys.readouterr().err
+    assert bedrock_ft_main("upload", str(out), "--force") == 0
+    assert account.client("s3").get_object(Bucket=account.bucket, Key=key)["Body"].read() == b"{}\n"
+
+
+def test_submit_takes_the_uploaded_folder(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
+    out = _out_folder(account, tmp_path)
+    assert bedrock_ft("upload", str(out)).exit_code == 0
+    result = bedrock_ft("submit", "--data", str(out), "--dry-run", "--skip-preflight", "--output", "json")
+    assert result.exit_code == 0, result.output
+    request = json.loads(result.stdout)["request"]
+    assert request["trainingDataConfig"]["s3Uri"] == _training_uri(account, out)
+    assert request["baseModelIdentifier"] == MODEL  # from the manifest
+
+
+def test_submit_takes_the_manifest_file_too(account: Account, bedrock_ft: Invoke, tmp_path: Path) -> None:
+    out = _out_folder(account, tmp_path)
+    folder = bedrock_ft("submit", "--data", str(out), "--dry-run", "--skip-preflight", "--output", "json")
+    file = bedrock_ft(
+        "submit", "--data", str(out / "manifest.json"), "--dry-run", "--skip-preflight", "--output", "json"
+    )
+    assert json.loads(folder.stdout)["request"] == json.loads(file.stdout)["request"]
+
+
+def test_submit_data_and_training_data_together_is_a_usage_error(
+    account: Account, bedrock_ft_main: Main, tmp_path: Path, capsys
+) -> None:
+    out = _out_folder(account, tmp_path)
+    assert bedrock_ft_main("submit", "--data", str(out), "--training-data", account.training_uri) == 2
+    assert "either --data or --training-data" in capsys.readouterr().err
+
+
+def test_submit_without_any_data_is_a_usage_error(account: Account, bedrock_ft_main: Main, capsys) -> None:
+    assert bedrock_ft_main("submit", "--base-model", MODEL, "--dry-run") == 2
+    assert "--data OUT" in capsys.readouterr().err
+
+
+def test_submit_regenerated_data_is_a_new_job_and_the_same_data_the_same_job(
+    account: Account, bedrock_ft: Invoke, tmp_path: Path
+) -> None:
+    def upload_and_submit(record: str) -> dict[str, object]:
+        out = _out_folder(account, tmp_path, record)
+        assert bedrock_ft("upload", str(out)).exit_code == 0
+        submitted = bedrock_ft("submit", "--data", str(out), "--skip-preflight", "--output", "json")
+        assert submitted.exit_code == 0, submitted.output
+        return dict(json.loads(submitted.stdout))
+
+    first = upload_and_submit('{"seed": 1}')
+    changed = upload_and_submit('{"seed": 2}')
+    again = upload_and_submit('{"seed": 1}')
+    assert changed["jobArn"] != first["jobArn"] and not changed["alreadySubmitted"]
+    assert again["jobArn"] == first["jobArn"] and again["alreadySubmitted"]
 
 
 def test_upload_shows_no_progress_bar_when_stderr_is_not_a_terminal(
@@ -272,3 +341,37 @@ def test_every_aws_command_offers_json_output(command: str) -> None:
     assert result.exit_code == 0, result.output
     assert "--output [text|json]" in result.stdout
     assert "--tf-outputs" in result.stdout and "--tf-dir" in result.stdout
+
+
+def test_regenerating_with_another_seed_then_upload_and_submit_starts_a_new_job(
+    account: Account, bedrock_ft: Invoke, tmp_path: Path, repo_root: Path
+) -> None:
+    """The bug of issue 8: after regenerating with another --seed, submit answered "already submitted"."""
+
+    def generate_upload_submit(seed: str) -> dict[str, object]:
+        out = tmp_path / f"out-{seed}"
+        preset = str(repo_root / "dataset" / "qa" / "preset-prompt-completion.toml")
+        generated = bedrock_ft(
+            "generate",
+            "--preset",
+            preset,
+            "--base-model",
+            MODEL,
+            "--validation-split",
+            "0.2",
+            "--seed",
+            seed,
+            "--out",
+            str(out),
+        )
+        assert generated.exit_code == 0, generated.output
+        assert bedrock_ft("upload", str(out)).exit_code == 0
+        submitted = bedrock_ft("submit", "--data", str(out), "--skip-preflight", "--output", "json")
+        assert submitted.exit_code == 0, submitted.output
+        return dict(json.loads(submitted.stdout))
+
+    first = generate_upload_submit("1")
+    reseeded = generate_upload_submit("2")
+    same = generate_upload_submit("1")
+    assert reseeded["jobArn"] != first["jobArn"] and not reseeded["alreadySubmitted"]
+    assert same["jobArn"] == first["jobArn"] and same["alreadySubmitted"]

@@ -33,12 +33,20 @@ OUTPUTS = parse_outputs(
     },
     "test",
 )
+TRAIN_SHA = "sha256:" + "1" * 64
+VALIDATION_SHA = "sha256:" + "2" * 64
 JOB = JobSpec(
     base_model=MODEL,
     training_data="s3://bucket-1/data/a/train.jsonl",
     validation_data="s3://bucket-1/data/a/validation.jsonl",
     hyperparameters={"epochCount": "3"},
+    training_digest=TRAIN_SHA,
+    validation_digest=VALIDATION_SHA,
 )
+
+
+def changed(job: JobSpec = JOB, **changes: Any) -> JobSpec:
+    return JobSpec(**{**job.__dict__, **changes})
 
 
 def test_the_request_is_exactly_what_the_job_needs() -> None:
@@ -90,13 +98,56 @@ def test_different_inputs_give_a_different_token() -> None:
     assert build_request(OUTPUTS, JOB)["clientRequestToken"] != build_request(OUTPUTS, other)["clientRequestToken"]
 
 
-def test_the_token_is_a_hash_of_everything_but_itself() -> None:
+def test_the_token_is_a_hash_of_the_identity_and_the_names() -> None:
     request = build_request(OUTPUTS, JOB)
-    assert client_request_token(request) == request["clientRequestToken"]
-    assert (
-        client_request_token({**request, "roleArn": "arn:aws:iam::123456789012:role/other"})
-        != request["clientRequestToken"]
+    other_name = build_request(OUTPUTS, changed(job_name="mine"))
+    assert other_name["clientRequestToken"] != request["clientRequestToken"]
+    assert client_request_token({}, "a", "b") != client_request_token({}, "a", "c")
+
+
+# -- job identity: the data's content, not its URI -------------------------------------------------------------------
+
+
+def test_changed_training_content_at_the_same_uri_is_a_new_job() -> None:
+    first = build_request(OUTPUTS, JOB)
+    second = build_request(OUTPUTS, changed(training_digest="sha256:" + "3" * 64))
+    assert first["jobName"] != second["jobName"]
+    assert first["customModelName"] != second["customModelName"]
+    assert first["clientRequestToken"] != second["clientRequestToken"]
+
+
+def test_changed_validation_content_is_a_new_job() -> None:
+    second = build_request(OUTPUTS, changed(validation_digest="sha256:" + "4" * 64))
+    assert build_request(OUTPUTS, JOB)["jobName"] != second["jobName"]
+
+
+def test_the_same_content_at_another_uri_is_the_same_job() -> None:
+    moved = changed(
+        training_data="s3://bucket-1/data/b/train.jsonl", validation_data="s3://bucket-1/data/b/validation.jsonl"
     )
+    first, second = build_request(OUTPUTS, JOB), build_request(OUTPUTS, moved)
+    assert (first["jobName"], first["clientRequestToken"]) == (second["jobName"], second["clientRequestToken"])
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"base_model": "amazon.nova-micro-v1:0:128k"},
+        {"customization_type": "CONTINUED_PRE_TRAINING"},
+        {"hyperparameters": {"epochCount": "2"}},
+    ],
+    ids=["base-model", "customization-type", "hyperparameters"],
+)
+def test_each_job_setting_is_part_of_the_identity(change: dict[str, Any]) -> None:
+    assert (
+        build_request(OUTPUTS, JOB)["clientRequestToken"]
+        != build_request(OUTPUTS, changed(**change))["clientRequestToken"]
+    )
+
+
+def test_other_terraform_outputs_are_another_job() -> None:
+    outputs = parse_outputs({**OUTPUTS.values, "security_group_ids": ["sg-2"]}, "test")
+    assert build_request(OUTPUTS, JOB)["jobName"] != build_request(outputs, JOB)["jobName"]
 
 
 def test_no_kms_key_leaves_out_custom_model_kms_key_id() -> None:
@@ -125,7 +176,8 @@ def test_data_outside_the_module_bucket_is_refused() -> None:
 
 
 class _StubSession:
-    """An AwsSession stand-in whose bedrock client is a Stubber-checked real client."""
+    """An AwsSession stand-in whose bedrock client is a Stubber-checked real client (and which has no S3: the jobs
+    given to it carry their data's digests)."""
 
     def __init__(self) -> None:
         self.client_ = boto3.client("bedrock", region_name="us-east-1")
@@ -158,6 +210,41 @@ def _job(account: Account) -> JobSpec:
     return JobSpec(base_model=MODEL, training_data=account.training_uri, validation_data=account.validation_uri)
 
 
+def test_data_given_by_uri_is_identified_by_s3s_checksum(account: Account) -> None:
+    import hashlib
+
+    from bedrock_ft.submit import object_digest
+
+    body = b'{"a": 1}\n'
+    key = "data/sample/checked.jsonl"
+    account.client("s3").put_object(Bucket=account.bucket, Key=key, Body=body, ChecksumAlgorithm="SHA256")
+    digest = object_digest(account.client("s3"), f"s3://{account.bucket}/{key}")
+    assert digest == "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def test_data_without_a_checksum_is_identified_by_the_hash_upload_recorded(account: Account) -> None:
+    from bedrock_ft.submit import object_digest
+
+    key = "data/sample/recorded.jsonl"
+    account.client("s3").put_object(Bucket=account.bucket, Key=key, Body=b"x", Metadata={"sha256": "5" * 64})
+    assert object_digest(account.client("s3"), f"s3://{account.bucket}/{key}") == "sha256:" + "5" * 64
+
+
+def test_data_that_cannot_be_read_has_no_digest(account: Account) -> None:
+    from bedrock_ft.submit import object_digest
+
+    assert object_digest(account.client("s3"), f"s3://{account.bucket}/data/none.jsonl") is None
+
+
+def test_training_data_overwritten_at_the_same_uri_starts_a_new_job(account: Account) -> None:
+    first = submit_job(account.session, account.outputs, _job(account))
+    account.put_records("data/sample/train.jsonl", [{"changed": True}])
+    second = submit_job(account.session, account.outputs, _job(account), skip_preflight=True)
+    assert second.job_arn != first.job_arn and not second.already_submitted
+    jobs = account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"]
+    assert len(jobs) == 2
+
+
 def test_repeating_a_submit_starts_one_job(account: Account) -> None:
     first = submit_job(account.session, account.outputs, _job(account))
     second = submit_job(account.session, account.outputs, _job(account))
@@ -168,7 +255,7 @@ def test_repeating_a_submit_starts_one_job(account: Account) -> None:
 
 def test_a_taken_job_name_with_other_inputs_is_refused(account: Account) -> None:
     submit_job(account.session, account.outputs, JobSpec(**{**_job(account).__dict__, "job_name": "mine"}))
-    other = JobSpec(**{**_job(account).__dict__, "job_name": "mine", "hyperparameters": {"epochCount": "1"}})
+    other = changed(_job(account), job_name="mine", hyperparameters={"epochCount": "1"})
     with pytest.raises(AwsError, match="already exists"):
         submit_job(account.session, account.outputs, other)
 
@@ -236,3 +323,50 @@ def test_resubmitting_the_inputs_of_a_failed_job_says_how_to_start_another() -> 
     with session.stubber, pytest.raises(AwsError, match="ended Failed: Input size exceeded") as raised:
         submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
     assert "--job-name" in str(raised.value)
+
+
+# -- a generated folder instead of URIs ------------------------------------------------------------------------------
+
+
+def _dataset(tmp_path: Any, **options: Any) -> Any:
+    from aws_fixtures import write_manifest
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "train.jsonl").write_text('{"a": 1}\n')
+    (out / "validation.jsonl").write_text('{"a": 2}\n')
+    return out, write_manifest(out, "bucket-1", **options)
+
+
+def test_a_dataset_folder_gives_the_uris_and_content_digests(tmp_path: Any) -> None:
+    from bedrock_ft.submit import job_from_dataset
+
+    out, manifest = _dataset(tmp_path)
+    job = job_from_dataset(out)
+    assert job.training_data == f"s3://bucket-1/{manifest['prefix']}/train.jsonl"
+    assert job.validation_data == f"s3://bucket-1/{manifest['prefix']}/validation.jsonl"
+    assert job.training_digest == "sha256:" + manifest["files"]["train.jsonl"]["sha256"]
+    assert (job.base_model, job.customization_type) == (MODEL, "FINE_TUNING")
+
+
+def test_a_base_model_given_overrides_the_manifests(tmp_path: Any) -> None:
+    from bedrock_ft.submit import job_from_dataset
+
+    out, _ = _dataset(tmp_path)
+    assert job_from_dataset(out, base_model="amazon.nova-pro-v1:0:300k").base_model == "amazon.nova-pro-v1:0:300k"
+
+
+def test_a_dataset_made_without_a_model_needs_one_given(tmp_path: Any) -> None:
+    from bedrock_ft.submit import job_from_dataset
+
+    out, _ = _dataset(tmp_path, base_model=None)
+    with pytest.raises(UsageError, match="--base-model"):
+        job_from_dataset(out)
+
+
+def test_a_folder_without_a_manifest_is_an_input_error(tmp_path: Any) -> None:
+    from bedrock_ft.errors import InputError
+    from bedrock_ft.submit import job_from_dataset
+
+    with pytest.raises(InputError, match="does not exist"):
+        job_from_dataset(tmp_path)

@@ -87,7 +87,7 @@ def test_generate_accessibility_with_terraform_outputs(
     assert (manifest["bucket"], manifest["bucket_owner"], manifest["prefix"]) == (
         BUCKET,
         OWNER,
-        "training/accessibility",
+        f"training/accessibility/{manifest['digest'][:16]}",
     )
 
 

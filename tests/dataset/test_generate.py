@@ -26,8 +26,11 @@ MANIFEST_KEYS = {
     "family",
     "record_format",
     "customization_type",
+    "name",
+    "digest",
     "bucket",
     "prefix",
+    "images_prefix",
     "bucket_owner",
     "counts",
     "files",
@@ -123,8 +126,8 @@ def test_image_uris_map_to_files_under_out(accessibility_dir: Path, tmp_path: Pa
         parsed = split_s3_uri(uri)
         assert parsed is not None
         bucket, key = parsed.bucket, parsed.key
-        assert bucket == BUCKET and key.startswith(result.manifest["prefix"] + "/images/")
-        assert (out / key[len(result.manifest["prefix"]) + 1 :]).is_file()
+        assert bucket == BUCKET and key.startswith(result.manifest["images_prefix"] + "/")
+        assert (out / "images" / key[len(result.manifest["images_prefix"]) + 1 :]).is_file()
 
 
 def test_kept_images_are_byte_identical_to_the_source(accessibility_dir: Path, tmp_path: Path) -> None:
@@ -168,9 +171,84 @@ def test_manifest_has_the_contract_keys(qa_dir: Path, tmp_path: Path) -> None:
 
 def test_manifest_file_facts_match_the_files(qa_dir: Path, tmp_path: Path) -> None:
     result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
+    prefix = result.manifest["prefix"]
     for name, facts in result.manifest["files"].items():
         data = (tmp_path / "out" / name).read_bytes()
-        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "records": data.count(b"\n"), "bytes": len(data)}
+        assert facts == {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "records": data.count(b"\n"),
+            "bytes": len(data),
+            "key": f"{prefix}/{name}",
+        }
+
+
+def test_manifest_lists_every_file_written_but_itself(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = generate_dataset(vision_settings(accessibility_dir, out))
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(result.manifest["files"]) == on_disk - {"manifest.json"}
+
+
+def test_manifest_gives_each_image_its_size_hash_and_shared_key(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = generate_dataset(vision_settings(accessibility_dir, out))
+    images = {k: v for k, v in result.manifest["files"].items() if k.startswith("images/")}
+    assert len(images) == result.counts["images"] == 32
+    for relative, facts in images.items():
+        data = (out / relative).read_bytes()
+        assert facts == {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+            "key": f"data/{relative}",
+        }
+
+
+def test_jsonl_and_manifest_live_under_the_name_and_digest(small_jsonl: Path, tmp_path: Path) -> None:
+    manifest = generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest
+    assert len(manifest["digest"]) == 64
+    assert manifest["prefix"] == f"data/data/{manifest['digest'][:16]}"
+    assert manifest["files"]["train.jsonl"]["key"] == f"{manifest['prefix']}/train.jsonl"
+
+
+def test_the_digest_is_the_hash_of_the_file_list_and_purpose(small_jsonl: Path, tmp_path: Path) -> None:
+    from bedrock_ft.generate import dataset_digest
+
+    manifest = generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest
+    assert manifest["digest"] == dataset_digest(
+        manifest["files"],
+        base_model=manifest["base_model"],
+        record_format=manifest["record_format"],
+        customization_type=manifest["customization_type"],
+    )
+
+
+def test_the_same_data_gets_the_same_digest(small_jsonl: Path, tmp_path: Path) -> None:
+    first = generate_dataset(simple(small_jsonl, tmp_path / "one")).manifest
+    second = generate_dataset(simple(small_jsonl, tmp_path / "two")).manifest
+    assert (first["digest"], first["prefix"]) == (second["digest"], second["prefix"])
+
+
+def test_another_seed_gives_another_digest_and_prefix(small_jsonl: Path, tmp_path: Path) -> None:
+    first = generate_dataset(simple(small_jsonl, tmp_path / "one", validation_split=0.25, seed=1)).manifest
+    second = generate_dataset(simple(small_jsonl, tmp_path / "two", validation_split=0.25, seed=2)).manifest
+    assert first["digest"] != second["digest"] and first["prefix"] != second["prefix"]
+
+
+def test_one_source_for_two_models_gives_two_prefixes_and_shares_the_images(
+    accessibility_dir: Path, tmp_path: Path
+) -> None:
+    nova = generate_dataset(vision_settings(accessibility_dir, tmp_path / "nova")).manifest
+    llama = generate_dataset(
+        vision_settings(accessibility_dir, tmp_path / "llama", "preset-llama32-vision.toml")
+    ).manifest
+    assert nova["prefix"] != llama["prefix"]
+    assert nova["prefix"].rsplit("/", 1)[0] == llama["prefix"].rsplit("/", 1)[0] == "data/accessibility"
+    nova_keys = {f["key"]: f["sha256"] for f in nova["files"].values()}
+    llama_keys = {f["key"]: f["sha256"] for f in llama["files"].values()}
+    # A key both datasets use holds the same bytes in both: only content-addressed images are shared.
+    shared = set(nova_keys) & set(llama_keys)
+    assert shared and all(key.startswith("data/images/") for key in shared)
+    assert all(nova_keys[key] == llama_keys[key] for key in shared)
 
 
 def test_manifest_settings_record_the_options(qa_dir: Path, tmp_path: Path) -> None:
@@ -184,12 +262,12 @@ def test_manifest_settings_record_the_options(qa_dir: Path, tmp_path: Path) -> N
 
 
 def test_default_prefix_is_data_and_the_source_slug(small_jsonl: Path, tmp_path: Path) -> None:
-    assert generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest["prefix"] == "data/data"
+    assert generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest["prefix"].startswith("data/data/")
 
 
-def test_prefix_option_is_used(small_jsonl: Path, tmp_path: Path) -> None:
+def test_prefix_option_is_used_before_the_digest(small_jsonl: Path, tmp_path: Path) -> None:
     manifest = generate_dataset(simple(small_jsonl, tmp_path / "out", prefix="/runs/one/")).manifest
-    assert manifest["prefix"] == "runs/one"
+    assert manifest["prefix"] == f"runs/one/{manifest['digest'][:16]}"
 
 
 def test_no_blank_lines_and_one_record_per_line(small_jsonl: Path, tmp_path: Path) -> None:
@@ -466,3 +544,10 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(
 def test_progress_bar_when_asked_for(small_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     generate_dataset(simple(small_jsonl, tmp_path / "out", show_progress=True))
     assert "generate" in capsys.readouterr().err
+
+
+def test_validate_finds_the_images_through_the_manifest(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate_dataset(vision_settings(accessibility_dir, out))
+    report = validate_files([out / "train.jsonl"])
+    assert not [p for p in report.problems if p.rule == "image-local"]

@@ -124,3 +124,43 @@ def test_run_refuses_other_inputs_in_the_same_work_dir(server: MotoServer, tmp_p
     run_pipeline(session, outputs, tmp_path / "work", settings, JobOptions())
     with pytest.raises(UsageError, match="other inputs"):
         run_pipeline(session, outputs, tmp_path / "work", settings, JobOptions(hyperparameters={"epochCount": "1"}))
+
+
+def test_run_takes_a_folder_generate_wrote_and_submits_it(server: MotoServer, tmp_path: Path) -> None:
+    from bedrock_ft.generate import GenerateSettings, generate_dataset
+
+    session = make_session("us-east-1", server.url, static_credentials=EMULATOR_CREDENTIALS)
+    values = create_infrastructure(session, name="bedrock-ft-data-test", flow_logs=False)
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps(to_terraform_json(values)))
+    generated = generate_dataset(
+        GenerateSettings(
+            source=str(_sample(tmp_path)),
+            out_dir=tmp_path / "out",
+            base_model="amazon.nova-lite-v1:0:300k",
+            image_column="image",
+            prompt_template="Review {html}",
+            response_template="{outputs.plan}",
+            bucket=values["bucket_name"],
+            bucket_owner=values["account_id"],
+            show_progress=False,
+        )
+    )
+    args = ["run", "--tf-outputs", str(outputs_file), "--endpoint-url", server.url, "--data", str(tmp_path / "out")]
+    args += ["--work-dir", str(tmp_path / "work"), "--output", "json"]
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["steps"]
+    assert steps["generate"]["given"] and steps["generate"]["digest"] == generated.manifest["digest"]
+    assert steps["upload"]["training_data"].endswith(f"{generated.manifest['prefix']}/train.jsonl")
+    assert steps["upload"]["training_digest"] == "sha256:" + generated.manifest["files"]["train.jsonl"]["sha256"]
+
+
+def test_run_refuses_data_together_with_generate_options(tmp_path: Path) -> None:
+    outputs_file = tmp_path / "outputs.json"
+    outputs_file.write_text(json.dumps({"bucket_name": {"value": "b"}, "region": {"value": "us-east-1"}}))
+    (tmp_path / "out").mkdir()
+    args = ["run", "--tf-outputs", str(outputs_file), "--data", str(tmp_path / "out"), "--source", "x"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code != 0 and "drop the generate options" in str(result.exception)

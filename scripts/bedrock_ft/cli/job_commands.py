@@ -11,9 +11,15 @@ import click
 
 from bedrock_ft.aws_session import AwsSession, make_session
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.errors import ChecksFailed, UsageError
+from bedrock_ft.errors import BedrockFtError, ChecksFailed, UsageError
 from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
-from bedrock_ft.submit import CUSTOMIZATION_TYPES, JobSpec, parse_hyperparameter_options, submit_job
+from bedrock_ft.submit import (
+    CUSTOMIZATION_TYPES,
+    JobSpec,
+    job_from_dataset,
+    parse_hyperparameter_options,
+    submit_job,
+)
 from bedrock_ft.tf_outputs import TerraformOutputs
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,9 +52,7 @@ job_settings_options = _options(
     click.option(
         "--customization-type",
         type=click.Choice(CUSTOMIZATION_TYPES),
-        default="FINE_TUNING",
-        show_default=True,
-        help="What kind of customization job to start.",
+        help="What kind of customization job to start [default: the dataset manifest's, or FINE_TUNING].",
     ),
     click.option(
         "--hp",
@@ -59,17 +63,31 @@ job_settings_options = _options(
     ),
 )
 
+data_option = click.option(
+    "--data",
+    "data",
+    type=click.Path(exists=True, path_type=Path),
+    help="generate's output folder OUT (or OUT/manifest.json), uploaded: the data URIs, their content digests and "
+    "the base model come from its manifest.",
+)
+
 job_data_options = _options(
-    click.option("--base-model", required=True, help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k."),
-    click.option("--training-data", required=True, help="s3:// URI of the training JSONL."),
-    click.option("--validation-data", help="s3:// URI of the validation JSONL."),
+    data_option,
+    click.option(
+        "--base-model", help="Base model id or ARN, e.g. amazon.nova-lite-v1:0:300k [default: the manifest's]."
+    ),
+    click.option("--training-data", help="s3:// URI of the training JSONL (instead of --data)."),
+    click.option("--validation-data", help="s3:// URI of the validation JSONL (with --training-data)."),
     job_settings_options,
 )
 
 # submit and run: the names of what they start.
 job_naming_options = _options(
-    click.option("--job-name", help="Job name (default: bedrock-ft-<family>-<hash of the inputs>)."),
-    click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<hash of the inputs>)."),
+    click.option(
+        "--job-name",
+        help="Job name (default: bedrock-ft-<family>-<hash of the data's content, model, settings and outputs>).",
+    ),
+    click.option("--model-name", help="Custom model name (default: bedrock-ft-<family>-model-<the same hash>)."),
 )
 
 skip_preflight_option = click.option(
@@ -85,23 +103,25 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
         @functools.wraps(func)
         def command(
             *,
-            base_model: str,
-            training_data: str,
+            data: Path | None,
+            base_model: str | None,
+            training_data: str | None,
             validation_data: str | None,
-            customization_type: str,
+            customization_type: str | None,
             hp: tuple[str, ...],
             job_name: str | None = None,
             model_name: str | None = None,
             **rest: Any,
         ) -> Any:
-            job = JobSpec(
+            job = job_spec(
+                data=data,
                 base_model=base_model,
                 training_data=training_data,
                 validation_data=validation_data,
-                job_name=job_name,
-                model_name=model_name,
                 customization_type=customization_type,
                 hyperparameters=parse_hyperparameter_options(hp),
+                job_name=job_name,
+                model_name=model_name,
             )
             return func(job=job, **rest)
 
@@ -109,6 +129,44 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
         return with_options(command)  # type: ignore[return-value]
 
     return decorate
+
+
+def job_spec(
+    *,
+    data: Path | None,
+    base_model: str | None,
+    training_data: str | None,
+    validation_data: str | None,
+    customization_type: str | None,
+    hyperparameters: dict[str, str],
+    job_name: str | None,
+    model_name: str | None,
+) -> JobSpec:
+    """The JobSpec from --data OUT, or from --training-data (and --validation-data) with --base-model."""
+    if data is not None:
+        if training_data or validation_data:
+            raise UsageError("pass either --data or --training-data/--validation-data, not both")
+        return job_from_dataset(
+            data,
+            base_model=base_model,
+            customization_type=customization_type,
+            job_name=job_name,
+            model_name=model_name,
+            hyperparameters=hyperparameters,
+        )
+    if not training_data:
+        raise UsageError("no training data given", hint="pass --data OUT (generate's folder) or --training-data URI")
+    if not base_model:
+        raise UsageError("no base model given", hint="pass --base-model (or --data OUT, whose manifest names it)")
+    return JobSpec(
+        base_model=base_model,
+        training_data=training_data,
+        validation_data=validation_data,
+        job_name=job_name,
+        model_name=model_name,
+        customization_type=customization_type or "FINE_TUNING",
+        hyperparameters=hyperparameters,
+    )
 
 
 workers_option = click.option(
@@ -163,21 +221,37 @@ def render_report(report: PreflightReport) -> None:
 @click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @tf_outputs_options
 @workers_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace objects at the dataset's keys that hold other content (published data is never replaced without).",
+)
 @output_option()
 @endpoint_option
 def upload(
-    out: Path, tf_outputs: str | None, tf_dir: str | None, workers: int, output_format: str, endpoint_url: str | None
+    out: Path,
+    tf_outputs: str | None,
+    tf_dir: str | None,
+    workers: int,
+    force: bool,
+    output_format: str,
+    endpoint_url: str | None,
 ) -> None:
-    """Put generate's output folder OUT (images and JSONL) into the module's bucket; skip what is already there.
+    """Put the files generate's manifest lists (OUT/manifest.json) into the module's bucket; skip what is there.
 
-    Prints the s3:// URIs of the training and validation data, for submit's --training-data and --validation-data.
+    Each file is checked against its SHA-256 in the manifest first, and each object by S3's own checksum: an object
+    with other content stops the upload before anything is sent, unless --force. Prints the s3:// URIs of the
+    training and validation data (submit also takes OUT itself: --data OUT).
     """
     from bedrock_ft.progress import progress_bar
-    from bedrock_ft.upload import plan_upload, read_manifest, upload_dataset
+    from bedrock_ft.upload import read_manifest, upload_dataset
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
-    total = len(plan_upload(out, read_manifest(out))) if (out / "manifest.json").is_file() else None
+    try:
+        total: int | None = len(read_manifest(out).files) + 1  # the files and the manifest
+    except BedrockFtError:
+        total = None  # upload_dataset says what is wrong
     with progress_bar(total, "upload") as bar:
         result = upload_dataset(
             out,
@@ -186,7 +260,10 @@ def upload(
             kms_key_arn=outputs.kms_key_arn,
             workers=workers,
             progress=bar,
+            replace_changed=force,
         )
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     if output_format == "json":
         echo_json(result.to_dict())
         return
@@ -194,6 +271,10 @@ def upload(
         f"uploaded {len(result.uploaded)} objects ({result.bytes_sent} bytes), "
         f"{len(result.skipped)} already there, to s3://{result.bucket}/{result.prefix}"
     )
+    if result.replaced:
+        click.echo(f"replaced {len(result.replaced)} objects that held other content (--force)")
+    if result.aborted_multipart_uploads:
+        click.echo(f"aborted {len(result.aborted_multipart_uploads)} incomplete multipart uploads of an earlier run")
     click.echo(f"training data:   {result.training_uri}")
     if result.validation_uri:
         click.echo(f"validation data: {result.validation_uri}")
@@ -375,6 +456,7 @@ def list_jobs(
     help="TOML or JSON preset of generate (source, model, templates); the flags below override it.",
 )
 @click.option("--source", help="Dataset: Hugging Face name, save_to_disk folder, image folder, or JSONL/CSV file.")
+@data_option
 @click.option("--base-model", help="Base model id or ARN.")
 @template_options
 @click.option("--validation-split", type=float, metavar="FRACTION", help="Hold out this fraction for validation.")
@@ -403,9 +485,10 @@ def run(
     work_dir: Path,
     restart: bool,
     workers: int,
+    data: Path | None,
     job_name: str | None,
     model_name: str | None,
-    customization_type: str,
+    customization_type: str | None,
     hp: tuple[str, ...],
     skip_preflight: bool,
     wait_for_end: bool,
@@ -416,9 +499,12 @@ def run(
 ) -> None:
     """generate, upload, preflight, submit (and --wait) in one command; a rerun continues where it stopped.
 
+    With --data OUT (a folder generate already wrote) the generate step is skipped and OUT is uploaded.
+
     \b
     Example:
       bedrock-ft run --tf-dir infra/ --preset dataset/accessibility/preset-nova.toml --hp epochCount=2 --wait
+      bedrock-ft run --tf-dir infra/ --data out/a11y-nova --wait
     """
     from bedrock_ft.generate import GenerateSettings
     from bedrock_ft.presets import load_preset, resolve_text
@@ -430,10 +516,15 @@ def run(
         show_progress=None,
         **{k: v for k, v in generate_options.items()},
     )
-    if preset_file:
-        settings = settings.with_preset(load_preset(preset_file))
-    if not settings.base_model:
-        raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
+    if data is not None:
+        given = [name for name, value in generate_options.items() if value is not None and name != "base_model"]
+        if preset_file or system or given:
+            raise UsageError("--data takes a folder generate already wrote: drop the generate options")
+    else:
+        if preset_file:
+            settings = settings.with_preset(load_preset(preset_file))
+        if not settings.base_model:
+            raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
     job = JobOptions(
         job_name=job_name,
         model_name=model_name,
@@ -453,6 +544,7 @@ def run(
             wait=wait_for_end,
             timeout=timeout,
             restart=restart,
+            dataset=data,
             on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
             on_check=render_check if text else None,
             on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,

@@ -20,7 +20,7 @@ from bedrock_ft.jobs import get_job
 from bedrock_ft.preflight import CheckResult
 from bedrock_ft.sandbox.infrastructure import DEFAULT_REGION, create_infrastructure
 from bedrock_ft.sandbox.moto_server import MotoServer
-from bedrock_ft.submit import JobSpec, submit_job
+from bedrock_ft.submit import job_from_dataset, submit_job
 from bedrock_ft.tf_outputs import parse_outputs, to_terraform_json
 from bedrock_ft.upload import upload_dataset
 
@@ -88,6 +88,7 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
             f"{counts.get('images')} images -> {generate.out_dir}"
         )
         echo(f"validation: {'ok' if generate.ok else 'problems found'}")
+        echo(f"dataset digest {generate.manifest['digest'][:16]}...: JSONL under {generate.manifest['prefix']}/")
         timings["generate"] = time.monotonic() - started
 
         started = step("4/7 upload to the bucket (parallel, idempotent, SSE-KMS)")
@@ -105,12 +106,8 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
         timings["upload"] = time.monotonic() - started
 
         started = step("5/7 preflight, then 6/7 submit the VPC-attached fine-tuning job")
-        job = JobSpec(
-            base_model=DEMO_MODEL,
-            training_data=str(uploaded.training_uri),
-            validation_data=uploaded.validation_uri,
-            hyperparameters={"epochCount": "1"},
-        )
+        # The folder itself: the data URIs and their content digests come from its manifest.
+        job = job_from_dataset(generate.out_dir, hyperparameters={"epochCount": "1"})
 
         def show(check: CheckResult) -> None:
             echo(f"  {check.status.value.upper():7} {check.name:26} {check.message}")
@@ -131,7 +128,9 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
         )
         echo(f"  outputDataConfig   {request['outputDataConfig']['s3Uri']}")
         echo(f"  hyperParameters    {json.dumps(request['hyperParameters'])}")
-        echo(f"  clientRequestToken {request['clientRequestToken'][:16]}... (a hash of the inputs)")
+        echo(
+            f"  clientRequestToken {request['clientRequestToken'][:16]}... (a hash of the data's content and settings)"
+        )
         repeat = submit_job(session, outputs, job, skip_preflight=True)
         echo(f"submit again: {'the same job, none started' if repeat.already_submitted else 'a NEW job (unexpected)'}")
         result.job_arn = submitted.job_arn
