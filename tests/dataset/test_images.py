@@ -9,6 +9,7 @@ import pytest
 from dataset_helpers import image_bytes
 from PIL import Image
 
+from bedrock_ft.confined_files import MediaRoots
 from bedrock_ft.images import ImageStore
 from bedrock_ft.models import MB, ImageRules, find_model
 from bedrock_ft.templates import RecordError
@@ -18,6 +19,8 @@ NOVA_RULES = find_model("amazon.nova-lite-v1:0").images
 
 
 def store(tmp_path: Path, rules: ImageRules | None = None, **kwargs) -> ImageStore:
+    """A store whose image paths may be anywhere under ``tmp_path`` (the dataset folder of these tests)."""
+    kwargs.setdefault("roots", MediaRoots.of([tmp_path]))
     return ImageStore(tmp_path / "out", rules or NOVA_RULES, **kwargs)
 
 
