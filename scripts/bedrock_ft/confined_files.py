@@ -111,12 +111,16 @@ def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int, follow_sy
         if exc.errno == errno.ELOOP:
             raise FileRefused(f"{_shown(os.fspath(path))} is a symlink") from None
         raise
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused(f"{_shown(os.fspath(path))} is {_kind(info.st_mode)}, not a regular file")
         if info.st_size > max_bytes:
             raise FileRefused(f"{_shown(os.fspath(path))} is {info.st_size} bytes: the limit is {max_bytes}")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:  # it grew while being read
         raise FileRefused(f"{_shown(os.fspath(path))} is over {max_bytes} bytes")

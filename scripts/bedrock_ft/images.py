@@ -28,7 +28,8 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bedrock_ft.confined_files import MAX_SOURCE_IMAGE_BYTES, FileRefused, MediaRoots, read_regular_file
+from bedrock_ft import confined_files
+from bedrock_ft.confined_files import FileRefused, MediaRoots, read_regular_file
 from bedrock_ft.models import ImageRules
 from bedrock_ft.templates import RecordError
 
@@ -75,14 +76,15 @@ class ImageStore:
     rules: ImageRules
     force_reencode: bool = False
     roots: MediaRoots | None = None
-    max_source_bytes: int = MAX_SOURCE_IMAGE_BYTES
+    max_source_bytes: int | None = None  # None: confined_files.MAX_SOURCE_IMAGE_BYTES
     written: int = 0  # image files this store wrote (an image already there is not written again)
     conversions: int = 0  # images converted, counting repeats
     reasons: Counter[str] = field(default_factory=Counter)
 
     def add(self, value: Any, *, base_dir: Path | None, record: str, field_name: str) -> StoredImage:
         """Store one image value: a path (relative to ``base_dir``), bytes, {"bytes", "path"} or a PIL image."""
-        data, origin = _read(value, base_dir, record, field_name, self.roots, self.max_source_bytes)
+        limit = self.max_source_bytes or confined_files.MAX_SOURCE_IMAGE_BYTES
+        data, origin = _read(value, base_dir, record, field_name, self.roots, limit)
         return self._prepare(data, origin, record, field_name)
 
     @property
@@ -332,7 +334,7 @@ def inspect_file(path: str | os.PathLike[str], *, decode_fully: bool = True) -> 
     Reads only a regular file of at most ``MAX_SOURCE_IMAGE_BYTES``; decodes it fully unless ``decode_fully`` is
     false (for images this package wrote itself after decoding them).
     """
-    data = read_regular_file(path, max_bytes=MAX_SOURCE_IMAGE_BYTES, follow_symlinks=True)
+    data = read_regular_file(path, max_bytes=confined_files.MAX_SOURCE_IMAGE_BYTES, follow_symlinks=True)
     if decode_fully:
         image = decode(data)
     else:
