@@ -91,11 +91,14 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def iter_lines(handle: IO[bytes], *, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+def iter_lines(handle: IO[bytes], *, max_line_bytes: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(1-based line number, the line's bytes) for each line of a binary file; None for a line over the limit.
 
-    Only a line feed ends a line. A line over ``max_line_bytes`` is skipped in chunks, never held whole.
+    Only a line feed ends a line. A line over ``max_line_bytes`` (default ``MAX_LINE_BYTES``) is skipped in chunks,
+    never held whole.
     """
+    if max_line_bytes is None:
+        max_line_bytes = MAX_LINE_BYTES
     number = 0
     while True:
         line = handle.readline(max_line_bytes + 1)
@@ -112,8 +115,8 @@ def iter_lines(handle: IO[bytes], *, max_line_bytes: int = MAX_LINE_BYTES) -> It
         yield number, None
 
 
-def line_too_long(max_line_bytes: int = MAX_LINE_BYTES) -> str:
-    return f"the line is longer than {max_line_bytes} bytes"
+def line_too_long(max_line_bytes: int | None = None) -> str:
+    return f"the line is longer than {MAX_LINE_BYTES if max_line_bytes is None else max_line_bytes} bytes"
 
 
 def read_json_document(
