@@ -43,6 +43,7 @@ KEPT_MODES = {
     "gif": {"L", "P"},
     "webp": {"RGB", "RGBA"},
 }
+DECODED_CACHE_SIZE = 4096  # source images remembered by digest, so a shared image is decoded once
 FORMAT_BY_EXTENSION = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
 
 
@@ -80,12 +81,25 @@ class ImageStore:
     written: int = 0  # image files this store wrote (an image already there is not written again)
     conversions: int = 0  # images converted, counting repeats
     reasons: Counter[str] = field(default_factory=Counter)
+    # SHA-256 of source bytes -> what they became, so an image many records share is decoded once (bounded).
+    _done: dict[bytes, StoredImage] = field(default_factory=dict, repr=False)
 
     def add(self, value: Any, *, base_dir: Path | None, record: str, field_name: str) -> StoredImage:
         """Store one image value: a path (relative to ``base_dir``), bytes, {"bytes", "path"} or a PIL image."""
         limit = self.max_source_bytes or confined_files.MAX_SOURCE_IMAGE_BYTES
         data, origin = _read(value, base_dir, record, field_name, self.roots, limit)
-        return self._prepare(data, origin, record, field_name)
+        key = hashlib.sha256(data).digest()
+        stored = self._done.get(key)
+        if stored is not None and os.path.isfile(os.path.join(self.out_dir, stored.relative_path)):
+            if stored.converted:
+                self.conversions += 1
+                self.reasons[(stored.reason or "converted").split(":")[0]] += 1
+            return stored
+        stored = self._prepare(data, origin, record, field_name)
+        if len(self._done) >= DECODED_CACHE_SIZE:
+            self._done.pop(next(iter(self._done)))
+        self._done[key] = stored
+        return stored
 
     @property
     def count(self) -> int:
