@@ -27,6 +27,7 @@ from bedrock_ft.models import RecordFormat, find_model
 from bedrock_ft.record_checks import CheckContext, check_record
 from bedrock_ft.run_pipeline import STEPS, _load_state
 from bedrock_ft.sources import _CsvSplit, _JsonlSplit
+from bedrock_ft.templates import Template
 from bedrock_ft.tf_outputs import OUTPUT_NAMES, parse_outputs, read_outputs_file
 from bedrock_ft.validate import validate_files
 
@@ -267,6 +268,39 @@ def random_state_document(rng: random.Random) -> Any:
     return state
 
 
+_TEMPLATE_PIECES = (
+    "{q}",
+    "{items.0}",
+    "{items.-1}",
+    "{items.\u00b2}",
+    "{items.99999999999999999999999}",
+    "{x|json}",
+    "{x|bullets}",
+    "{x|comma}",
+    "{x|nope}",
+    "{a.b.c}",
+    "{",
+    "}",
+    "{{",
+    "}}",
+    "{}",
+    "{ q }",
+    "|",
+    ".",
+)
+
+
+def random_template(rng: random.Random) -> str:
+    return "".join(
+        rng.choice(_TEMPLATE_PIECES) if rng.random() < 0.6 else _random_text(rng) for _ in range(rng.randrange(5))
+    )
+
+
+def random_fields(rng: random.Random) -> dict[str, Any]:
+    """A source record for the templates: the fields they name, holding anything."""
+    return {key: random_json(rng, 1) for key in ("q", "items", "x", "a") if rng.random() < 0.8}
+
+
 def as_json_file_bytes(document: Any) -> bytes:
     return json.dumps(document).encode("utf-8", "surrogatepass")
 
@@ -376,6 +410,11 @@ def target_run_state(content: bytes, folder: Path) -> Any:
     return fingerprint, done, uris
 
 
+def target_templates(template: str, fields: dict[str, Any]) -> str:
+    """A template parsed and rendered over one source record, as ``generate`` does for every record."""
+    return Template.parse(template, name="prompt template").render(fields, "fuzz line 1")
+
+
 def target_tf_outputs(document: Any) -> list[Any]:
     """``parse_outputs`` and every accessor the commands use."""
     outputs = parse_outputs(document, "fuzz")
@@ -411,6 +450,7 @@ TARGETS = (
     "run_state",
     "tf_outputs",
     "tf_outputs_file",
+    "templates",
 )
 
 
@@ -445,4 +485,6 @@ def run_case(name: str, case: tuple[int, int, bool], *, scratch: Path, media: Pa
     if name == "tf_outputs_file":
         content = as_json_file_bytes(random_tf_document(rng)) if flag else random_jsonl_bytes(rng)
         return target_tf_outputs_file(content, scratch)
+    if name == "templates":
+        return target_templates(random_template(rng), random_fields(rng))
     raise ValueError(f"no fuzz target {name}")
