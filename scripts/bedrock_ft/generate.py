@@ -184,7 +184,7 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
     _check_columns(plan, source)
     roots = _media_roots(source, settings.media_root)
     final_dir = plan.out_dir
-    _check_replaceable(final_dir)
+    _check_replaceable(final_dir, roots)
     with _staged(final_dir) as out_dir:
         result = _generate_into(out_dir, plan, source, roots)
     return _relabelled(result, out_dir, final_dir)
@@ -298,8 +298,14 @@ def _media_roots(source: Source, media_root: str | Path | None) -> MediaRoots:
     return MediaRoots.of(folders, described)
 
 
-def _check_replaceable(out_dir: Path) -> None:
-    """OUT is replaced whole: refuse one that holds anything but an earlier output of generate."""
+def _check_replaceable(out_dir: Path, roots: MediaRoots) -> None:
+    """OUT is replaced whole: refuse one that holds the source, or anything but an earlier output of generate."""
+    real = os.path.realpath(out_dir)
+    if any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for root in roots.roots):
+        raise UsageError(
+            f"--out {out_dir} holds the source (or the media root): generate replaces the whole folder",
+            hint="write the output to another folder",
+        )
     if not out_dir.is_dir():
         return
     try:

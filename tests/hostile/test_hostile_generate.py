@@ -277,6 +277,13 @@ def test_output_folder_with_other_files_is_refused_and_kept(scene: Scene) -> Non
     assert (scene.out / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
+def test_output_folder_holding_the_source_is_refused(scene: Scene) -> None:
+    source = scene.jsonl([])
+    with pytest.raises(UsageError, match="holds the source"):
+        generate_dataset(scene.settings(source, out_dir=scene.dataset))
+    assert source.is_file()
+
+
 def test_rerun_replaces_an_earlier_output_whole(scene: Scene) -> None:
     generate_dataset(scene.settings(scene.jsonl([])))
     (scene.out / "images" / "stray.png").write_bytes(png_bytes())
