@@ -120,11 +120,20 @@ def read_regular_file(path: str | os.PathLike[str], *, max_bytes: int, follow_sy
     except BaseException:
         os.close(fd)
         raise
+    # Read what fstat says is there (a read of max_bytes would allocate all of it up front), then on to the end in
+    # small steps, in case the file grew since.
     with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:  # it grew while being read
+        parts = [handle.read(info.st_size + 1)]
+        total = len(parts[0])
+        while total <= max_bytes:
+            chunk = handle.read(min(64 * 1024, max_bytes + 1 - total))
+            if not chunk:
+                break
+            parts.append(chunk)
+            total += len(chunk)
+    if total > max_bytes:
         raise FileRefused(f"{_shown(os.fspath(path))} is over {max_bytes} bytes")
-    return data
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _kind(mode: int) -> str:
