@@ -22,6 +22,8 @@ from bedrock_ft.bounded_json import MAX_DEPTH, JsonInputError, parse_json
 from bedrock_ft.errors import BedrockFtError
 from bedrock_ft.tf_outputs import TerraformOutputs, parse_outputs, read_outputs_file
 
+pytestmark = pytest.mark.fuzz
+
 CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
 EXAMPLES = int(os.environ.get("BEDROCK_FT_FUZZ_EXAMPLES") or (10_000 if CI else 300))
 # The targets issue 8 names run EXAMPLES cases; the two further readers (CSV, templates) a fifth of that, to keep the

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import io
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from PIL import Image
 
@@ -98,3 +103,25 @@ class Scene:
     def assert_nothing_left(self) -> None:
         """No OUT and no temporary folder beside it."""
         assert sorted(p.name for p in self.root.iterdir()) == ["dataset", "outside"]
+
+
+@contextlib.contextmanager
+def opened_files() -> Iterator[list[str]]:
+    """The real paths of every file opened (``os.open`` and ``open``) inside the block."""
+    opened: list[str] = []
+    real_os_open, real_open = os.open, builtins.open
+
+    def note(path: Any) -> None:
+        if isinstance(path, str | bytes | os.PathLike):
+            opened.append(os.path.realpath(os.fsdecode(path)))
+
+    def os_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        note(path)
+        return real_os_open(path, *args, **kwargs)
+
+    def builtin_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        note(file)
+        return real_open(file, *args, **kwargs)
+
+    with mock.patch.object(os, "open", os_open), mock.patch.object(builtins, "open", builtin_open):
+        yield opened

@@ -1,7 +1,7 @@
 """Hostile datasets through generate: every file a dataset names stays inside it, bounded, decoded, or is refused.
 
-Each case asserts the clear error (naming the record and the field), that the secret file outside the dataset was
-not copied into OUT, and that nothing is left behind: no OUT, no temporary folder beside it.
+Each case asserts the clear error (naming the record and the field), that no file outside the dataset was opened
+and the secret there not copied into OUT, and that nothing is left behind: no OUT, no temporary folder beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from hostile_helpers import OWNER, Scene, bomb_png, jpeg_bytes, png_bytes
+from hostile_helpers import OWNER, Scene, bomb_png, jpeg_bytes, opened_files, png_bytes
 
 from bedrock_ft import confined_files
 from bedrock_ft.cli import main
@@ -27,8 +27,11 @@ HOSTILE_LINE = "data.jsonl line 10, field 'image'"
 
 
 def refused(scene: Scene, source: Path, match: str, **changes) -> RecordError:
-    with pytest.raises(RecordError, match=match) as caught:
+    """generate fails with ``match``, opened no file outside the dataset, copied nothing of it, left nothing."""
+    with opened_files() as opened, pytest.raises(RecordError, match=match) as caught:
         generate_dataset(scene.settings(source, **changes))
+    outside = os.path.realpath(scene.outside)
+    assert not [path for path in opened if path.startswith(outside + os.sep)]
     scene.assert_secret_not_in(scene.root / "out")
     scene.assert_nothing_left()
     return caught.value
