@@ -12,7 +12,9 @@ from hostile_helpers import Scene, png_bytes
 
 @pytest.fixture
 def scene(tmp_path: Path) -> Scene:
-    return Scene(tmp_path)
+    root = tmp_path / "scene"  # tmp_path also holds the test's private Hugging Face cache
+    root.mkdir()
+    return Scene(root)
 
 
 @pytest.fixture

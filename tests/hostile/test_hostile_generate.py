@@ -115,6 +115,16 @@ def test_saved_dataset_absolute_path_is_refused(scene: Scene, saved_dataset_with
     assert str(error).startswith("split train row 9, field 'image'")
 
 
+def test_folder_of_data_files_path_outside_is_refused(scene: Scene) -> None:
+    """A folder read with datasets.load_dataset (here train.jsonl): relative paths resolve inside that folder."""
+    scene.image("ok.png")
+    rows = [{"q": f"Q{i}", "a": f"A{i}", "image": "ok.png"} for i in range(9)]
+    rows.append({"q": "Q", "a": "A", "image": "../outside/secret.png"})
+    (scene.dataset / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    error = refused(scene, scene.dataset, "outside the dataset folder")
+    assert str(error).startswith("split train row 9, field 'image'")
+
+
 def test_media_root_admits_a_named_folder(scene: Scene) -> None:
     result = generate_dataset(scene.settings(scene.jsonl([str(scene.secret)]), media_root=scene.outside))
     assert result.counts["images"] == 2
