@@ -21,15 +21,22 @@ The digest is a SHA-256 over the list of files (path, size, SHA-256: the JSONL c
 the data is for (base model, record format, customization type). Records hold image URIs, which hold the images
 prefix but not the digest, so there is no circularity. Two different datasets never share a key, and a changed
 dataset lands under a new prefix. Memory stays flat: records and images are streamed, one image in memory at a time.
+
+OUT is built in a temporary folder beside it and swapped in at the end, so a failed or interrupted run leaves OUT as
+it was (and an OUT that did not exist absent). An existing OUT is replaced whole, so it must be empty or an earlier
+output of generate. Files the records name are read only inside the source's folder or the media root
+(``media_root``), bounded in size, from regular files (see ``images.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import random
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -38,6 +45,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bedrock_ft import __version__
+from bedrock_ft.confined_files import MediaRoots
 from bedrock_ft.errors import ConfigError, InputError, UsageError
 from bedrock_ft.images import ImageStore, StoredImage
 from bedrock_ft.models import MB, CustomizationType, ImageRules, ModelSpec, RecordFormat
@@ -49,8 +57,16 @@ from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.sources import Source, SourceRecord, open_source, slugify
 from bedrock_ft.templates import RecordError, Template, lookup
 from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX
-from bedrock_ft.validate import MANIFEST_NAME, TRAIN, VALIDATION, ImageLocator, resolve_model, validate_files
-from bedrock_ft.validation_report import ERROR, ValidationReport
+from bedrock_ft.validate import (
+    MANIFEST_NAME,
+    TRAIN,
+    VALIDATION,
+    ImageLocator,
+    read_manifest,
+    resolve_model,
+    validate_files,
+)
+from bedrock_ft.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
@@ -82,6 +98,7 @@ class GenerateSettings:
     skip_invalid: bool = False
     limit: int | None = None  # read at most this many records from each split
     force_reencode: bool = False  # re-encode every image even when its bytes could be kept
+    media_root: str | Path | None = None  # a folder outside the source's own that its image paths may point into
     preset: str | None = None  # the preset file the values came from, for the manifest
     show_progress: bool | None = None  # None: a bar on stderr only when it is a terminal
 
@@ -175,25 +192,31 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
         settings.source or "", subset=settings.subset, split=settings.split, progress=settings.show_progress
     )
     _check_columns(plan, source)
-    out_dir = plan.out_dir
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot create the folder: {exc.strerror or exc}") from None
+    roots = _media_roots(source, settings.media_root)
+    final_dir = plan.out_dir
+    _check_replaceable(final_dir, roots)
+    with _staged(final_dir) as out_dir:
+        result = _generate_into(out_dir, plan, source, roots)
+    return _relabelled(result, out_dir, final_dir)
+
+
+def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots) -> GenerateResult:
+    """Write the whole output into ``out_dir`` (a fresh temporary folder, renamed to OUT by the caller)."""
+    settings = plan.settings
     store = (
-        ImageStore(out_dir, plan.spec.images, force_reencode=settings.force_reencode)
+        ImageStore(out_dir, plan.spec.images, force_reencode=settings.force_reencode, roots=roots)
         if plan.spec is not None and plan.spec.images is not None and settings.image_column
         else None
     )
     if store is None and settings.image_column:
-        store = ImageStore(out_dir, _generic_image_rules(), force_reencode=settings.force_reencode)
+        store = ImageStore(out_dir, _generic_image_rules(), force_reencode=settings.force_reencode, roots=roots)
 
     notes: list[str] = []
     assignment = _assign(source, settings, plan, notes)
     try:
         writer = _Writer(out_dir, with_validation=assignment.has_validation)
     except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(f"--out {plan.out_dir}: cannot write there: {exc.strerror or exc}") from None
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
@@ -201,7 +224,11 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
     reasons: dict[str, int] = {}
     locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
     check_ctx = CheckContext(
-        record_format=plan.record_format, spec=plan.spec, locate=locator, dataset_bucket=plan.bucket
+        record_format=plan.record_format,
+        spec=plan.spec,
+        locate=locator,
+        dataset_bucket=plan.bucket,
+        decode_images=False,  # the store decoded every image it wrote
     )
     try:
         with progress_bar(assignment.total, "generate", enabled=settings.show_progress) as bar:
@@ -228,7 +255,6 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
         if writer.counts[TRAIN] == 0:
             first = f": {skipped[0].record}: {skipped[0].reason}" if skipped else ""
             raise InputError(f"no training records were written from {settings.source}{first}")
-        (out_dir / MANIFEST_NAME).unlink(missing_ok=True)  # it describes the files about to be replaced
         writer.commit()
     finally:
         writer.discard()
@@ -246,6 +272,7 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
         locator=locator,
         roles={str(train_path): TRAIN, **({str(validation_path): VALIDATION} if validation_path else {})},
         dataset_bucket=plan.bucket,
+        decode_images=False,
     )
     manifest = _manifest(
         plan,
@@ -263,6 +290,127 @@ def generate_dataset(settings: GenerateSettings) -> GenerateResult:
     if skipped_count > len(skipped):
         notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
     return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
+
+
+# -- the output folder: confined reads, built beside OUT, swapped in -------------------------------------------------
+
+# What generate writes in OUT, and the temporary files earlier versions left there after a crash.
+_OUTPUT_NAMES = frozenset({TRAIN_FILE, VALIDATION_FILE, MANIFEST_NAME, "images"})
+_LEFTOVER = re.compile(r"^\.(train\.jsonl|validation\.jsonl|manifest\.json)\..+\.tmp$")
+
+
+def _media_roots(source: Source, media_root: str | Path | None) -> MediaRoots:
+    """The folders the source's records may name files in: its own folder(s), and the media root when given."""
+    folders: list[Path] = list(source.media_folders)
+    if source.kind == "hub" and not Path(source.name).expanduser().is_dir():
+        described = "the Hugging Face caches"
+    elif folders:
+        described = f"the dataset folder {folders[0]}"
+    else:
+        described = "the dataset"
+    if media_root is not None:
+        root = Path(media_root).expanduser()
+        if not root.is_dir():
+            raise UsageError(f"the media root {media_root} does not exist or is not a folder")
+        folders.append(root)
+        described += f" and the media root {root}"
+    return MediaRoots.of(folders, described)
+
+
+def _check_replaceable(out_dir: Path, roots: MediaRoots) -> None:
+    """OUT is replaced whole: refuse one that holds the source, or anything but an earlier output of generate."""
+    real = os.path.realpath(out_dir)
+    if any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for root in roots.roots):
+        raise UsageError(
+            f"--out {out_dir} holds the source (or the media root): generate replaces the whole folder",
+            hint="write the output to another folder",
+        )
+    if not out_dir.is_dir():
+        return
+    try:
+        entries = sorted(entry.name for entry in os.scandir(out_dir))
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: cannot read the folder: {exc.strerror or exc}") from None
+    if not entries or read_manifest(out_dir) is not None:
+        return
+    foreign = [name for name in entries if name not in _OUTPUT_NAMES and not _LEFTOVER.match(name)]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise UsageError(
+            f"--out {out_dir} holds files generate did not write ({shown})",
+            hint="generate replaces the whole folder: choose a new or empty one",
+        )
+
+
+@contextlib.contextmanager
+def _staged(final_dir: Path) -> Iterator[Path]:
+    """A fresh folder beside ``final_dir`` to build in; renamed to ``final_dir`` when the block ends normally.
+
+    When the block raises (or is interrupted), the folder is removed and ``final_dir`` is as it was: absent when it
+    was absent, with the parent folders this created removed again.
+    """
+    target = Path(os.path.realpath(final_dir))
+    created = _missing_parents(target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+        os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes it 0700: OUT gets an ordinary folder's permissions
+    except OSError as exc:
+        _remove_empty(created)
+        raise UsageError(f"--out {final_dir}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        yield stage
+        _swap(stage, target)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        _remove_empty(created)
+        raise
+
+
+def _swap(stage: Path, target: Path) -> None:
+    """Put ``stage`` where ``target`` is; the old ``target`` is removed only once the new one is in place."""
+    if not target.exists():
+        os.rename(stage, target)
+        return
+    old = target.with_name(f".{target.name}.{stage.name.rsplit('.', 2)[-2]}.old")
+    os.rename(target, old)
+    try:
+        os.rename(stage, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _missing_parents(folder: Path) -> list[Path]:
+    missing: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _relabelled(result: GenerateResult, stage: Path, final_dir: Path) -> GenerateResult:
+    """``result`` with the paths of the temporary folder it was built in replaced by OUT's."""
+
+    def moved(path: str) -> str:
+        return str(final_dir / Path(path).relative_to(stage)) if Path(path).is_relative_to(stage) else path
+
+    report = result.validation
+    report.files = [FileSummary(moved(f.path), f.role, f.records, f.lines) for f in report.files]
+    report.problems = [Problem(p.rule, p.severity, moved(p.file), p.line, p.field, p.message) for p in report.problems]
+    return replace(
+        result,
+        out_dir=final_dir,
+        train_path=Path(moved(str(result.train_path))),
+        validation_path=Path(moved(str(result.validation_path))) if result.validation_path else None,
+    )
 
 
 # -- planning ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,11 @@ pixel limits in an ordinary colour mode. Anything else (another format, CMYK or 
 pixels, too small) is converted, and the store counts how many were. Files are named by the SHA-256 of the bytes
 written, ``images/ab/<sha256>.png``, so the same image is stored once and names never change between runs.
 Only one image is held in memory at a time.
+
+Every image is fully decoded once (every frame), so a truncated or damaged file is an error here rather than at
+Bedrock; images over Pillow's pixel limit (decompression bombs: ``DecompressionBombWarning`` as well as
+``DecompressionBombError``) are refused before they are decoded. A path is read only when it resolves inside the
+store's ``roots`` (``confined_files.MediaRoots``), only from a regular file, and only up to ``max_source_bytes``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import io
 import os
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +28,8 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bedrock_ft import confined_files
+from bedrock_ft.confined_files import FileRefused, MediaRoots, read_regular_file
 from bedrock_ft.models import ImageRules
 from bedrock_ft.templates import RecordError
 
@@ -35,6 +43,7 @@ KEPT_MODES = {
     "gif": {"L", "P"},
     "webp": {"RGB", "RGBA"},
 }
+DECODED_CACHE_SIZE = 4096  # source images remembered by digest, so a shared image is decoded once
 FORMAT_BY_EXTENSION = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
 
 
@@ -61,19 +70,35 @@ class ImageStore:
     """Writes images under ``out_dir/images`` for a model's ``rules``.
 
     ``force_reencode`` re-encodes every image even when it could be kept (the benchmark compares the two).
+    ``roots``: the folders image paths may resolve into (None: no path is read, only bytes and images).
     """
 
     out_dir: Path
     rules: ImageRules
     force_reencode: bool = False
+    roots: MediaRoots | None = None
+    max_source_bytes: int | None = None  # None: confined_files.MAX_SOURCE_IMAGE_BYTES
     written: int = 0  # image files this store wrote (an image already there is not written again)
     conversions: int = 0  # images converted, counting repeats
     reasons: Counter[str] = field(default_factory=Counter)
+    # SHA-256 of source bytes -> what they became, so an image many records share is decoded once (bounded).
+    _done: dict[bytes, StoredImage] = field(default_factory=dict, repr=False)
 
     def add(self, value: Any, *, base_dir: Path | None, record: str, field_name: str) -> StoredImage:
         """Store one image value: a path (relative to ``base_dir``), bytes, {"bytes", "path"} or a PIL image."""
-        data, origin = _read(value, base_dir, record, field_name)
+        limit = self.max_source_bytes or confined_files.MAX_SOURCE_IMAGE_BYTES
+        data, origin = _read(value, base_dir, record, field_name, self.roots, limit)
+        key = hashlib.sha256(data).digest()
+        stored = self._done.get(key)
+        if stored is not None and os.path.isfile(os.path.join(self.out_dir, stored.relative_path)):
+            if stored.converted:
+                self.conversions += 1
+                self.reasons[(stored.reason or "converted").split(":")[0]] += 1
+            return stored
         stored = self._prepare(data, origin, record, field_name)
+        if len(self._done) >= DECODED_CACHE_SIZE:
+            self._done.pop(next(iter(self._done)))
+        self._done[key] = stored
         return stored
 
     @property
@@ -86,29 +111,20 @@ class ImageStore:
 
     def _prepare(self, data: bytes, origin: str, record: str, field_name: str) -> StoredImage:
         try:
-            image = Image.open(io.BytesIO(data))
-            pillow_format = image.format or ""
-            mode = image.mode
-            width, height = image.size
-        except UnidentifiedImageError:
-            reason = f"{origin} is not a readable image (not a format Pillow recognises)"
-            raise RecordError(record, field_name, reason) from None
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            raise RecordError(record, field_name, f"{origin} is not a readable image ({exc})") from None
+            image = decode(data)
+        except ImageRefused as exc:
+            raise RecordError(record, field_name, f"{origin} {exc.reason}") from None
+        pillow_format = image.format or ""
+        mode = image.mode
+        width, height = image.size
         fmt = BEDROCK_FORMATS.get(pillow_format)
         why = self._why_convert(fmt, pillow_format, mode, width, height, len(data))
         if why is None:
-            try:
-                image.verify()
-            except Exception as exc:  # Pillow raises many kinds for broken files
-                raise RecordError(record, field_name, f"{origin} is a damaged image ({exc})") from None
             assert fmt is not None
             return self._write(data, fmt, width, height, converted=False, reason=None)
         try:
-            image = Image.open(io.BytesIO(data))
-            image.load()
             out_bytes, out_fmt, out_size = self._convert(image, fmt)
-        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        except Exception as exc:  # Pillow raises many kinds for images it cannot convert
             raise RecordError(record, field_name, f"{origin} cannot be converted ({exc})") from None
         if len(out_bytes) > self.rules.max_bytes:
             raise RecordError(record, field_name, f"{origin} stays over {self.rules.max_bytes} bytes after conversion")
@@ -191,6 +207,7 @@ class ImageStore:
             folder = os.path.dirname(target)
             os.makedirs(folder, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + EXTENSIONS[fmt])
+            os.fchmod(handle, 0o666 & ~_UMASK)  # an ordinary file's permissions (mkstemp makes it 0600)
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
@@ -218,48 +235,129 @@ def _encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
-def _read(value: Any, base_dir: Path | None, record: str, field_name: str) -> tuple[bytes, str]:
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+
+
+class ImageRefused(Exception):
+    """Bytes that are not a usable image; ``reason`` completes a sentence whose subject is the image."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode(data: bytes) -> Image.Image:
+    """The image in ``data``, fully decoded (every frame), with the first frame current; ImageRefused otherwise.
+
+    A decompression bomb (more pixels than ``Image.MAX_IMAGE_PIXELS``) is refused before anything is decoded.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError:
+            raise ImageRefused("is not a readable image (not a format Pillow recognises)") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageRefused(f"is refused as a decompression bomb ({_bomb_reason(exc)})") from None
+        except Exception as exc:  # Pillow raises many kinds for broken headers
+            raise ImageRefused(f"is not a readable image ({_reason(exc)})") from None
+        try:
+            frames = int(getattr(image, "n_frames", 1) or 1)
+            for frame in range(1, frames):
+                image.seek(frame)
+                image.load()
+            if frames > 1:
+                image.seek(0)
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageRefused(f"is refused as a decompression bomb ({_bomb_reason(exc)})") from None
+        except Exception as exc:  # truncated data, bad checksums, broken frames: Pillow raises many kinds
+            raise ImageRefused(f"is a damaged or truncated image ({_reason(exc)})") from None
+    return image
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _bomb_reason(exc: BaseException) -> str:
+    return f"{_reason(exc)}; the limit is {Image.MAX_IMAGE_PIXELS} pixels"
+
+
+def _read(
+    value: Any, base_dir: Path | None, record: str, field_name: str, roots: MediaRoots | None, max_bytes: int
+) -> tuple[bytes, str]:
     """The bytes of an image value and a short description of where they came from."""
     if isinstance(value, Mapping):
         raw = value.get("bytes")
+        if raw is not None and not isinstance(raw, bytes | bytearray | memoryview):
+            raise RecordError(record, field_name, f"the image's bytes are {type(raw).__name__}, not bytes")
         if raw:
-            return bytes(raw), f"image bytes ({value.get('path') or 'embedded'})"
+            if len(raw) > max_bytes:
+                raise RecordError(record, field_name, f"the image is {len(raw)} bytes: the limit is {max_bytes}")
+            return bytes(raw), "image bytes" + (" (embedded)" if not isinstance(value.get("path"), str) else "")
         path = value.get("path")
-        if not path:
+        if path is None or path == "":
             raise RecordError(record, field_name, "the image value has neither bytes nor a path")
-        return _read_path(str(path), base_dir, record, field_name)
+        return _read_path(path, base_dir, record, field_name, roots, max_bytes)
     if isinstance(value, bytes | bytearray | memoryview):
+        if len(value) > max_bytes:
+            raise RecordError(record, field_name, f"the image is {len(value)} bytes: the limit is {max_bytes}")
         return bytes(value), "image bytes"
     if isinstance(value, Image.Image):
         filename = getattr(value, "filename", None)
-        if filename and os.path.isfile(filename):
-            return _read_path(filename, None, record, field_name)
+        if filename and roots is not None:
+            with contextlib.suppress(FileRefused, OSError):
+                real = roots.resolve(filename)
+                return read_regular_file(real, max_bytes=max_bytes), real
         buffer = io.BytesIO()
         value.save(buffer, "PNG")
         return buffer.getvalue(), "a decoded image"
     if isinstance(value, str | os.PathLike):
-        if not str(value).strip():
-            raise RecordError(record, field_name, "the image path is empty")
-        return _read_path(str(value), base_dir, record, field_name)
+        return _read_path(value, base_dir, record, field_name, roots, max_bytes)
     raise RecordError(record, field_name, f"holds {type(value).__name__}, not an image path, bytes or image")
 
 
-def _read_path(text: str, base_dir: Path | None, record: str, field_name: str) -> tuple[bytes, str]:
-    if text.startswith(("http://", "https://", "s3://")):
-        raise RecordError(record, field_name, f"{text} is a URL: download the images and give local paths")
-    path = os.path.expanduser(text)
-    if not os.path.isabs(path) and base_dir is not None:
-        path = os.path.join(base_dir, path)
+def _read_path(
+    value: Any, base_dir: Path | None, record: str, field_name: str, roots: MediaRoots | None, max_bytes: int
+) -> tuple[bytes, str]:
+    """The bytes of the image file ``value`` names: inside ``roots``, a regular file, at most ``max_bytes``."""
+    if roots is None:
+        roots = MediaRoots.of([], "any dataset folder (none was given)")
     try:
-        with open(path, "rb") as handle:
-            return handle.read(), path
+        real = roots.resolve(value, base_dir)
+        return read_regular_file(real, max_bytes=max_bytes), real
+    except FileRefused as exc:
+        raise RecordError(record, field_name, exc.reason) from None
     except FileNotFoundError:
-        raise RecordError(record, field_name, f"image file {path} does not exist") from None
+        raise RecordError(record, field_name, f"image file {os.fspath(value)} does not exist") from None
     except OSError as exc:
-        raise RecordError(record, field_name, f"cannot read image file {path}: {exc.strerror}") from None
+        raise RecordError(record, field_name, f"cannot read image file {os.fspath(value)}: {exc.strerror}") from None
 
 
-def probe(path: str | os.PathLike[str]) -> tuple[str | None, int, int]:
-    """(Bedrock format or None, width, height) of a local image, reading only its header. OSError if unreadable."""
-    with Image.open(path) as image:
-        return BEDROCK_FORMATS.get(image.format or ""), image.width, image.height
+def inspect_file(path: str | os.PathLike[str], *, decode_fully: bool = True) -> tuple[str | None, int, int, int]:
+    """(Bedrock format or None, width, height, bytes) of a local image file; FileRefused or ImageRefused otherwise.
+
+    Reads only a regular file of at most ``MAX_SOURCE_IMAGE_BYTES``; decodes it fully unless ``decode_fully`` is
+    false (for images this package wrote itself after decoding them).
+    """
+    data = read_regular_file(path, max_bytes=confined_files.MAX_SOURCE_IMAGE_BYTES, follow_symlinks=True)
+    if decode_fully:
+        image = decode(data)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(io.BytesIO(data))
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise ImageRefused(f"is refused as a decompression bomb ({_bomb_reason(exc)})") from None
+            except Exception as exc:  # Pillow raises many kinds for broken headers
+                raise ImageRefused(f"is not a readable image ({_reason(exc)})") from None
+    return BEDROCK_FORMATS.get(image.format or ""), image.width, image.height, len(data)

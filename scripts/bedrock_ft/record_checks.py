@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bedrock_ft.images import probe
+from bedrock_ft.confined_files import FileRefused
+from bedrock_ft.images import ImageRefused, inspect_file
 from bedrock_ft.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
 from bedrock_ft.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
 from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, key_problem, split_s3_uri
@@ -51,12 +52,17 @@ class ImageInfo:
 
 @dataclass
 class CheckContext:
-    """What the rules need beside the record. ``locate`` maps an S3 URI to a local file (or None)."""
+    """What the rules need beside the record. ``locate`` maps an S3 URI to a local file (or None).
+
+    Local images are fully decoded (a truncated file is an error), unless ``decode_images`` is false: ``generate``
+    decoded every image it wrote already.
+    """
 
     record_format: RecordFormat
     spec: ModelSpec | None = None
     locate: Callable[[str], str | os.PathLike[str] | None] | None = None
     dataset_bucket: str | None = None
+    decode_images: bool = True
     _probed: dict[str, ImageInfo | str | None] = field(default_factory=dict)
     images_checked: int = 0
 
@@ -68,15 +74,23 @@ class CheckContext:
         path = self.locate(uri) if self.locate else None
         if path is not None:
             try:
-                fmt, width, height = probe(path)
-                info = ImageInfo(os.fspath(path), fmt, width, height, os.path.getsize(path))
+                fmt, width, height, size = inspect_file(path, decode_fully=self.decode_images)
+                info = ImageInfo(os.fspath(path), fmt, width, height, size)
                 self.images_checked += 1
+            except (FileRefused, ImageRefused) as exc:
+                info = f"local copy {os.path.basename(os.fspath(path))} {_refusal(exc)}"
             except OSError as exc:
-                info = f"local copy {path} is not a readable image ({exc})"
+                info = f"local copy {os.path.basename(os.fspath(path))} cannot be read ({exc.strerror or exc})"
         if len(self._probed) >= PROBE_CACHE_SIZE:  # bounded, so memory stays flat on big datasets
             self._probed.pop(next(iter(self._probed)))
         self._probed[uri] = info
         return info
+
+
+def _refusal(exc: FileRefused | ImageRefused) -> str:
+    if isinstance(exc, ImageRefused):
+        return exc.reason
+    return f"is not read: {exc.reason}"
 
 
 # -- helpers over a record -----------------------------------------------------------------------------------------
@@ -379,8 +393,8 @@ def video(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
             continue
         if ctx.spec is not None and not ctx.spec.family.startswith(("nova-lite", "nova-pro")):
             yield path, f"{ctx.spec.display_name} takes no video"
-        elif isinstance(media, dict) and media.get("format") not in VIDEO_FORMATS:
-            yield f"{path}.format", f"{media.get('format')!r} is not one of {', '.join(sorted(VIDEO_FORMATS))}"
+        elif isinstance(media, dict) and _not_a_video_format(media.get("format")):
+            yield f"{path}.format", f"{_short(media.get('format'))} is not one of {', '.join(sorted(VIDEO_FORMATS))}"
     kinds = {kind for _, kind, _, _ in _media(record)}
     if len(kinds) > 1:
         yield "messages", "images and a video in one record: a dataset holds one kind of media"
@@ -488,6 +502,16 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[tuple[str, str, str
         for finding in check(record, ctx):
             severity = finding[2] if len(finding) == 3 else ERROR
             yield rule, severity, finding[0], finding[1]
+
+
+def _not_a_video_format(value: Any) -> bool:
+    return not (isinstance(value, str) and value in VIDEO_FORMATS)
+
+
+def _short(value: Any) -> str:
+    """A value for a message: its repr, cut when long (a hostile record can put anything anywhere)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _json_type(kind: type) -> str:

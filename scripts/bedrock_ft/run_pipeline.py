@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bedrock_ft.aws_session import AwsSession
+from bedrock_ft.bounded_json import JsonInputError, read_json_document
+from bedrock_ft.confined_files import FileRefused
 from bedrock_ft.errors import ChecksFailed, InputError, UsageError
 from bedrock_ft.jobs import JobNotCompleted, JobStatus, wait_for_job
 from bedrock_ft.preflight import CheckResult, PreflightFailed, run_preflight
@@ -87,13 +89,54 @@ def _fingerprint(settings: Any, job: JobOptions, outputs: TerraformOutputs, data
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# What each finished step must have recorded, and of which type, for the steps after it to use.
+_STATE_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "generate": {"out_dir": (str,)},
+    "upload": {"training_data": (str,), "validation_data": (str, type(None))},
+    "submit": {"job_arn": (str,)},
+}
+
+
 def _load_state(path: Path) -> dict[str, Any] | None:
+    """The run state in ``path`` (None when there is none), or an InputError when it is not a run state.
+
+    A run state is {"fingerprint": str, "steps": {step: {"done": bool, ...}}}, and each finished step holds what
+    the later steps read from it (``_STATE_FIELDS``).
+    """
+    hint = "delete it, or pass --restart"
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
+        state = read_json_document(path)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read {path}: {exc}", hint="delete it, or pass --restart") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint=hint) from None
+    except (FileRefused, JsonInputError) as exc:
+        raise InputError(f"cannot read {path}: {exc.reason}", hint=hint) from None
+    problem = _state_problem(state)
+    if problem:
+        raise InputError(f"{path} is not a run state: {problem}", hint=hint)
+    return dict(state)
+
+
+def _state_problem(state: Any) -> str | None:
+    if not isinstance(state, dict):
+        return "it is not a JSON object"
+    if not isinstance(state.get("fingerprint"), str):
+        return "its fingerprint is not a string"
+    steps = state.get("steps")
+    if not isinstance(steps, dict):
+        return "its steps are not an object"
+    for step, record in steps.items():
+        if not isinstance(record, dict):
+            return f"step {step!r} is not an object"
+        if not isinstance(record.get("done", False), bool):
+            return f"step {step!r}: done is not true or false"
+        if not record.get("done"):
+            continue
+        for name, kinds in _STATE_FIELDS.get(step, {}).items():
+            if not isinstance(record.get(name), kinds):
+                return f"step {step!r}: {name} is missing or not a string"
+    return None
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:

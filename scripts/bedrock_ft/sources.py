@@ -10,6 +10,10 @@ A source is one of:
   sub-folders, each with its own metadata file;
 - a JSONL or CSV file whose image column holds paths relative to the file.
 
+Every file a record names must be inside the source's own folder (``Source.media_folders``: the JSONL or CSV file's
+folder, the image folder, the saved dataset's folder; for the hub, the Hugging Face caches), or inside a folder the
+user names as the media root; ``images.py`` enforces it. JSONL lines are read with bounds (``bounded_json``).
+
 Records are read lazily; images are never decoded here (Hugging Face image columns are read with
 ``decode=False``, so their original bytes reach ``images.py``). A split named ``validation`` (or ``valid``,
 ``val``, ``dev``) is reported as the source's own validation split.
@@ -20,7 +24,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import json
 import re
 import sys
 import warnings
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.bounded_json import MAX_LINE_BYTES, JsonInputError, iter_lines, line_too_long, parse_json
 from bedrock_ft.errors import InputError
 from bedrock_ft.templates import RecordError
 
@@ -58,6 +62,8 @@ class Source:
     validation_split: str | None
     columns: list[str] = field(default_factory=list)
     _splits: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The folders the files its records name may be in: the dataset's own folder (or the Hugging Face caches).
+    media_folders: tuple[Path, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -105,7 +111,7 @@ def open_source(
                 hint="for other formats pass the folder holding them",
             )
         split_name = split or "train"
-        return Source(name, kind, split_name, None, reader.columns(), {split_name: reader})
+        return Source(name, kind, split_name, None, reader.columns(), {split_name: reader}, (path.parent,))
     if path.is_dir():
         if (path / "dataset_info.json").is_file() or (path / "dataset_dict.json").is_file():
             with _hf_progress_bars(progress):
@@ -115,7 +121,7 @@ def open_source(
         ):
             return _open_image_folder(name, path, split)
         with _hf_progress_bars(progress):
-            return _open_hub(str(path), subset, split, display=name)
+            return _open_hub(str(path), subset, split, display=name, folder=path)
     if _looks_like_path(name):
         raise InputError(f"source {name} does not exist")
     with _hf_progress_bars(progress):
@@ -194,7 +200,7 @@ class _JsonlSplit(_Split):
 
     def count(self) -> int:
         with self._open() as handle:
-            return sum(1 for line in handle if line.strip())
+            return sum(1 for _, line in iter_lines(handle) if line is None or line.strip())
 
     def columns(self) -> list[str]:
         with contextlib.closing(self.records()) as records:
@@ -205,22 +211,26 @@ class _JsonlSplit(_Split):
     def records(self) -> Iterator[SourceRecord]:
         index = 0
         with self._open() as handle:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
+            for number, raw in iter_lines(handle):
+                if raw is not None and not raw.strip():
                     continue
                 label = f"{self.path.name} line {number}"
-                yield self._record(index, label, raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw)
+                if raw is not None and number == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[3:]
+                yield self._record(index, label, raw)
                 index += 1
 
-    def _record(self, index: int, label: str, raw: bytes) -> SourceRecord:
-        try:
-            value = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            value, reason = None, f"not UTF-8 text (byte {exc.start + 1})"
-        except json.JSONDecodeError as exc:
-            value, reason = None, f"not valid JSON: {exc.msg}"
+    def _record(self, index: int, label: str, raw: bytes | None) -> SourceRecord:
+        value: Any = None
+        if raw is None:
+            reason = line_too_long()
         else:
-            reason = "is not a JSON object"
+            try:
+                value = parse_json(raw)
+            except JsonInputError as exc:
+                reason = exc.reason
+            else:
+                reason = "is not a JSON object"
         if not isinstance(value, dict):
             return SourceRecord(index, label, None, self.base_dir, RecordError(label, None, reason))
         return SourceRecord(index, label, _image_folder_fields(value) if self.image_folder else value, self.base_dir)
@@ -233,7 +243,7 @@ class _CsvSplit(_Split):
         self.image_folder = image_folder
 
     def _reader(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+        csv.field_size_limit(MAX_LINE_BYTES)
         try:
             handle = self.path.open("rb")
         except OSError as exc:
@@ -248,7 +258,9 @@ class _CsvSplit(_Split):
 
     def _lines(self, handle: Any) -> Iterator[str]:
         """The file's lines decoded one at a time, so a byte that is not UTF-8 is reported with its line."""
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in iter_lines(handle):
+            if raw is None:
+                raise InputError(f"{self.path} line {number}: {line_too_long()}")
             try:
                 yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
@@ -362,7 +374,7 @@ def _open_disk(name: str, path: Path, split: str | None) -> Source:
     else:
         train, validation = split or "train", None
         splits = {train: _HfSplit(loaded, train)}
-    return Source(name, "disk", train, validation, splits[train].columns(), splits)
+    return Source(name, "disk", train, validation, splits[train].columns(), splits, (path,))
 
 
 def _open_image_folder(name: str, path: Path, split: str | None) -> Source:
@@ -382,12 +394,13 @@ def _open_image_folder(name: str, path: Path, split: str | None) -> Source:
             splits[split_name] = _JsonlSplit(folder / "metadata.jsonl", folder, image_folder=True)
         else:
             splits[split_name] = _CsvSplit(folder / "metadata.csv", folder, image_folder=True)
-    return Source(name, "imagefolder", train, validation, splits[train].columns(), splits)
+    return Source(name, "imagefolder", train, validation, splits[train].columns(), splits, (path,))
 
 
-def _open_hub(name: str, subset: str | None, split: str | None, *, display: str) -> Source:
+def _open_hub(name: str, subset: str | None, split: str | None, *, display: str, folder: Path | None = None) -> Source:
     import datasets
 
+    folders = (*((folder,) if folder is not None else ()), *_hf_cache_folders())
     try:
         if split:
             train_ds = datasets.load_dataset(name, subset, split=split)
@@ -395,7 +408,7 @@ def _open_hub(name: str, subset: str | None, split: str | None, *, display: str)
             validation = _hub_validation_split(name, subset, split)
             if validation:
                 splits[validation] = _HfSplit(datasets.load_dataset(name, subset, split=validation), validation)
-            return Source(display, "hub", split, validation, splits[split].columns(), splits)
+            return Source(display, "hub", split, validation, splits[split].columns(), splits, folders)
         loaded = datasets.load_dataset(name, subset)
     except InputError:
         raise
@@ -403,7 +416,15 @@ def _open_hub(name: str, subset: str | None, split: str | None, *, display: str)
         raise InputError(f"cannot load dataset {display!r}: {_hf_reason(exc)}", hint=_hf_hint(exc)) from None
     train, validation = _pick_splits(list(loaded), None, display)
     splits = {s: _HfSplit(loaded[s], s) for s in (train, validation) if s}
-    return Source(display, "hub", train, validation, splits[train].columns(), splits)
+    return Source(display, "hub", train, validation, splits[train].columns(), splits, folders)
+
+
+def _hf_cache_folders() -> tuple[Path, ...]:
+    """Where the Hugging Face libraries keep what they downloaded and extracted: a hub dataset's files are there."""
+    import datasets.config
+    import huggingface_hub.constants
+
+    return (Path(datasets.config.HF_DATASETS_CACHE), Path(huggingface_hub.constants.HF_HUB_CACHE))
 
 
 def _hub_validation_split(name: str, subset: str | None, split: str) -> str | None:

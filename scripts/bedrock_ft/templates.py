@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from bedrock_ft.errors import InputError
 
@@ -132,9 +132,9 @@ def lookup(record: Mapping[str, Any], path: Sequence[str], label: str = "record"
                 _missing(path, depth, value, label)
             value = value[key]
         elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-            if not key.lstrip("-").isdigit():
+            index = _index(key)
+            if index is None:
                 _missing(path, depth, value, label, why="is a list: use a number to pick an item")
-            index = int(key)
             if not -len(value) <= index < len(value):
                 _missing(path, depth, value, label, why=f"has {len(value)} item(s)")
             value = value[index]
@@ -145,7 +145,14 @@ def lookup(record: Mapping[str, Any], path: Sequence[str], label: str = "record"
     return value
 
 
-def _missing(path: Sequence[str], depth: int, container: Any, label: str, why: str | None = None) -> None:
+def _index(key: str) -> int | None:
+    """``key`` as a list index (``0``, ``-1``), or None: superscripts and other digits int() refuses are not one."""
+    if not (key.lstrip("-").isascii() and key.lstrip("-").isdigit()) or len(key) > 18:
+        return None
+    return int(key)
+
+
+def _missing(path: Sequence[str], depth: int, container: Any, label: str, why: str | None = None) -> NoReturn:
     field = ".".join(path)
     if why is None:
         parent = ".".join(path[:depth]) or "the record"

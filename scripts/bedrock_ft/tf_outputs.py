@@ -3,11 +3,13 @@
 Two sources, one reader: a file holding ``terraform output -json`` (``--tf-outputs FILE`` or
 ``BEDROCK_FT_TF_OUTPUTS``) or a Terraform working directory where ``terraform -chdir=DIR output -json`` is run
 (``--tf-dir DIR`` or ``BEDROCK_FT_TF_DIR``).
+
+Every output the scripts read must have the type the module gives it (``OUTPUT_TYPES``): a list or a number where a
+string belongs is a ConfigError naming the output, never a value passed on to AWS.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.bounded_json import JsonInputError, parse_json, read_json_document
+from bedrock_ft.confined_files import FileRefused
 from bedrock_ft.errors import ConfigError
 
 ENV_OUTPUTS_FILE = "BEDROCK_FT_TF_OUTPUTS"
@@ -39,6 +43,8 @@ OUTPUT_NAMES = (
     "output_prefix",
 )
 NULLABLE_OUTPUTS = frozenset({"kms_key_arn", "operator_policy_arn"})
+LIST_OUTPUTS = frozenset({"subnet_ids", "availability_zones", "security_group_ids"})
+# Every other output the scripts read is a string (null where NULLABLE_OUTPUTS allows it).
 # Key prefixes in the bucket, when the outputs do not name them (the module's defaults).
 DEFAULT_DATA_PREFIX = "data"
 DEFAULT_OUTPUT_PREFIX = "output"
@@ -124,25 +130,57 @@ def parse_outputs(document: Any, source: str) -> TerraformOutputs:
             values[name] = entry["value"]
         else:
             values[name] = entry
+    for name in OUTPUT_NAMES:
+        if name in values:
+            _check_type(name, values[name], source)
     return TerraformOutputs(values=values, source=source)
+
+
+def _check_type(name: str, value: Any, source: str) -> None:
+    """A ConfigError when the output ``name`` does not have the type the module gives it."""
+    if name in LIST_OUTPUTS:
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+        wanted = "a list of strings"
+    else:
+        ok = isinstance(value, str) or (value is None and name in NULLABLE_OUTPUTS)
+        wanted = "a string" + (" or null" if name in NULLABLE_OUTPUTS else "")
+    if value is None and name not in NULLABLE_OUTPUTS:
+        return  # a missing value: require() names it when a command needs it
+    if not ok:
+        raise ConfigError(
+            f"Terraform output {name} in {source} is {_json_kind(value)}, not {wanted}",
+            hint="read the outputs of the bedrock-ft module (`terraform output -json`); do not edit them by hand",
+        )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "a list" if all(isinstance(item, str) for item in value) else "a list holding non-strings"
+    if isinstance(value, dict):
+        return "an object"
+    if value is None:
+        return "null"
+    return "a string"
 
 
 def read_outputs_file(path: str | os.PathLike[str]) -> TerraformOutputs:
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        document = read_json_document(file)
     except FileNotFoundError:
         raise ConfigError(
             f"Terraform outputs file {file} does not exist", hint="terraform output -json > FILE"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read Terraform outputs file {file}: {exc.strerror}") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{file} is not JSON (line {exc.lineno}): {exc.msg}", hint="save `terraform output -json`"
-        ) from None
+        raise ConfigError(f"cannot read Terraform outputs file {file}: {exc.strerror or exc}") from None
+    except FileRefused as exc:
+        raise ConfigError(f"Terraform outputs file: {exc.reason}", hint="terraform output -json > FILE") from None
+    except JsonInputError as exc:
+        raise ConfigError(f"{file} is not JSON: {exc.reason}", hint="save `terraform output -json`") from None
     return parse_outputs(document, str(file))
 
 
@@ -176,10 +214,10 @@ def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraf
             hint="run `terraform init && terraform apply` there first",
         )
     try:
-        document = json.loads(result.stdout or "{}")
-    except json.JSONDecodeError as exc:
+        document = parse_json(result.stdout or "{}")
+    except JsonInputError as exc:
         raise ConfigError(
-            f"`terraform output -json` in {folder} printed something that is not JSON: {exc.msg}"
+            f"`terraform output -json` in {folder} printed something that is not JSON: {exc.reason}"
         ) from None
     if not document:
         raise ConfigError(f"Terraform in {folder} has no outputs", hint="run `terraform apply` there first")

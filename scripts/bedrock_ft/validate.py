@@ -7,12 +7,13 @@ returns a ``ValidationReport``. File-level rules live here (``json-line``, ``bla
 Image blocks point at S3. To check an image's bytes and pixels the validator finds its local copy: through
 ``manifest.json`` beside the files (written by ``generate``: ``s3://BUCKET/PREFIX/<path>`` is ``OUT/<path>``), or
 under ``images_dir`` (tried as the root of the object key, of the key below the prefix, as the ``images/``
-folder itself and as the folder holding ``images/``).
+folder itself and as the folder holding ``images/``). A local copy is used only when it resolves, after symlinks, inside
+the folder it was looked for in, and is fully decoded (a truncated image is an error). Lines are read with the bounds
+of ``bounded_json`` (length, nesting, valid text).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.bounded_json import JsonInputError, iter_lines, line_too_long, parse_json, read_json_document
+from bedrock_ft.confined_files import FileRefused
 from bedrock_ft.errors import InputError, UsageError
 from bedrock_ft.models import CustomizationType, ModelSpec, RecordFormat, find_model
 from bedrock_ft.record_checks import CheckContext, check_record
@@ -49,30 +52,42 @@ class ImageLocator:
         bucket, key = parsed.bucket, parsed.key
         prefix = join_key(self.prefix)
         below_prefix = key[len(prefix) + 1 :] if prefix and key.startswith(prefix + "/") else key
-        candidates: list[str] = []
+        candidates: list[tuple[str, str]] = []  # (the folder it must stay in, the candidate)
         if self.out_dir is not None and (self.bucket is None or bucket == self.bucket):
-            candidates.append(os.path.join(self.out_dir, below_prefix))
+            out = os.path.realpath(self.out_dir)
+            candidates.append((out, os.path.join(out, below_prefix)))
         if self.images_dir is not None:
-            candidates += [os.path.join(self.images_dir, key), os.path.join(self.images_dir, below_prefix)]
+            images = os.path.realpath(self.images_dir)
+            candidates += [(images, os.path.join(images, key)), (images, os.path.join(images, below_prefix))]
             if "images/" in key:
                 tail = key.rsplit("images/", 1)[1]
-                candidates += [os.path.join(self.images_dir, tail), os.path.join(self.images_dir, "images", tail)]
-        for candidate in candidates:
-            if os.path.isfile(candidate):
-                return candidate
+                candidates += [(images, os.path.join(images, tail)), (images, os.path.join(images, "images", tail))]
+        for folder, candidate in candidates:
+            real = os.path.realpath(candidate)
+            if _inside(real, folder) and os.path.isfile(real):
+                return real
         return None
 
 
+def _inside(real_path: str, folder: str) -> bool:
+    return real_path == folder or real_path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def read_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest.json ``generate`` wrote in ``folder``, or None."""
+    """The manifest.json ``generate`` wrote in ``folder``, or None (also when it is not one, or not readable)."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        document = read_json_document(path)
+    except (OSError, JsonInputError, FileRefused):
         return None
-    return document if isinstance(document, dict) and document.get("tool") == "bedrock-ft" else None
+    if not isinstance(document, dict) or document.get("tool") != "bedrock-ft":
+        return None
+    text_fields = ("base_model", "record_format", "customization_type", "bucket", "prefix")
+    if any(document.get(name) is not None and not isinstance(document.get(name), str) for name in text_fields):
+        return None  # a manifest of the wrong shape is no manifest: its settings are not used
+    return document
 
 
 def _image_root(manifest: dict[str, Any]) -> str:
@@ -125,11 +140,13 @@ def validate_files(
     locator: ImageLocator | None = None,
     roles: dict[str, str] | None = None,
     dataset_bucket: str | None = None,
+    decode_images: bool = True,
 ) -> ValidationReport:
     """Validate JSONL ``paths`` for ``base_model`` (or just ``record_format``); see the module docstring.
 
     Missing model or format settings are read from a ``manifest.json`` beside the first file.
     ``roles`` maps a path (as given) to train | validation, overriding the name-based guess.
+    ``decode_images``: decode every local image fully (false only for images already decoded, by ``generate``).
     """
     files = [Path(p) for p in paths]
     if not files:
@@ -137,6 +154,8 @@ def validate_files(
     for file in files:
         if not file.is_file():
             raise InputError(f"{file} does not exist or is not a file")
+    if images_dir is not None and not Path(images_dir).is_dir():
+        raise InputError(f"the images folder {images_dir} does not exist or is not a folder")
     manifest = read_manifest(files[0].parent)
     if manifest and not base_model and not record_format:
         base_model = manifest.get("base_model")
@@ -156,6 +175,7 @@ def validate_files(
         spec=spec,
         locate=locator if has_local else None,
         dataset_bucket=dataset_bucket or (manifest.get("bucket") if manifest else None),
+        decode_images=decode_images,
     )
     report = ValidationReport(record_format=fmt.value, base_model=base_model, family=spec.family if spec else None)
     media_kinds: set[str] = set()
@@ -190,22 +210,20 @@ def _validate_file(
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}") from None
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in iter_lines(handle):
             summary.lines = number
+            if raw is None:
+                report.add(Problem("json-line", ERROR, name, number, None, line_too_long()))
+                continue
             if not raw.strip():
                 report.add(
                     Problem("blank-line", ERROR, name, number, None, "blank line: Bedrock reads every line as a record")
                 )
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                report.add(Problem("json-line", ERROR, name, number, None, "not UTF-8 text"))
-                continue
-            except json.JSONDecodeError as exc:
-                report.add(
-                    Problem("json-line", ERROR, name, number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
-                )
+                record = parse_json(raw)
+            except JsonInputError as exc:
+                report.add(Problem("json-line", ERROR, name, number, None, exc.reason))
                 continue
             summary.records += 1
             if isinstance(record, dict):

@@ -77,3 +77,66 @@ def test_a_missing_terraform_binary_has_its_own_message(tmp_path: Path, monkeypa
 def test_no_source_at_all_says_how_to_give_one() -> None:
     with pytest.raises(ConfigError, match="no Terraform outputs given"):
         load_outputs(environ={})
+
+
+# -- outputs of the wrong type, files that are not outputs -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("bucket_name", ["b"], "is a list, not a string"),
+        ("bucket_name", 5, "is a number, not a string"),
+        ("account_id", 123456789012, "is a number, not a string"),
+        ("region", {"a": "b"}, "is an object, not a string"),
+        ("role_arn", True, "is a boolean, not a string"),
+        ("subnet_ids", "subnet-1", "is a string, not a list of strings"),
+        ("security_group_ids", [1, 2], "is a list holding non-strings, not a list of strings"),
+        ("kms_key_arn", ["k"], "is a list, not a string or null"),
+    ],
+)
+def test_an_output_of_the_wrong_type_is_a_config_error_naming_it(tmp_path: Path, name: str, value, said: str) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps(to_terraform_json({**VALUES, name: value})), encoding="utf-8")
+    with pytest.raises(ConfigError, match=f"Terraform output {name} in {path} {said}"):
+        load_outputs(path, environ={})
+
+
+def test_a_null_kms_key_is_accepted(tmp_path: Path) -> None:
+    outputs = load_outputs(write_outputs(tmp_path / "o.json"), environ={})
+    assert outputs is not None and outputs.kms_key_arn is None
+
+
+def test_outputs_the_scripts_do_not_read_may_have_any_type(tmp_path: Path) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps(to_terraform_json({**VALUES, "extra": [1, {"a": 2}]})), encoding="utf-8")
+    outputs = load_outputs(path, environ={})
+    assert outputs is not None and outputs.get("extra") == [1, {"a": 2}]
+
+
+def test_deeply_nested_outputs_file_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "o.json"
+    path.write_text('{"extra": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nested deeper than"):
+        load_outputs(path, environ={})
+
+
+def test_outputs_file_that_is_not_utf8_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "o.json"
+    path.write_bytes(b'{"bucket_name": "\xff"}')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_outputs(path, environ={})
+
+
+def test_outputs_with_a_lone_surrogate_are_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "o.json"
+    path.write_text('{"bucket_name": "\\ud800"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="lone surrogate"):
+        load_outputs(path, environ={})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_outputs_file_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "o.json")
+    with pytest.raises(ConfigError, match="is a FIFO, not a regular file"):
+        load_outputs(tmp_path / "o.json", environ={})

@@ -236,3 +236,16 @@ def test_json_documents_have_the_documented_keys(runner: CliRunner, tmp_path: Pa
     for command in ("generate", "validate"):
         help_text = runner.invoke(cli, [command, "--help"]).output
         assert "--output json prints one document" in help_text
+
+
+def test_generate_media_root_admits_images_in_a_named_folder(
+    runner: CliRunner, tmp_path: Path, make_image, write_jsonl
+) -> None:
+    shared = make_image("shared/pics/a.png")
+    source = write_jsonl("src/data.jsonl", [{"q": f"Q{i}", "a": f"A{i}", "image": str(shared)} for i in range(8)])
+    args = source_args(source, tmp_path / "out", "--image-column", "image", *IMAGES_TO_BUCKET, model=NOVA)
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code != 0 and "is outside the dataset folder" in str(refused.exception)
+    admitted = runner.invoke(cli, [*args, "--media-root", str(tmp_path / "shared"), *JSON])
+    assert admitted.exit_code == 0, admitted.output
+    assert json.loads(admitted.output)["manifest"]["counts"]["images"] == 1

@@ -512,11 +512,13 @@ def _fail_on_third_record(monkeypatch: pytest.MonkeyPatch, error: BaseException)
     monkeypatch.setattr(generate_module, "build_record", flaky)
 
 
-def test_failure_mid_stream_leaves_no_jsonl(small_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_mid_stream_leaves_no_output_folder(
+    small_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _fail_on_third_record(monkeypatch, OSError("disk full"))
     with pytest.raises(OSError):
         generate_dataset(simple(small_jsonl, tmp_path / "out", validation_split=0.2))
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no OUT, no temporary folder beside it
 
 
 def test_interrupt_mid_stream_keeps_the_previous_output(

@@ -9,6 +9,7 @@ import pytest
 from dataset_helpers import image_bytes
 from PIL import Image
 
+from bedrock_ft.confined_files import MediaRoots
 from bedrock_ft.images import ImageStore
 from bedrock_ft.models import MB, ImageRules, find_model
 from bedrock_ft.templates import RecordError
@@ -18,6 +19,8 @@ NOVA_RULES = find_model("amazon.nova-lite-v1:0").images
 
 
 def store(tmp_path: Path, rules: ImageRules | None = None, **kwargs) -> ImageStore:
+    """A store whose image paths may be anywhere under ``tmp_path`` (the dataset folder of these tests)."""
+    kwargs.setdefault("roots", MediaRoots.of([tmp_path]))
     return ImageStore(tmp_path / "out", rules or NOVA_RULES, **kwargs)
 
 
@@ -143,3 +146,37 @@ def test_missing_image_file_is_an_error(tmp_path: Path) -> None:
 def test_url_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="URL"):
         add(store(tmp_path), "https://example.com/a.png")
+
+
+def test_a_shared_image_is_decoded_once(tmp_path: Path, make_image, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bedrock_ft.images as images_module
+
+    calls: list[int] = []
+    real = images_module.decode
+    monkeypatch.setattr(images_module, "decode", lambda data: calls.append(1) or real(data))
+    s = store(tmp_path)
+    path = str(make_image("a.bmp", fmt="BMP"))
+    first, second = add(s, path), add(s, path)
+    assert (len(calls), first, s.converted_count, s.count) == (1, second, 2, 1)
+
+
+def test_a_truncated_animated_gif_frame_is_an_error(tmp_path: Path) -> None:
+    frames = [Image.effect_noise((64, 64), 80 + i).convert("P") for i in range(4)]
+    path = tmp_path / "anim.gif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 300])  # the last frame cut short; the first decodes whole
+    first = Image.open(path)
+    first.load()
+    with pytest.raises(RecordError, match="damaged or truncated"):
+        add(store(tmp_path), str(path))
+
+
+def test_embedded_bytes_over_the_limit_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(RecordError, match="the limit is 10"):
+        add(store(tmp_path, max_source_bytes=10), {"bytes": image_bytes(), "path": None})
+
+
+def test_a_path_without_roots_is_refused(tmp_path: Path, make_image) -> None:
+    with pytest.raises(RecordError, match="is outside any dataset folder"):
+        add(ImageStore(tmp_path / "out", NOVA_RULES), str(make_image("a.png")))

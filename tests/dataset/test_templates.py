@@ -114,3 +114,10 @@ def test_malformed_template_is_a_syntax_error(text: str) -> None:
 def test_unknown_filter_is_a_syntax_error() -> None:
     with pytest.raises(TemplateSyntaxError, match="filter"):
         Template.parse("{tags|upper}")
+
+
+@pytest.mark.parametrize("key", ["²", "9" * 5000, "٣"])
+def test_a_list_index_that_is_not_a_plain_number_is_a_field_error(key: str) -> None:
+    template = Template.parse("{items." + key + "}")
+    with pytest.raises(TemplateFieldError, match="use a number to pick an item"):
+        template.render({"items": ["a", "b", "c", "d"]}, "rec 1")

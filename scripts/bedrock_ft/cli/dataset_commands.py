@@ -63,6 +63,11 @@ CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
     metavar="FRACTION",
     help="Hold out this fraction (between 0 and 1) for validation when the source has no validation split.",
 )
+@click.option(
+    "--media-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A folder outside the source's own that its image paths may point into. Files anywhere else are refused.",
+)
 @click.option("--seed", type=int, help="Seed of the validation split [default: 0].")
 @click.option("--skip-invalid", is_flag=True, help="Drop records that cannot be built or break a rule, and list them.")
 @click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Read at most N records from each split.")
@@ -124,7 +129,8 @@ def generate(
 @click.option(
     "--images-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Local copies of the images the records point at, to check their bytes and pixels.",
+    help="Local copies of the images the records point at, to check their bytes and pixels (only files inside it "
+    "are read).",
 )
 @output_option()
 def validate(
