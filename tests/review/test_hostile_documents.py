@@ -194,3 +194,45 @@ def test_command_line_prints_one_line_for_a_malformed_policy(
     code = main(["review", "--policy", str(path)])
     _, err = capsys.readouterr()
     assert code == 3 and "Traceback" not in err and "Condition must be an object" in err
+
+
+# ---------------------------------------------------------------- a module folder's .tf files
+
+
+def _folder(tmp_path: Path) -> Path:
+    module = tmp_path / "module"
+    module.mkdir()
+    return module
+
+
+def test_a_tf_file_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:
+    module = _folder(tmp_path)
+    (module / "main.tf").write_bytes(b'\xff\xfe resource "a" "b" {}')
+    with pytest.raises(InputError, match=r"main\.tf is not UTF-8"):
+        review([module], use_checkov=False, use_parliament=False)
+
+
+def test_a_tf_file_linked_to_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero here")
+    module = _folder(tmp_path)
+    (module / "main.tf").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="leads outside"):
+        review([module], use_checkov=False, use_parliament=False)
+
+
+def test_a_tf_file_linked_to_a_file_outside_the_module_is_refused(tmp_path: Path) -> None:
+    module = _folder(tmp_path)
+    outside = tmp_path / "elsewhere.tf"
+    outside.write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    (module / "main.tf").symlink_to(outside)
+    with pytest.raises(InputError, match="leads outside"):
+        review([module], use_checkov=False, use_parliament=False)
+
+
+def test_a_tf_file_over_the_bound_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sources, "MAX_TF_BYTES", 10)
+    module = _folder(tmp_path)
+    (module / "main.tf").write_text('resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n')
+    with pytest.raises(InputError, match="at most 10"):
+        review([module], use_checkov=False, use_parliament=False)

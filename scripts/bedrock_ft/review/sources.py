@@ -233,9 +233,46 @@ def _decoded(body: Any, name: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- a module folder (HCL)
 
 
+MAX_TF_BYTES = 16 * 1024 * 1024
+MAX_TF_FILES = 5000
+
+
+def check_module_files(folder: Path) -> None:
+    """Every ``.tf`` file the module reader will read is a regular file inside ``folder`` (after links), of at most
+    MAX_TF_BYTES, in UTF-8; else an InputError naming it. A link to /dev/zero or to a file elsewhere is refused
+    rather than read."""
+    root = folder.resolve()
+    count = 0
+    for path in sorted(folder.rglob("*.tf")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts[:-1]) or rel.parts[0] in MODULE_EXCLUDES:
+            continue
+        count += 1
+        if count > MAX_TF_FILES:
+            raise InputError(f"{folder} holds more than {MAX_TF_FILES} .tf files, the most the review reads")
+        try:
+            real = path.resolve(strict=True)
+            info = real.stat()
+        except (OSError, RuntimeError):
+            raise InputError(f"{path} cannot be read (a broken or looping link?)") from None
+        if not real.is_relative_to(root):
+            raise InputError(f"{path} leads outside {folder} (to {real}); the review reads only the module's own files")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} is not a regular file")
+        if info.st_size > MAX_TF_BYTES:
+            raise InputError(f"{path} is {info.st_size} bytes; the review reads .tf files of at most {MAX_TF_BYTES}")
+        try:
+            real.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def from_module(folder: Path) -> Loaded:
     from bedrock_ft import terraform_hcl
 
+    check_module_files(folder)
     module = terraform_hcl.load_module(folder, exclude=MODULE_EXCLUDES)
     kinds = _referenced_kinds(terraform_hcl, module)
     locals_by_dir = _locals(terraform_hcl, module)
