@@ -128,3 +128,13 @@ def test_the_good_endpoint_policy_is_read_as_an_endpoint_policy() -> None:
 
 def test_the_good_bucket_policy_is_read_as_a_bucket_policy() -> None:
     assert from_policy_file(GOOD_POLICIES / "bucket-policy.json").docs[0].kind is Kind.BUCKET
+
+
+def test_every_policy_of_the_module_reads_by_content_as_the_kind_its_resource_gives_it() -> None:
+    from bedrock_ft.review.sources import from_module
+
+    from .conftest import REPO
+
+    docs = from_module(REPO).docs
+    assert len(docs) >= 8
+    assert {d.name: detect_kind(d.document) for d in docs} == {d.name: d.kind for d in docs}

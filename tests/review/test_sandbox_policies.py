@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from bedrock_ft.review.documents import Kind, PolicyDoc
+from bedrock_ft.review.documents import Kind, PolicyDoc, detect_kind
 from bedrock_ft.review.parliament_runner import lint
 from bedrock_ft.review.rules import apply_rules
 
@@ -37,7 +37,8 @@ KINDS = {
     "kms_key_policy": Kind.KMS_KEY,
 }
 NAMES = sorted(
-    name for name, fn in inspect.getmembers(policies, inspect.isfunction)
+    name
+    for name, fn in inspect.getmembers(policies, inspect.isfunction)
     if name.endswith("_policy") and fn.__module__ == policies.__name__
 )
 
@@ -49,12 +50,32 @@ def _document(name: str) -> PolicyDoc:
 
 
 def test_sandbox_builds_the_expected_documents() -> None:
-    assert {"trust_policy", "data_access_policy", "endpoint_policy", "bucket_policy", "operator_policy",
-            "kms_key_policy"} <= set(NAMES)
+    assert {
+        "trust_policy",
+        "data_access_policy",
+        "endpoint_policy",
+        "bucket_policy",
+        "operator_policy",
+        "kms_key_policy",
+    } <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_sandbox_policy_has_no_finding_at_medium_or_above(name: str) -> None:
     doc = _document(name)
     findings = [f for f in apply_rules([doc]) + lint([doc]) if f.severity.rank >= 2]
+    assert findings == [], [f"{f.rule_id} {f.location}: {f.message}" for f in findings]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sandbox_policy_content_reads_as_its_kind(name: str) -> None:
+    doc = _document(name)
+    assert detect_kind(doc.document) is doc.kind
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sandbox_policy_judged_by_its_content_alone_has_no_finding_at_medium_or_above(name: str) -> None:
+    doc = _document(name)
+    loose = PolicyDoc(name=doc.name, kind=detect_kind(doc.document), document=doc.document)
+    findings = [f for f in apply_rules([loose]) if f.severity.rank >= 2]
     assert findings == [], [f"{f.rule_id} {f.location}: {f.message}" for f in findings]
