@@ -86,3 +86,21 @@ def test_kms_default_key_policy_root_statement_is_not_a_wildcard_finding(tmp_pat
     )
     report = review(policies=[policy], use_checkov=False)
     assert [f for f in report.findings if f.rule_id.startswith("BFT")] == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(GOOD_TWINS))
+def test_each_new_rules_bad_fixture_fails_the_command_at_medium(
+    rule_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bedrock_ft.cli import main
+
+    bad = next(name for name, (rule, _) in EXPECTED.items() if rule == rule_id)
+    assert main(["review", "--policy", str(BAD_POLICIES / bad), "--fail-on", "medium"]) == 1
+    assert rule_id in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("rule_id", sorted(GOOD_TWINS))
+def test_each_new_rules_good_twin_passes_the_command_at_medium(rule_id: str) -> None:
+    from bedrock_ft.cli import main
+
+    assert main(["review", "--policy", str(GOOD_POLICIES / GOOD_TWINS[rule_id]), "--fail-on", "medium"]) == 0
