@@ -258,3 +258,8 @@ def test_bft017_the_roles_account_is_read_from_its_own_source_account_condition(
 def test_bft017_a_service_principal_is_left_to_bft008() -> None:
     d = doc(Kind.TRUST, allow(Principal=BEDROCK, Action="sts:AssumeRole"))
     assert trust_other_account(d) == []
+
+
+def test_bft015_names_the_principal_type_that_lets_anyone_in() -> None:
+    d = doc(Kind.BUCKET, allow(Principal={"AWS": "*"}, Action="s3:GetObject", Resource=f"{BUCKET}/*"))
+    assert "anyone (AWS *)" in bucket_policy_public(d)[0].message

@@ -603,13 +603,19 @@ def bucket_policy_public(doc: PolicyDoc) -> list[Finding]:
             doc,
             s,
             f"{s.label} allows {', '.join(s.actions) or 'everything but ' + ', '.join(s.not_actions)} to "
-            f"anyone ({'Principal *' if '*' in s.principals else 'AWS *'})"
+            f"anyone ({_anyone_text(s)})"
             + (", with conditions that do not pin the caller" if s.conditions else ", unconditionally")
             + ": the data is public",
         )
         for s in _allows(doc.statements)
         if _anyone(s) and not pins_caller(s)
     ]
+
+
+def _anyone_text(statement: Statement) -> str:
+    if "*" in statement.principals:
+        return "Principal *"
+    return ", ".join(f"{kind} *" for kind, ids in statement.principals.items() if "*" in ids)
 
 
 def _role_wildcard(resource: str) -> bool:
