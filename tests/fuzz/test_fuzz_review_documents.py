@@ -331,3 +331,59 @@ def test_any_file_given_to_review_ends_in_a_report_or_a_bedrock_ft_error(content
 @given(trust=role_documents, inline=role_documents, attached=role_documents)
 def test_any_live_role_documents_end_in_a_report_or_a_bedrock_ft_error(trust: Any, inline: Any, attached: Any) -> None:
     assert isinstance(review_role(trust, inline, attached), Report | BedrockFtError)
+
+
+# ---------------------------------------------------------------- counting crashes rather than stopping at the first
+
+
+def count_crashes(cases: int) -> dict[str, tuple[int, dict[str, int]]]:
+    """{target: (cases that raised something other than a BedrockFtError, {exception type: cases})}, drawn from the
+    tests' strategies, derandomized (the same cases on every run). Against another checkout:
+    PYTHONPATH=<checkout>/scripts python tests/fuzz/test_fuzz_review_documents.py 10000."""
+    counting = settings(FUZZ, max_examples=cases, suppress_health_check=list(HealthCheck))
+    results: dict[str, tuple[int, dict[str, int]]] = {}
+    with tempfile.TemporaryDirectory(prefix="fuzz-count-") as folder:
+
+        def record(target: str, calls: list[Any]) -> None:
+            crashed, kinds = results.get(target, (0, {}))
+            names = set()
+            for call in calls:
+                try:
+                    call()
+                except BedrockFtError:
+                    pass
+                except Exception as exc:  # what the tests forbid: count it, keep going
+                    names.add(type(exc).__name__)
+            for name in names:
+                kinds[name] = kinds.get(name, 0) + 1
+            results[target] = (crashed + bool(names), kinds)
+
+        def file_case(content: bytes) -> None:
+            path = Path(folder) / "document.json"
+            path.write_bytes(content)
+            record(
+                "file",
+                [
+                    lambda: review([path], use_checkov=False, use_parliament=False),
+                    lambda: review(plans=[path], use_checkov=False, use_parliament=False),
+                    lambda: review(policies=[path], use_checkov=False, use_parliament=False),
+                ],
+            )
+
+        def role_case(trust: Any, inline: Any, attached: Any) -> None:
+            factory = lambda: FakeIam(trust, inline, attached)  # noqa: E731
+            record(
+                "role", [lambda: review(role="r", iam_client_factory=factory, use_checkov=False, use_parliament=False)]
+            )
+
+        given(content=file_contents)(counting(file_case))()
+        given(trust=role_documents, inline=role_documents, attached=role_documents)(counting(role_case))()
+    return results
+
+
+if __name__ == "__main__":  # python tests/fuzz/test_fuzz_review_documents.py [CASES]
+    import sys
+
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    for target, (crashed, kinds) in count_crashes(total).items():
+        print(f"{target}: {crashed} of {total} cases crashed ({crashed * 10_000 // total} per 10,000) {kinds}")
