@@ -57,7 +57,9 @@ def review(
         report.reviewed.append(f"{item.description}: {count} policy document{'s' if count != 1 else ''}")
         report.add(item.findings)
     report.add(apply_rules(docs))
-    report.scanners.append(Scanner("bedrock-ft rules", ScannerState.RAN, f"{len(docs)} policy documents"))
+    report.scanners.append(
+        Scanner("bedrock-ft rules", ScannerState.RAN, f"{len(docs)} policy document{'s' if len(docs) != 1 else ''}")
+    )
 
     if not use_parliament:
         report.scanners.append(Scanner("parliament", ScannerState.SKIPPED, "turned off by the caller"))

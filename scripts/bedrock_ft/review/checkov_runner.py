@@ -30,7 +30,10 @@ from bedrock_ft.review.findings import Finding, Location, Severity
 
 ENV_CHECKOV = "BEDROCK_FT_CHECKOV"
 LOCAL_VENV_CHECKOV = Path(".venv-checkov") / "bin" / "checkov"
-INSTALL_HINT = "python3 -m venv .venv-checkov && .venv-checkov/bin/pip install checkov"
+INSTALL_HINT = (
+    "python3 -m venv ~/.venvs/checkov && ~/.venvs/checkov/bin/pip install checkov, then "
+    "export BEDROCK_FT_CHECKOV=~/.venvs/checkov/bin/checkov (outside any folder you review)"
+)
 TIMEOUT_SECONDS = 600
 
 # This project's checks: a folder of plain checkov check files inside the package (never imported by bedrock_ft).
