@@ -37,17 +37,24 @@ ENV_REQUIRE_CHECKOV = "BEDROCK_FT_REQUIRE_CHECKOV"
 
 
 def checkov_or_skip() -> str:
-    """The checkov executable the review tool would use ($BEDROCK_FT_CHECKOV, PATH, ./.venv-checkov).
+    """The checkov executable the review tool would use: $BEDROCK_FT_CHECKOV, else checkov on PATH, else beside the
+    interpreter running the tests (bedrock_ft.review.checkov_runner.find_checkov; never from the current folder).
 
     checkov lives in its own virtual environment (its hcl2 is not python-hcl2 8.x), so tests run it as a program.
-    Without one the test is skipped, or fails when BEDROCK_FT_REQUIRE_CHECKOV=1 (CI sets it).
+    Tests that review a folder with it review a copy outside the repository, since the review refuses a checkov
+    inside the folder it reviews. Without one the test is skipped, or fails when BEDROCK_FT_REQUIRE_CHECKOV=1 (CI
+    sets it).
     """
+    from bedrock_ft.errors import ConfigError
     from bedrock_ft.review.checkov_runner import INSTALL_HINT, find_checkov
 
-    executable = find_checkov(cwd=REPO_ROOT)
-    if executable is not None:
-        return executable
-    message = f"checkov not found: install it in its own environment with `{INSTALL_HINT}`"
+    try:
+        choice = find_checkov()
+    except ConfigError as exc:
+        pytest.fail(str(exc))
+    if choice.executable is not None:
+        return choice.executable
+    message = f"checkov not found ({choice.reason}): install it in its own environment with `{INSTALL_HINT}`"
     if os.environ.get(ENV_REQUIRE_CHECKOV) == "1":
         pytest.fail(message)
     pytest.skip(message)

@@ -380,6 +380,25 @@ def find_model(identifier: str) -> ModelSpec:
     )
 
 
+# Families that take a video in a record (the facts: Nova Lite / Pro, one video of <= 90 s; Nova 2 Lite).
+VIDEO_FAMILIES = frozenset({"nova-lite", "nova-pro", "nova-2-lite"})
+
+
+def accepts_images(spec: ModelSpec) -> bool:
+    return spec.images is not None
+
+
+def accepts_video(spec: ModelSpec) -> bool:
+    return spec.family in VIDEO_FAMILIES
+
+
+def customizable_in(spec: ModelSpec, region: str) -> bool | None:
+    """Whether the guide offers customization of ``spec`` in ``region``; None when the table does not say."""
+    if not spec.regions:
+        return None
+    return region in spec.regions
+
+
 def estimate_text_tokens(text: str) -> int:
     """Tokens in ``text`` by the guides' rule of thumb, rounded up."""
     return -(-len(text) // CHARS_PER_TOKEN)

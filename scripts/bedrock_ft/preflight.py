@@ -9,6 +9,7 @@ never failed.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,7 +21,16 @@ from botocore.parsers import ResponseParserError
 from bedrock_ft.aws_session import AwsSession
 from bedrock_ft.errors import BedrockFtError, ChecksFailed
 from bedrock_ft.iam_documents import Statement, load_document, parse_document
-from bedrock_ft.models import find_model, model_id_from
+from bedrock_ft.models import (
+    CustomizationType,
+    ModelSpec,
+    RecordFormat,
+    accepts_images,
+    accepts_video,
+    customizable_in,
+    find_model,
+    model_id_from,
+)
 from bedrock_ft.review.documents import Kind, PolicyDoc
 from bedrock_ft.review.rules import create_network_interface, create_tags, network_interface_permissions
 from bedrock_ft.s3_uris import S3Uri, join_key, parse_s3_uri
@@ -730,7 +740,7 @@ def check_base_model(ctx: _Context) -> Iterator[CheckResult]:
         summaries = ctx.session.client("bedrock", probe=True).list_foundation_models(byCustomizationType=kind)
     except Exception as exc:
         if _is_unsupported(exc):
-            yield _skip(name, "the endpoint cannot list foundation models")
+            yield _base_model_from_table(ctx, name)
             return
         raise
     wanted = model_id_from(ctx.request.base_model)
@@ -746,6 +756,222 @@ def check_base_model(ctx: _Context) -> Iterator[CheckResult]:
             "pick a model `aws bedrock list-foundation-models --by-customization-type "
             f"{kind}` lists, or apply the module in a region that offers it",
         )
+
+
+def _base_model_from_table(ctx: _Context, name: str) -> CheckResult:
+    """The base-model check from bedrock-ft's model table, for an endpoint that cannot list foundation models."""
+    kind = ctx.request.customization_type
+    try:
+        spec = find_model(ctx.request.base_model)
+    except BedrockFtError:
+        return _skip(
+            name,
+            f"the endpoint cannot list foundation models, and {ctx.request.base_model} is not in "
+            "bedrock-ft's model table",
+        )
+    if kind in {t.value for t in CustomizationType} and CustomizationType(kind) not in spec.customization_types:
+        offered = ", ".join(t.value for t in spec.customization_types)
+        return _fail(
+            name,
+            f"{spec.display_name} does not support {kind} (bedrock-ft's model table: {offered})",
+            f"use --customization-type {spec.customization_types[0].value} or another model",
+        )
+    offered_here = customizable_in(spec, ctx.region)
+    if offered_here is None:
+        return _skip(
+            name,
+            f"the endpoint cannot list foundation models, and bedrock-ft's model table does not say "
+            f"where {spec.display_name} can be customized",
+        )
+    regions = ", ".join(spec.regions)
+    if not offered_here:
+        return _fail(
+            name,
+            f"{spec.display_name} ({model_id_from(ctx.request.base_model)}) cannot be customized in "
+            f"{ctx.region}, the Terraform outputs' region: bedrock-ft's model table offers it in "
+            f"{regions} (the endpoint cannot list foundation models to say otherwise)",
+            f"apply the module in {spec.regions[0]} and use its outputs, or pick a model customizable in {ctx.region}",
+        )
+    return _pass(
+        name,
+        f"{spec.display_name} can be customized in {ctx.region} (bedrock-ft's model table; the "
+        "endpoint cannot list foundation models)",
+    )
+
+
+# Reading the uploaded data back: how much, at most.
+READ_BACK_BYTES = 1024 * 1024  # of the training file, from its start
+READ_BACK_RECORDS = 200
+MANIFEST_NAME = "manifest.json"
+MANIFEST_BYTES = 4 * 1024 * 1024
+
+
+def record_format_of(record: Any) -> RecordFormat | None:
+    """The record format one JSONL record is written in, from its keys and shapes; None when it is none of them."""
+    if not isinstance(record, dict):
+        return None
+    messages = record.get("messages")
+    if isinstance(messages, list):
+        blocks = any(isinstance(m, dict) and isinstance(m.get("content"), list) for m in messages)
+        if "schemaVersion" in record or blocks or isinstance(record.get("system"), list):
+            return RecordFormat.CONVERSATION
+        return RecordFormat.CLAUDE_MESSAGES
+    if "prompt" in record and "completion" in record:
+        return RecordFormat.PROMPT_COMPLETION
+    if "input" in record:
+        return RecordFormat.PRETRAINING
+    return None
+
+
+def media_of(record: Any) -> set[str]:
+    """The kinds of media ("image", "video") a conversation record's content blocks hold."""
+    found: set[str] = set()
+    messages = record.get("messages") if isinstance(record, dict) else None
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict):
+                found.update(kind for kind in ("image", "video") if kind in block)
+    return found
+
+
+def _read_head(s3: Any, bucket: str, key: str, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` bytes of an object, and whether there is more."""
+    response = s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{limit - 1}")
+    data = response["Body"].read(limit + 1)[:limit]
+    total = str(response.get("ContentRange", "")).rpartition("/")[2]
+    more = total.isdigit() and int(total) > len(data)
+    return data, more
+
+
+def _first_records(s3: Any, uri: S3Uri) -> list[Any]:
+    data, more = _read_head(s3, uri.bucket, uri.key, READ_BACK_BYTES)
+    lines = data.split(b"\n")
+    if more:
+        lines = lines[:-1]  # cut by the byte bound
+    records = []
+    for line in lines:
+        if len(records) >= READ_BACK_RECORDS:
+            break
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            continue  # the images check names lines that are not JSON
+    return records
+
+
+def _manifest_beside(s3: Any, uri: S3Uri) -> tuple[dict[str, Any] | None, str | None]:
+    """(manifest.json beside the training file, or None; a problem reading it, or None)."""
+    folder = uri.key.rpartition("/")[0]
+    key = f"{folder}/{MANIFEST_NAME}" if folder else MANIFEST_NAME
+    try:
+        data, more = _read_head(s3, uri.bucket, key, MANIFEST_BYTES)
+    except ClientError as exc:
+        if str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchKey", "NotFound", "InvalidRange"):
+            return None, None
+        raise
+    where = f"s3://{uri.bucket}/{key}"
+    if more:
+        return None, f"{where} is larger than {MANIFEST_BYTES} bytes"
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None, f"{where} is not JSON"
+    if not isinstance(manifest, dict):
+        return None, f"{where} is not a JSON object"
+    return manifest, None
+
+
+def check_data_fits_model(ctx: _Context) -> Iterator[CheckResult]:
+    """The uploaded training data, read back (its first records and the manifest beside it), fits the base model:
+    its record format is the one the model takes for this customization type, and it holds no media the model cannot
+    take (images for a text-only model, video for a model without video, both kinds in one dataset)."""
+    name = "data-fits-model"
+    try:
+        spec = find_model(ctx.request.base_model)
+    except BedrockFtError:
+        yield _skip(name, f"{ctx.request.base_model} is not in bedrock-ft's model table")
+        return
+    kind = ctx.request.customization_type
+    if kind not in {t.value for t in CustomizationType}:
+        yield _skip(name, f"bedrock-ft's model table has no record format for {kind}")
+        return
+    expected = spec.record_format(kind)
+    uri = ctx.data_uris()[0][1]
+    if uri.bucket != ctx.bucket:
+        yield _skip(name, f"{uri} is not in the module's bucket (see training-data)")
+        return
+    s3 = ctx.session.client("s3")
+    try:
+        records = _first_records(s3, uri)
+    except ClientError:
+        yield _skip(name, f"cannot read {uri} back (see training-data)")
+        return
+    manifest, manifest_problem = _manifest_beside(s3, uri)
+    problems: list[str] = []
+    if manifest_problem:
+        problems.append(manifest_problem)
+    media: set[str] = set()
+    if manifest is not None:
+        problems += _manifest_problems(manifest, spec, expected)
+        counts = manifest.get("counts")
+        if isinstance(counts, dict) and isinstance(counts.get("images"), int) and counts["images"] > 0:
+            media.add("image")
+    formats = Counter(record_format_of(r) for r in records)
+    wrong = {f: n for f, n in formats.items() if f is not expected}
+    if wrong:
+        shown = ", ".join(f"{n} in {f.value if f else 'no known format'}" for f, n in wrong.items())
+        problems.append(
+            f"of the first {len(records)} records of {uri}, {shown}; {spec.display_name} takes "
+            f"{expected.value} for {kind}"
+        )
+    for record in records:
+        media |= media_of(record)
+    if "image" in media and not accepts_images(spec):
+        problems.append(f"the data holds images, and {spec.display_name} takes no images")
+    if "video" in media and not accepts_video(spec):
+        problems.append(f"the data holds video, and {spec.display_name} takes no video")
+    if media == {"image", "video"}:
+        problems.append("the data holds both images and video: a dataset holds one kind of media")
+    if problems:
+        yield _fail(
+            name,
+            "; ".join(problems),
+            f"generate the dataset for {ctx.request.base_model} (`bedrock-ft generate --base-model "
+            f"{ctx.request.base_model}`), upload it, and submit that; or submit with the base model the data "
+            "was generated for",
+        )
+        return
+    described = f"{len(records)} records read back in {expected.value}"
+    yield _pass(
+        name,
+        described
+        + (f" with {', '.join(sorted(media))}" if media else ", no media")
+        + f"; {spec.display_name} takes them"
+        + ("; manifest agrees" if manifest is not None else ""),
+    )
+
+
+def _manifest_problems(manifest: dict[str, Any], spec: ModelSpec, expected: RecordFormat) -> list[str]:
+    problems = []
+    generated_for = manifest.get("base_model")
+    if isinstance(generated_for, str) and generated_for:
+        try:
+            family = find_model(generated_for).family
+        except BedrockFtError:
+            family = None
+        if family != spec.family:
+            problems.append(
+                f"the manifest says the data was generated for {generated_for}, not a {spec.display_name} model"
+            )
+    record_format = manifest.get("record_format")
+    if isinstance(record_format, str) and record_format and record_format != expected.value:
+        problems.append(
+            f"the manifest says the records are {record_format}; {spec.display_name} takes {expected.value}"
+        )
+    return problems
 
 
 def check_hyperparameters(ctx: _Context) -> Iterator[CheckResult]:
@@ -827,6 +1053,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("bucket-region", check_bucket_region),
     ("training-data", check_data_objects),
     ("images", check_images),
+    ("data-fits-model", check_data_fits_model),
     ("role-trust", check_role_trust),
     ("role-network-interfaces", check_role_network),
     ("role-s3-access", check_role_s3),

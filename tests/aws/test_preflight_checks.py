@@ -38,7 +38,6 @@ def test_every_check_passes_or_is_skipped_on_the_module_infrastructure(account: 
 def test_checks_whose_api_moto_lacks_are_skipped(account: Account) -> None:
     report = preflight(account)
     assert status_of(report, "role-simulation") is Status.SKIPPED
-    assert status_of(report, "base-model") is Status.SKIPPED
 
 
 def test_a_zone_without_a_subnet_fails_and_is_named(account: Account) -> None:
@@ -390,3 +389,185 @@ def test_create_tags_without_tag_keys_warns(account: Account) -> None:
     result = preflight(account).result("role-network-interfaces")
     assert result.status is Status.WARN
     assert "TagJobNetworkInterfacesAtCreationOnly" in result.message and "aws:TagKeys" in result.message
+
+
+# ---------------------------------------------------------------- the base model's region, from the model table
+# moto cannot list foundation models, so these read bedrock-ft's model table (models.py).
+
+LLAMA_VISION = "meta.llama3-2-11b-instruct-v1:0"
+CLAUDE_HAIKU = "anthropic.claude-3-haiku-20240307-v1:0:200k"
+NOVA_MICRO = "amazon.nova-micro-v1:0:128k"
+
+
+def test_base_model_offered_in_the_region_passes_from_the_model_table(account: Account) -> None:
+    result = preflight(account).result("base-model")
+    assert result.status is Status.PASS and "model table" in result.message
+
+
+def test_llama_3_2_in_us_east_1_fails_from_the_model_table(account: Account) -> None:
+    result = preflight(account, base_model=LLAMA_VISION, hyperparameters={}).result("base-model")
+    assert result.status is Status.FAIL
+    assert "us-east-1" in result.message and "us-west-2" in result.message
+    assert result.hint and "us-west-2" in result.hint
+
+
+def test_customization_type_the_model_table_does_not_offer_fails(account: Account) -> None:
+    result = preflight(
+        account, base_model=CLAUDE_HAIKU, hyperparameters={}, customization_type="CONTINUED_PRE_TRAINING"
+    ).result("base-model")
+    assert result.status is Status.FAIL and "CONTINUED_PRE_TRAINING" in result.message
+
+
+def test_a_model_whose_regions_the_table_does_not_state_is_skipped(account: Account) -> None:
+    result = preflight(account, base_model="amazon.titan-text-express-v1", hyperparameters={}).result("base-model")
+    assert result.status is Status.SKIPPED
+
+
+def test_a_model_not_in_the_table_is_skipped_when_the_endpoint_cannot_list(account: Account) -> None:
+    result = preflight(account, base_model="example.unknown-model-v1", hyperparameters={}).result("base-model")
+    assert result.status is Status.SKIPPED
+
+
+def test_the_live_model_list_wins_over_the_model_table(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stub_foundation_models(account, monkeypatch, [LLAMA_VISION])
+    assert status_of(preflight(account, base_model=LLAMA_VISION, hyperparameters={}), "base-model") is Status.PASS
+
+
+# ---------------------------------------------------------------- the data read back fits the model
+
+TRAIN_KEY = "data/sample/train.jsonl"
+MANIFEST_KEY = "data/sample/manifest.json"
+
+
+def text_record(text: str = "Review this page.") -> dict[str, Any]:
+    return {
+        "schemaVersion": "bedrock-conversation-2024",
+        "system": [{"text": "You review web pages."}],
+        "messages": [
+            {"role": "user", "content": [{"text": text}]},
+            {"role": "assistant", "content": [{"text": "Fine."}]},
+        ],
+    }
+
+
+def video_record(account: Account) -> dict[str, Any]:
+    record = text_record()
+    location = {"uri": f"s3://{account.bucket}/data/sample/videos/0.mp4", "bucketOwner": "123456789012"}
+    record["messages"][0]["content"].append({"video": {"format": "mp4", "source": {"s3Location": location}}})
+    return record
+
+
+def put_manifest(account: Account, manifest: Any) -> None:
+    body = manifest if isinstance(manifest, bytes) else json.dumps(manifest).encode()
+    account.client("s3").put_object(Bucket=account.bucket, Key=MANIFEST_KEY, Body=body)
+
+
+def fits(account: Account, **changes: Any) -> Any:
+    return preflight(account, **{"hyperparameters": {}, **changes}).result("data-fits-model")
+
+
+def test_image_records_for_the_vision_model_they_were_made_for_pass(account: Account) -> None:
+    result = fits(account)
+    assert result.status is Status.PASS and "image" in result.message
+
+
+def test_image_conversation_records_for_claude_3_haiku_fail(account: Account) -> None:
+    result = fits(account, base_model=CLAUDE_HAIKU)
+    assert result.status is Status.FAIL
+    assert "claude-messages" in result.message and "takes no images" in result.message
+    assert result.hint and "bedrock-ft generate --base-model" in result.hint
+
+
+def test_images_for_nova_micro_fail(account: Account) -> None:
+    result = fits(account, base_model=NOVA_MICRO)
+    assert result.status is Status.FAIL and "Nova Micro takes no images" in result.message
+
+
+def test_text_records_for_nova_micro_pass(account: Account) -> None:
+    account.put_records(TRAIN_KEY, [text_record() for _ in range(3)])
+    assert fits(account, base_model=NOVA_MICRO).status is Status.PASS
+
+
+def test_video_for_a_model_without_video_fails(account: Account) -> None:
+    account.put_records(TRAIN_KEY, [video_record(account)])
+    result = fits(account, base_model=LLAMA_VISION)
+    assert result.status is Status.FAIL and "takes no video" in result.message
+
+
+def test_video_for_nova_lite_passes(account: Account) -> None:
+    account.put_records(TRAIN_KEY, [video_record(account)])
+    assert fits(account).status is Status.PASS
+
+
+def test_images_and_video_in_one_dataset_fail(account: Account) -> None:
+    account.put_records(
+        TRAIN_KEY, [vision_record(f"s3://{account.bucket}/data/sample/images/0.png"), video_record(account)]
+    )
+    result = fits(account)
+    assert result.status is Status.FAIL and "both images and video" in result.message
+
+
+def test_prompt_completion_records_for_nova_fail(account: Account) -> None:
+    account.put_records(TRAIN_KEY, [{"prompt": "a", "completion": "b"}] * 3)
+    result = fits(account)
+    assert result.status is Status.FAIL and "prompt-completion" in result.message
+
+
+def test_a_manifest_for_another_model_fails(account: Account) -> None:
+    put_manifest(account, {"base_model": CLAUDE_HAIKU, "record_format": "bedrock-conversation-2024"})
+    result = fits(account)
+    assert result.status is Status.FAIL and f"generated for {CLAUDE_HAIKU}" in result.message
+
+
+def test_a_manifest_with_another_record_format_fails(account: Account) -> None:
+    put_manifest(account, {"base_model": "amazon.nova-lite-v1:0:300k", "record_format": "prompt-completion"})
+    result = fits(account)
+    assert result.status is Status.FAIL and "the manifest says the records are prompt-completion" in result.message
+
+
+def test_manifest_counting_images_fails_a_text_only_model_whose_first_records_have_none(account: Account) -> None:
+    account.put_records(TRAIN_KEY, [text_record() for _ in range(3)])
+    put_manifest(
+        account,
+        {
+            "base_model": NOVA_MICRO,
+            "record_format": "bedrock-conversation-2024",
+            "counts": {"train": 3, "validation": 0, "images": 5},
+        },
+    )
+    result = fits(account, base_model=NOVA_MICRO)
+    assert result.status is Status.FAIL and "takes no images" in result.message
+
+
+def test_a_manifest_that_is_not_json_fails_and_is_named(account: Account) -> None:
+    put_manifest(account, b"{not json")
+    result = fits(account)
+    assert result.status is Status.FAIL and "manifest.json is not JSON" in result.message
+
+
+def test_a_matching_manifest_passes_and_is_mentioned(account: Account) -> None:
+    put_manifest(
+        account,
+        {
+            "base_model": "amazon.nova-lite-v1:0:300k",
+            "record_format": "bedrock-conversation-2024",
+            "counts": {"train": 3, "validation": 1, "images": 3},
+        },
+    )
+    result = fits(account)
+    assert result.status is Status.PASS and "manifest agrees" in result.message
+
+
+def test_only_the_first_bytes_are_read_back_and_a_cut_record_is_not_judged(
+    account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bedrock_ft.preflight as preflight_module
+
+    account.put_records(TRAIN_KEY, [text_record("x" * 100) for _ in range(50)])
+    monkeypatch.setattr(preflight_module, "READ_BACK_BYTES", 700)  # ends inside the third record
+    result = fits(account)
+    assert result.status is Status.PASS and "2 records read back" in result.message
+
+
+def test_a_model_not_in_the_table_skips_the_data_check(account: Account) -> None:
+    assert fits(account, base_model="example.unknown-model-v1").status is Status.SKIPPED

@@ -15,7 +15,7 @@ import pytest
 from bedrock_ft.review import checkov_runner, review
 from bedrock_ft.review.checkov_runner import checks_dir
 
-from .conftest import REPO, TERRAFORM
+from .conftest import TERRAFORM
 
 CHECKS = [f"CKV_BFT_{n}" for n in range(1, 7)]
 
@@ -30,9 +30,25 @@ def checkov_results(tmp_path_factory: pytest.TempPathFactory, checkov_executable
         folder.mkdir()
         shutil.copy(fixture, folder / "main.tf")
     completed = subprocess.run(
-        [executable, "-d", str(root), "--framework", "terraform", "--skip-download", "--quiet", "-o", "json",
-         "--external-checks-dir", str(checks_dir()), "--check", ",".join(CHECKS)],
-        capture_output=True, text=True, check=False, timeout=300,
+        [
+            executable,
+            "-d",
+            str(root),
+            "--framework",
+            "terraform",
+            "--skip-download",
+            "--quiet",
+            "-o",
+            "json",
+            "--external-checks-dir",
+            str(checks_dir()),
+            "--check",
+            ",".join(CHECKS),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert completed.returncode in (0, 1), completed.stderr[-2000:]
     document = json.loads(completed.stdout)
@@ -59,8 +75,12 @@ def test_checks_folder_is_found_through_the_package_from_any_working_directory(
     assert folder.parent == Path(checkov_runner.__file__).resolve().parent  # inside the installed package
     assert checkov_runner.custom_check_ids(folder) == set(CHECKS)
     assert {p.stem for p in folder.glob("Bft*.py")} == {
-        "BftJobSecurityGroupSelfOnly", "BftTrustConfusedDeputy", "BftNetworkInterfaceConditions",
-        "BftNoWildcardBucket", "BftEndpointPolicyScoped", "BftBucketPolicyTlsOnly",
+        "BftJobSecurityGroupSelfOnly",
+        "BftTrustConfusedDeputy",
+        "BftNetworkInterfaceConditions",
+        "BftNoWildcardBucket",
+        "BftEndpointPolicyScoped",
+        "BftBucketPolicyTlsOnly",
     }
     assert checkov_runner.custom_checks_notice(folder) is None
     assert checkov_runner.custom_checks_description(folder).startswith("with 6 custom checks (CKV_BFT_1, ")
@@ -98,8 +118,9 @@ def test_custom_check_passes_its_good_snippet(checkov_results: dict[str, set[str
     assert checkov_results[f"{check_id.lower()}_good"] == set()
 
 
-def test_module_with_checkov_has_no_finding_at_medium_or_above(checkov_executable: str) -> None:
-    report = review([REPO], checkov=checkov_executable)
+def test_module_with_checkov_has_no_finding_at_medium_or_above(checkov_executable: str, module_copy: Path) -> None:
+    # a copy, since the review refuses a checkov inside the folder it reviews (a .venv-checkov in the repository)
+    report = review([module_copy], checkov=checkov_executable)
     assert any("checkov" in line and "with 6 custom checks" in line for line in report.reviewed), report.reviewed
     assert not [n for n in report.notices if "custom check" in n], report.notices
     assert report.at_or_above("medium") == [], [f"{f.rule_id} {f.location}" for f in report.at_or_above("medium")]
@@ -114,8 +135,9 @@ def test_checkov_failure_becomes_a_finding_with_file_and_line(tmp_path: Path, ch
     assert finding.location.file.endswith("main.tf") and finding.location.line == 1
 
 
-def test_a_custom_check_checkov_cannot_load_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        checkov_executable: str) -> None:
+def test_a_custom_check_checkov_cannot_load_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checkov_executable: str
+) -> None:
     folder = tmp_path / "checks"
     shutil.copytree(checks_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "BftBroken.py").write_text("import a_module_that_does_not_exist\n")

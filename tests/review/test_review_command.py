@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bedrock_ft.cli import main
-from bedrock_ft.review.checkov_runner import INSTALL_HINT, find_checkov
+from bedrock_ft.review import checkov_runner
+from bedrock_ft.review.checkov_runner import INSTALL_HINT
 
 from .conftest import BAD_POLICIES, GOOD_POLICIES
 
@@ -78,32 +79,20 @@ def test_sarif_output_is_structurally_valid(capsys: pytest.CaptureFixture[str]) 
     assert levels["BFT003"] == "error" and levels["BFT009"] == "warning"
 
 
-def test_missing_checkov_is_a_notice_with_install_command(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_checkov_is_reported_as_skipped_with_install_command(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("BEDROCK_FT_CHECKOV", raising=False)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BEDROCK_FT_REQUIRE_CHECKOV", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(checkov_runner, "installation_candidates", lambda: [])
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "data" {\n  bucket = "x"\n}\n')
     code, out, _ = run(capsys, str(tmp_path), "--fail-on", "medium")
     assert code == 0
-    assert "checkov skipped" in out and INSTALL_HINT in out
+    assert "scanner: checkov: SKIPPED" in out and INSTALL_HINT in out
 
 
-def test_checkov_path_that_does_not_exist_is_a_config_error(capsys: pytest.CaptureFixture[str],
-                                                            tmp_path: Path) -> None:
+def test_checkov_path_that_does_not_exist_is_a_config_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_s3_bucket" "data" {\n  bucket = "x"\n}\n')
     code, _, err = run(capsys, str(tmp_path), "--checkov", str(tmp_path / "nope"))
     assert code == 4 and "does not exist" in err and "Traceback" not in err
-
-
-def test_find_checkov_prefers_the_environment_variable(tmp_path: Path) -> None:
-    fake = tmp_path / "checkov"
-    fake.write_text("#!/bin/sh\n")
-    assert find_checkov(environ={"BEDROCK_FT_CHECKOV": str(fake), "PATH": ""}, cwd=tmp_path) == str(fake)
-
-
-def test_find_checkov_falls_back_to_local_venv(tmp_path: Path) -> None:
-    local = tmp_path / ".venv-checkov" / "bin" / "checkov"
-    local.parent.mkdir(parents=True)
-    local.write_text("#!/bin/sh\n")
-    assert find_checkov(environ={"PATH": ""}, cwd=tmp_path) == str(local)

@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from bedrock_ft.review.documents import Kind, PolicyDoc
+from bedrock_ft.review.documents import Kind, PolicyDoc, detect_kind
 from bedrock_ft.review.parliament_runner import lint
 from bedrock_ft.review.rules import apply_rules
 
@@ -49,7 +49,8 @@ KINDS = {
     "runtime_endpoint_policy": Kind.ENDPOINT,
 }
 NAMES = sorted(
-    name for name, fn in inspect.getmembers(policies, inspect.isfunction)
+    name
+    for name, fn in inspect.getmembers(policies, inspect.isfunction)
     if name.endswith("_policy") and fn.__module__ == policies.__name__
 )
 
@@ -61,10 +62,21 @@ def _document(name: str) -> PolicyDoc:
 
 
 def test_sandbox_builds_the_expected_documents() -> None:
-    assert {"trust_policy", "data_access_policy", "endpoint_policy", "bucket_policy", "operator_policy",
-            "kms_key_policy", "batch_inference_trust_policy", "batch_inference_policy", "model_import_trust_policy",
-            "model_import_policy", "rft_grader_policy", "runtime_endpoint_policy",
-            "after_training_policy"} <= set(NAMES)
+    assert {
+        "trust_policy",
+        "data_access_policy",
+        "endpoint_policy",
+        "bucket_policy",
+        "operator_policy",
+        "kms_key_policy",
+        "batch_inference_trust_policy",
+        "batch_inference_policy",
+        "model_import_trust_policy",
+        "model_import_policy",
+        "rft_grader_policy",
+        "runtime_endpoint_policy",
+        "after_training_policy",
+    } <= set(NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -84,3 +96,17 @@ def test_network_interface_rules_refuse_a_lifecycle_statement_without_its_job_ta
             }
     stripped = PolicyDoc(name=doc.name, kind=doc.kind, document=doc.document)
     assert sorted({f.rule_id for f in apply_rules([stripped]) if f.severity.rank >= 2}) == ["BFT004", "BFT006"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sandbox_policy_content_reads_as_its_kind(name: str) -> None:
+    doc = _document(name)
+    assert detect_kind(doc.document) is doc.kind
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sandbox_policy_judged_by_its_content_alone_has_no_finding_at_medium_or_above(name: str) -> None:
+    doc = _document(name)
+    loose = PolicyDoc(name=doc.name, kind=detect_kind(doc.document), document=doc.document)
+    findings = [f for f in apply_rules([loose]) if f.severity.rank >= 2]
+    assert findings == [], [f"{f.rule_id} {f.location}: {f.message}" for f in findings]

@@ -14,10 +14,10 @@ from typing import Any
 
 from bedrock_ft.errors import InputError
 from bedrock_ft.review import checkov_runner, parliament_runner, sources
-from bedrock_ft.review.findings import Finding, Report, Severity
+from bedrock_ft.review.findings import Finding, Report, Scanner, ScannerState, Severity
 from bedrock_ft.review.rules import apply_rules
 
-__all__ = ["Finding", "Report", "Severity", "review"]
+__all__ = ["Finding", "Report", "Scanner", "ScannerState", "Severity", "review"]
 
 
 def review(
@@ -57,30 +57,58 @@ def review(
         report.reviewed.append(f"{item.description}: {count} policy document{'s' if count != 1 else ''}")
         report.add(item.findings)
     report.add(apply_rules(docs))
+    report.scanners.append(
+        Scanner("bedrock-ft rules", ScannerState.RAN, f"{len(docs)} policy document{'s' if len(docs) != 1 else ''}")
+    )
 
-    if use_parliament:
-        if parliament_runner.available():
-            report.add(parliament_runner.lint(docs))
-        else:
-            report.notices.append(f"parliament skipped: not installed ({parliament_runner.INSTALL_HINT})")
+    if not use_parliament:
+        report.scanners.append(Scanner("parliament", ScannerState.SKIPPED, "turned off by the caller"))
+    elif not docs:
+        report.scanners.append(Scanner("parliament", ScannerState.NOT_APPLICABLE, "no policy documents"))
+    elif parliament_runner.available():
+        report.add(parliament_runner.lint(docs))
+        report.scanners.append(Scanner("parliament", ScannerState.RAN, "installed with bedrock-ft"))
+    else:
+        report.scanners.append(
+            Scanner("parliament", ScannerState.SKIPPED, f"not installed ({parliament_runner.INSTALL_HINT})")
+        )
 
-    targets = [(m, False) for m in modules] + [(p, True) for p in plan_files]
-    if targets:
-        if not use_checkov:
-            report.notices.append("checkov skipped: --no-checkov")
-        else:
-            executable = checkov_runner.find_checkov(checkov)
-            if executable is None:
-                report.notices.append(checkov_runner.skipped_notice())
-            else:
-                for target, is_plan in targets:
-                    result = checkov_runner.run(executable, target, plan=is_plan)
-                    report.add(result.findings)
-                    if result.notice and result.notice not in report.notices:
-                        report.notices.append(result.notice)
-                custom = checkov_runner.custom_checks_description(checkov_runner.checks_dir())
-                report.reviewed.append(f"checkov ({executable}) {custom}")
+    report.scanners.append(_checkov(report, modules, plan_files, checkov, use_checkov))
     return report
+
+
+def reviewed_folders(modules: Sequence[Path], plans: Sequence[Path]) -> list[Path]:
+    """The folders whose contents are under review: every module folder, and the folder of every plan (checkov reads
+    the Terraform beside a plan to enrich it)."""
+    return [*modules, *(p.parent for p in plans)]
+
+
+def _checkov(
+    report: Report, modules: list[Path], plans: list[Path], explicit: str | None, use_checkov: bool
+) -> Scanner:
+    targets = [(m, False) for m in modules] + [(p, True) for p in plans]
+    if not targets:
+        return Scanner("checkov", ScannerState.NOT_APPLICABLE, "it reads module folders and plans; none was given")
+    if not use_checkov:
+        return Scanner("checkov", ScannerState.SKIPPED, "turned off by the caller")
+    choice = checkov_runner.find_checkov(explicit, reviewed=reviewed_folders(modules, plans))
+    if choice.executable is None:
+        return Scanner("checkov", ScannerState.SKIPPED, choice.reason, refused=choice.refused)
+    for target, is_plan in targets:
+        result = checkov_runner.run(choice.executable, target, plan=is_plan)
+        report.add(result.findings)
+        if result.notice and result.notice not in report.notices:
+            report.notices.append(result.notice)
+    custom = checkov_runner.custom_checks_description(checkov_runner.checks_dir())
+    report.reviewed.append(f"checkov ({choice.executable}) {custom}")
+    return Scanner(
+        "checkov",
+        ScannerState.RAN,
+        choice.reason,
+        executable=choice.executable,
+        source=choice.source,
+        refused=choice.refused,
+    )
 
 
 def _default_iam_client() -> Any:

@@ -103,13 +103,57 @@ class Finding:
         }
 
 
+class ScannerState(StrEnum):
+    RAN = "ran"
+    SKIPPED = "skipped"  # it applied to what was given but did not run: its findings are missing
+    NOT_APPLICABLE = "not applicable"  # nothing given is of a kind it reads (e.g. checkov on policy files only)
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """One scanner of the review (checkov, parliament, the project's rules): did it run, which program, and why."""
+
+    name: str
+    state: ScannerState
+    reason: str  # why it ran with this program, or why it did not
+    executable: str | None = None
+    source: str | None = None  # for checkov: explicit | environment | path | installation
+    refused: tuple[str, ...] = ()  # programs found but not run, with the reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state.value,
+            "reason": self.reason,
+            "executable": self.executable,
+            "source": self.source,
+            "refused": list(self.refused),
+        }
+
+    def __str__(self) -> str:
+        if self.state is ScannerState.RAN:
+            text = f"{self.name}: ran" + (f" {self.executable}" if self.executable else "") + f" ({self.reason})"
+        elif self.state is ScannerState.SKIPPED:
+            text = f"{self.name}: SKIPPED, its checks did not run: {self.reason}"
+        else:
+            text = f"{self.name}: not applicable ({self.reason})"
+        return text + "".join(f"; {r}" for r in self.refused)
+
+
 @dataclass
 class Report:
-    """What a review found, what it looked at, and what it could not do (e.g. checkov not installed)."""
+    """What a review found, what it looked at, which scanners ran (and which were skipped, and why)."""
 
     findings: list[Finding] = field(default_factory=list)
     reviewed: list[str] = field(default_factory=list)  # one line per thing reviewed
-    notices: list[str] = field(default_factory=list)  # skipped tools and other remarks, never findings
+    notices: list[str] = field(default_factory=list)  # remarks that are not findings
+    scanners: list[Scanner] = field(default_factory=list)
+
+    def scanner(self, name: str) -> Scanner | None:
+        return next((s for s in self.scanners if s.name == name), None)
+
+    def skipped(self) -> list[Scanner]:
+        return [s for s in self.scanners if s.state is ScannerState.SKIPPED]
 
     def add(self, findings: Iterable[Finding]) -> None:
         seen = {_identity(f) for f in self.findings}
@@ -145,6 +189,8 @@ def render_text(report: Report) -> str:
     lines: list[str] = []
     for item in report.reviewed:
         lines.append(f"reviewed: {item}")
+    for scanner in report.scanners:
+        lines.append(f"scanner: {scanner}")
     for notice in report.notices:
         lines.append(f"note: {notice}")
     if lines:
@@ -163,6 +209,9 @@ def render_text(report: Report) -> str:
         )
     else:
         lines.append("no findings")
+    skipped = report.skipped()
+    if skipped:
+        lines[-1] += f" from the scanners that ran; SKIPPED (not checked): {', '.join(s.name for s in skipped)}"
     return "\n".join(lines)
 
 
@@ -170,6 +219,8 @@ def render_json(report: Report) -> dict[str, Any]:
     return {
         "reviewed": list(report.reviewed),
         "notices": list(report.notices),
+        "scanners": [s.to_dict() for s in report.scanners],
+        "skipped": [s.name for s in report.skipped()],
         "counts": report.counts(),
         "findings": [f.to_dict() for f in report.sorted_findings()],
     }
@@ -223,10 +274,19 @@ def render_sarif(report: Report) -> dict[str, Any]:
                     {
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
-                            {"message": {"text": n}, "level": "note"} for n in report.notices
-                        ],
+                            {
+                                "message": {"text": f"scanner {s}"},
+                                "level": "warning" if s.state is ScannerState.SKIPPED else "note",
+                            }
+                            for s in report.scanners
+                        ]
+                        + [{"message": {"text": n}, "level": "note"} for n in report.notices],
                     }
                 ],
+                "properties": {
+                    "scanners": [s.to_dict() for s in report.scanners],
+                    "skipped": [s.name for s in report.skipped()],
+                },
             }
         ],
     }

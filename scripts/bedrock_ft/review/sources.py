@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bedrock_ft.errors import InputError
-from bedrock_ft.review.documents import ATTRIBUTE_KINDS, Kind, PolicyDoc, detect_kind
+from bedrock_ft.review.documents import ATTRIBUTE_KINDS, Kind, PolicyDoc, detect_kind, validate_document
 from bedrock_ft.review.findings import Finding
 from bedrock_ft.review.network import security_group_findings
-from bedrock_ft.review.placeholders import substitute
+from bedrock_ft.review.placeholders import ACCOUNT, substitute
 from bedrock_ft.review.rules import missing_endpoint_policy
 
 # Folders under a module folder that are not part of the module.
@@ -51,31 +52,58 @@ def path_kind(path: Path) -> str:
     )
 
 
-def read_json(path: Path) -> Any:
+# Bounds on what the review reads: a plan of a large module is a few MB; an IAM policy is at most 20 KB (a bucket
+# policy), so these leave room and still stop a device, a runaway file or a deliberate bomb.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+def read_json(path: Path, *, limit: int = MAX_FILE_BYTES) -> Any:
+    """The JSON in a regular file of at most ``limit`` bytes; anything else is an InputError, never a traceback."""
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path} is not a regular file")
+    if info.st_size > limit:
+        raise InputError(f"{path} is {info.st_size} bytes; the review reads files of at most {limit} bytes")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InputError(f"{path} is larger than {limit} bytes, the most the review reads")
+    if data.startswith(b"PK") or (path.suffix in (".tfplan", ".plan") and not data.lstrip().startswith(b"{")):
+        raise InputError(
+            f"{path} is a binary plan file, not JSON", hint=f"render it first: terraform show -json {path} > plan.json"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    return parse_json(text, str(path))
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON text as data; malformed or too deeply nested JSON is an InputError."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        if path.suffix in (".tfplan", ".plan") or text.startswith("PK"):
-            raise InputError(
-                f"{path} is a binary plan file, not JSON",
-                hint=f"render it first: terraform show -json {path} > plan.json",
-            ) from None
-        raise InputError(f"{path} is not JSON (line {exc.lineno}): {exc.msg}") from None
+        raise InputError(f"{source} is not JSON (line {exc.lineno}): {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{source} is nested too deeply to be a policy or a plan") from None
 
 
 # ---------------------------------------------------------------- policy JSON files
 
 
 def from_policy_file(path: Path) -> Loaded:
-    document = read_json(path)
-    if not isinstance(document, Mapping) or "Statement" not in document:
-        raise InputError(f"{path} is not an IAM policy document (no Statement)")
-    kind = detect_kind(document, path.name)
-    doc = PolicyDoc(name=path.name, kind=kind, document=dict(document), file=str(path))
+    """A policy JSON file; its kind comes from its content alone (documents.detect_kind), never from its name."""
+    document = validate_document(read_json(path, limit=MAX_POLICY_BYTES), str(path))
+    kind = detect_kind(document)
+    doc = PolicyDoc(name=path.name, kind=kind, document=document, file=str(path))
     return Loaded(docs=[doc], description=f"policy file {path} ({kind.value})")
 
 
@@ -83,29 +111,41 @@ def from_policy_file(path: Path) -> Loaded:
 
 
 def _plan_resources(plan: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
-    """(address, type, values) of every managed resource the plan will leave in place, modules included."""
-    seen: set[str] = set()
+    """(address, type, values) of every managed resource the plan will leave in place, modules included.
 
-    def walk(module: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
-        for resource in module.get("resources", []) or []:
-            if resource.get("mode", "managed") != "managed":
+    Walked without recursion, and every level checked for its type: a plan is input like any other."""
+    seen: set[str] = set()
+    planned = plan.get("planned_values")
+    root = planned.get("root_module") if isinstance(planned, Mapping) else None
+    pending: list[Any] = [root] if isinstance(root, Mapping) else []
+    while pending:
+        module = pending.pop()
+        if not isinstance(module, Mapping):
+            continue
+        for resource in _list(module.get("resources")):
+            if not isinstance(resource, Mapping) or resource.get("mode", "managed") != "managed":
                 continue
             address = str(resource.get("address"))
-            if address not in seen:
+            values = resource.get("values")
+            if address not in seen and isinstance(values, Mapping):
                 seen.add(address)
-                yield address, str(resource.get("type")), resource.get("values") or {}
-        for child in module.get("child_modules", []) or []:
-            yield from walk(child)
-
-    yield from walk((plan.get("planned_values") or {}).get("root_module") or {})
-    for change in plan.get("resource_changes", []) or []:
+                yield address, str(resource.get("type")), values
+        pending.extend(reversed(_list(module.get("child_modules"))))
+    for change in _list(plan.get("resource_changes")):
+        if not isinstance(change, Mapping):
+            continue
         address = str(change.get("address"))
         if change.get("mode", "managed") != "managed" or address in seen:
             continue
-        after = (change.get("change") or {}).get("after")
+        body = change.get("change")
+        after = body.get("after") if isinstance(body, Mapping) else None
         if isinstance(after, Mapping):
             seen.add(address)
             yield address, str(change.get("type")), after
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def from_plan(path: Path) -> Loaded:
@@ -124,9 +164,7 @@ def from_plan(path: Path) -> Loaded:
             if not raw:
                 continue  # unknown until apply, or not set
             document = _decode_policy(raw, f"{address}.{attribute}")
-            if document is not None:
-                loaded.docs.append(PolicyDoc(name=f"{address}.{attribute}", kind=kind, document=document,
-                                             file=str(path)))
+            loaded.docs.append(PolicyDoc(name=f"{address}.{attribute}", kind=kind, document=document, file=str(path)))
     return loaded
 
 
@@ -134,14 +172,12 @@ def _is_s3_endpoint(values: Mapping[str, Any]) -> bool:
     return str(values.get("service_name", "")).endswith(".s3") or str(values.get("service_name", "")).endswith("s3")
 
 
-def _decode_policy(raw: Any, name: str) -> dict[str, Any] | None:
-    if isinstance(raw, Mapping):
-        return dict(raw)
-    try:
-        document = json.loads(str(raw))
-    except json.JSONDecodeError:
-        raise InputError(f"{name} in the plan is not JSON") from None
-    return document if isinstance(document, dict) else None
+def _decode_policy(raw: Any, name: str) -> dict[str, Any]:
+    if isinstance(raw, str):
+        if len(raw) > MAX_POLICY_BYTES:
+            raise InputError(f"{name} in the plan is larger than {MAX_POLICY_BYTES} bytes")
+        raw = parse_json(raw, f"{name} in the plan")
+    return validate_document(raw, f"{name} in the plan")
 
 
 # ---------------------------------------------------------------- a live role
@@ -151,38 +187,92 @@ def from_role(role: str, iam: Any) -> Loaded:
     """The role's trust policy, inline policies and attached managed policies (default versions), through IAM."""
     name = role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
     response = iam.get_role(RoleName=name)["Role"]
+    account = _account_of(str(response.get("Arn", "")))
     loaded = Loaded(description=f"IAM role {response['Arn']}")
-    loaded.docs.append(PolicyDoc(name=f"role {name}: trust policy", kind=Kind.TRUST,
-                                 document=_decoded(response["AssumeRolePolicyDocument"])))
+    loaded.docs.append(
+        PolicyDoc(
+            name=f"role {name}: trust policy",
+            kind=Kind.TRUST,
+            account=account,
+            document=_decoded(response["AssumeRolePolicyDocument"], f"role {name}: trust policy"),
+        )
+    )
     for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
         for policy_name in page["PolicyNames"]:
             body = iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
-            loaded.docs.append(PolicyDoc(name=f"role {name}: inline policy {policy_name}", kind=Kind.IDENTITY,
-                                         document=_decoded(body)))
+            label = f"role {name}: inline policy {policy_name}"
+            loaded.docs.append(
+                PolicyDoc(name=label, kind=Kind.IDENTITY, account=account, document=_decoded(body, label))
+            )
     for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
         for attached in page["AttachedPolicies"]:
             arn = attached["PolicyArn"]
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
             body = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-            loaded.docs.append(PolicyDoc(name=f"role {name}: attached policy {arn}", kind=Kind.IDENTITY,
-                                         document=_decoded(body)))
+            label = f"role {name}: attached policy {arn}"
+            loaded.docs.append(
+                PolicyDoc(name=label, kind=Kind.IDENTITY, account=account, document=_decoded(body, label))
+            )
     return loaded
 
 
-def _decoded(body: Any) -> dict[str, Any]:
-    if isinstance(body, Mapping):
-        return dict(body)
-    from urllib.parse import unquote
+def _account_of(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and re.fullmatch(r"\d{12}", parts[4]) else None
 
-    return json.loads(unquote(str(body)))
+
+def _decoded(body: Any, name: str) -> dict[str, Any]:
+    if not isinstance(body, Mapping):
+        from urllib.parse import unquote
+
+        text = str(body)
+        body = parse_json(unquote(text) if text.lstrip().startswith("%7B") else text, name)
+    return validate_document(body, name)
 
 
 # ---------------------------------------------------------------- a module folder (HCL)
 
 
+MAX_TF_BYTES = 16 * 1024 * 1024
+MAX_TF_FILES = 5000
+
+
+def check_module_files(folder: Path) -> None:
+    """Every ``.tf`` file the module reader will read is a regular file inside ``folder`` (after links), of at most
+    MAX_TF_BYTES, in UTF-8; else an InputError naming it. A link to /dev/zero or to a file elsewhere is refused
+    rather than read."""
+    root = folder.resolve()
+    count = 0
+    for path in sorted(folder.rglob("*.tf")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts[:-1]) or rel.parts[0] in MODULE_EXCLUDES:
+            continue
+        count += 1
+        if count > MAX_TF_FILES:
+            raise InputError(f"{folder} holds more than {MAX_TF_FILES} .tf files, the most the review reads")
+        try:
+            real = path.resolve(strict=True)
+            info = real.stat()
+        except (OSError, RuntimeError):
+            raise InputError(f"{path} cannot be read (a broken or looping link?)") from None
+        if not real.is_relative_to(root):
+            raise InputError(f"{path} leads outside {folder} (to {real}); the review reads only the module's own files")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} is not a regular file")
+        if info.st_size > MAX_TF_BYTES:
+            raise InputError(f"{path} is {info.st_size} bytes; the review reads .tf files of at most {MAX_TF_BYTES}")
+        try:
+            real.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
 def from_module(folder: Path) -> Loaded:
     from bedrock_ft import terraform_hcl
 
+    check_module_files(folder)
     module = terraform_hcl.load_module(folder, exclude=MODULE_EXCLUDES)
     kinds = _referenced_kinds(terraform_hcl, module)
     locals_by_dir = _locals(terraform_hcl, module)
@@ -196,17 +286,32 @@ def from_module(folder: Path) -> Loaded:
             if raw.get("line"):
                 lines[index] = raw["line"]
         document = {"Version": "2012-10-17", "Statement": statements}
-        kind = kinds.get(address) or detect_kind(document, hcl_doc.name)
-        loaded.docs.append(PolicyDoc(name=address, kind=kind, document=document, file=_rel(folder, hcl_doc.file),
-                                     line=hcl_doc.line, statement_lines=lines, from_hcl=True))
+        kind = kinds.get(address) or detect_kind(document)
+        loaded.docs.append(
+            PolicyDoc(
+                name=address,
+                kind=kind,
+                document=document,
+                file=_rel(folder, hcl_doc.file),
+                line=hcl_doc.line,
+                statement_lines=lines,
+                from_hcl=True,
+                account=ACCOUNT,
+            )
+        )
     loaded.findings.extend(security_group_findings(terraform_hcl, module, lambda file: _rel(folder, file)))
     for block in terraform_hcl.blocks(module, "resource", "aws_vpc_endpoint"):
         service = str(block.body.get("service_name", ""))
         gateway = str(block.body.get("vpc_endpoint_type", "Gateway")).lower() == "gateway"
-        if ("s3" in service.lower() and gateway and "policy" not in block.body
-                and not _has_policy_resource(terraform_hcl, module, block.address)):
-            loaded.findings.append(missing_endpoint_policy(block.address, file=_rel(folder, block.file),
-                                                           line=block.line))
+        if (
+            "s3" in service.lower()
+            and gateway
+            and "policy" not in block.body
+            and not _has_policy_resource(terraform_hcl, module, block.address)
+        ):
+            loaded.findings.append(
+                missing_endpoint_policy(block.address, file=_rel(folder, block.file), line=block.line)
+            )
     return loaded
 
 
