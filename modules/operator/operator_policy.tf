@@ -103,7 +103,7 @@ data "aws_iam_policy_document" "operator" {
   statement {
     sid       = "ListAndLocateTheDataBucket"
     effect    = "Allow"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"]
     resources = [var.bucket_arn]
   }
 

@@ -113,6 +113,7 @@ def test_operator_writes_only_the_data_prefix_and_reads_the_output_prefix(tf: Fi
             ("s3:GetObject", ("${local.output_object_arns}",)),
             ("s3:ListBucket", ("${var.bucket_arn}",)),
             ("s3:GetBucketLocation", ("${var.bucket_arn}",)),
+            ("s3:ListBucketMultipartUploads", ("${var.bucket_arn}",)),
         ]
     )
     locals_ = local_values(tf, OPERATOR)

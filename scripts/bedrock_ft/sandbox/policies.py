@@ -697,7 +697,7 @@ def operator_policy(
         {
             "Sid": "ListAndLocateTheDataBucket",
             "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
             "Resource": [bucket_arn],
         },
         {
