@@ -87,6 +87,8 @@ def load_document(document: str | Mapping[str, Any], *, source: str = "policy") 
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source} is not JSON (line {exc.lineno}): {exc.msg}") from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{source} is not JSON: {type(exc).__name__}") from None
     if not isinstance(document, Mapping):
         raise InputError(f"{source} is not a JSON object")
     return dict(document)

@@ -539,7 +539,7 @@ def check_images(ctx: _Context) -> Iterator[CheckResult]:
                 continue
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 problems.append(f"{uri} line {line_number} is not JSON")
                 continue
             records += 1
@@ -857,7 +857,7 @@ def _first_records(s3: Any, uri: S3Uri) -> list[Any]:
             continue
         try:
             records.append(json.loads(line.decode("utf-8")))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             continue  # the images check names lines that are not JSON
     return records
 
@@ -877,7 +877,7 @@ def _manifest_beside(s3: Any, uri: S3Uri) -> tuple[dict[str, Any] | None, str | 
         return None, f"{where} is larger than {MANIFEST_BYTES} bytes"
     try:
         manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return None, f"{where} is not JSON"
     if not isinstance(manifest, dict):
         return None, f"{where} is not a JSON object"

@@ -81,8 +81,8 @@ def load_preset(path: str | Path) -> Preset:
     if file.suffix.lower() == ".json":
         try:
             document = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"preset {file} is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"preset {file} is not valid JSON: {exc}"[:400]) from None
     else:
         try:
             document = tomllib.loads(raw.decode("utf-8"))

@@ -180,7 +180,7 @@ def read_manifest_document(path: Path) -> dict[str, Any]:
 def parse_manifest_bytes(data: bytes, where: str) -> dict[str, Any]:
     try:
         document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise InputError(f"cannot read {where}: {type(exc).__name__}: {exc}"[:400]) from None
     if not isinstance(document, dict):
         raise InputError(f"{where} is not a JSON object")
