@@ -138,3 +138,15 @@ def test_every_policy_of_the_module_reads_by_content_as_the_kind_its_resource_gi
     docs = from_module(REPO).docs
     assert len(docs) >= 8
     assert {d.name: detect_kind(d.document) for d in docs} == {d.name: d.kind for d in docs}
+
+
+def test_an_allow_to_anyone_pinned_to_this_account_on_bedrock_models_is_an_interface_endpoint_policy() -> None:
+    document = _doc(
+        _allow(
+            Principal="*",
+            Action="bedrock:InvokeModel",
+            Resource="arn:aws:bedrock:us-east-1:111122223333:custom-model/*",
+            Condition={"StringEquals": {"aws:PrincipalAccount": "111122223333"}},
+        )
+    )
+    assert detect_kind(document) is Kind.ENDPOINT

@@ -169,7 +169,9 @@ def detect_kind(document: Mapping[str, Any]) -> Kind:
        conditions pin the caller (aws:PrincipalAccount ...), which is how an endpoint policy reads; otherwise (any
        bucket, several buckets, Resource *) a VPC endpoint policy. Where the two read the same, the bucket wins: it
        is the reading under which the document is more dangerous.
-    5. Anything else with a Principal: another service's resource policy.
+    5. Anything else with a Principal: a VPC endpoint policy (of an interface endpoint such as bedrock-runtime) when
+       every statement is an Allow to Principal * whose conditions pin the caller, else another service's resource
+       policy.
     """
     try:
         statements = parse_document(document, source="policy")
@@ -193,11 +195,10 @@ def detect_kind(document: Mapping[str, Any]) -> Kind:
     resources = [r for s in statements for r in s.resources]
     s3_resources = any(_S3_ARN.match(r) for r in resources)
     s3_actions = bool(actions) and all(a.startswith("s3:") or a == "*" for a in actions)
+    pinned_to_callers = all(s.allows and anyone(s) and pins_caller(s) for s in statements)
     if not (s3_resources or s3_actions):
-        return Kind.RESOURCE
-    if not _single_bucket(statements):
-        return Kind.ENDPOINT
-    if all(s.allows and anyone(s) and pins_caller(s) for s in statements):
+        return Kind.ENDPOINT if pinned_to_callers else Kind.RESOURCE
+    if not _single_bucket(statements) or pinned_to_callers:
         return Kind.ENDPOINT
     return Kind.BUCKET
 
