@@ -31,8 +31,8 @@ PRESET = REPO / "dataset" / "accessibility" / "preset-nova.toml"
 
 def child(source: str, out: str, limit: int, reencode: bool, trace: bool) -> None:
     """One generate run; prints a JSON line with its figures."""
-    from bedrock_ft.generate import GenerateSettings, generate_dataset
-    from bedrock_ft.presets import load_preset
+    from bedrock_ft.data.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.data.presets import load_preset
 
     settings = GenerateSettings(
         source=source,
@@ -109,7 +109,7 @@ def main() -> None:
         child(source, out, int(limit), args.reencode, args.trace)
         return
 
-    from bedrock_ft.samples.accessibility import render_sample
+    from bedrock_ft.data.samples.accessibility import render_sample
 
     with tempfile.TemporaryDirectory(prefix="bedrock-ft-bench-") as temp:
         work = Path(args.workdir or temp)

@@ -16,14 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bedrock_ft.aws_session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.upload import DEFAULT_WORKERS, upload_dataset
 from bedrock_ft.sandbox.moto_server import MotoServer
-from bedrock_ft.upload import DEFAULT_WORKERS, upload_dataset
 
 
 def make_folder(root: Path, bucket: str, prefix: str, objects: int, size: int) -> Path:
     """A folder as generate writes it: images, a train.jsonl and a manifest listing them with their keys."""
-    from bedrock_ft.generate import dataset_digest, dataset_prefix, images_prefix
+    from bedrock_ft.data.generate import dataset_digest, dataset_prefix, images_prefix
 
     folder = root / prefix
     (folder / "images" / "ab").mkdir(parents=True)

@@ -45,7 +45,7 @@ def checkov_or_skip() -> str:
     inside the folder it reviews. Without one the test is skipped, or fails when BEDROCK_FT_REQUIRE_CHECKOV=1 (CI
     sets it).
     """
-    from bedrock_ft.errors import ConfigError
+    from bedrock_ft.core.errors import ConfigError
     from bedrock_ft.review.checkov_runner import INSTALL_HINT, find_checkov
 
     try:

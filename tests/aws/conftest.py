@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aws_fixtures import REGION, Account, vision_record
 from moto import mock_aws
 
-from bedrock_ft.aws_session import make_session
+from bedrock_ft.core.tf_outputs import to_terraform_json
+from bedrock_ft.job.session import make_session
 from bedrock_ft.sandbox.infrastructure import create_infrastructure
-from bedrock_ft.tf_outputs import to_terraform_json
+from helpers.aws_fixtures import REGION, Account, vision_record
 
 
 @pytest.fixture

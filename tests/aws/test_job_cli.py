@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from aws_fixtures import MODEL, Account, set_status, write_manifest
 from click.testing import CliRunner, Result
 
 from bedrock_ft.cli import cli, main
-from bedrock_ft.errors import ChecksFailed, JobFailed
+from bedrock_ft.core.errors import ChecksFailed, JobFailed
+from helpers.aws_fixtures import MODEL, Account, set_status, write_manifest
 
 Invoke = Callable[..., Result]
 Main = Callable[..., int]
@@ -251,7 +251,7 @@ def test_wait_json_still_prints_the_job_when_it_fails(account: Account, bedrock_
 
 
 def _run_args(account: Account, tmp_path: Path, *extra: str) -> list[str]:
-    from bedrock_ft.samples.accessibility import render_sample
+    from bedrock_ft.data.samples.accessibility import render_sample
 
     sample = tmp_path / "sample"
     if not sample.exists():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from aws_fixtures import MODEL, Account, set_status
 
-from bedrock_ft.errors import JobFailed
-from bedrock_ft.jobs import get_job, list_tool_jobs, stop_job, wait_for_job
-from bedrock_ft.submit import JobSpec, submit_job
+from bedrock_ft.core.errors import JobFailed
+from bedrock_ft.job.jobs import get_job, list_tool_jobs, stop_job, wait_for_job
+from bedrock_ft.job.submit import JobSpec, submit_job
+from helpers.aws_fixtures import MODEL, Account, set_status
 
 
 def submitted(account: Account) -> str:

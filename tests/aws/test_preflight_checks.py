@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from aws_fixtures import MODEL, Account, vision_record
 from botocore.stub import Stubber
 
-from bedrock_ft.preflight import PreflightReport, PreflightRequest, Status, run_preflight
-from bedrock_ft.tf_outputs import TerraformOutputs
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.preflight import PreflightReport, PreflightRequest, Status, run_preflight
+from helpers.aws_fixtures import MODEL, Account, vision_record
 
 
 def preflight(account: Account, outputs: TerraformOutputs | None = None, **changes: Any) -> PreflightReport:
@@ -561,7 +561,7 @@ def test_a_matching_manifest_passes_and_is_mentioned(account: Account) -> None:
 def test_only_the_first_bytes_are_read_back_and_a_cut_record_is_not_judged(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bedrock_ft.preflight as preflight_module
+    import bedrock_ft.job.preflight as preflight_module
 
     account.put_records(TRAIN_KEY, [text_record("x" * 100) for _ in range(50)])
     monkeypatch.setattr(preflight_module, "READ_BACK_BYTES", 700)  # ends inside the third record

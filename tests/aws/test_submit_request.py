@@ -8,13 +8,14 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from aws_fixtures import MODEL, Account
 from botocore.stub import Stubber
 
-from bedrock_ft.errors import AwsError, UsageError
-from bedrock_ft.preflight import PreflightFailed
-from bedrock_ft.submit import JobSpec, build_request, client_request_token, submit_job
-from bedrock_ft.tf_outputs import parse_outputs
+import bedrock_ft
+from bedrock_ft.core.errors import AwsError, UsageError
+from bedrock_ft.core.tf_outputs import parse_outputs
+from bedrock_ft.job.preflight import PreflightFailed
+from bedrock_ft.job.submit import JobSpec, build_request, client_request_token, submit_job
+from helpers.aws_fixtures import MODEL, Account
 
 SHAPE = botocore.session.get_session().get_service_model("bedrock").operation_model("CreateModelCustomizationJob")
 MEMBERS = SHAPE.input_shape.members
@@ -52,7 +53,10 @@ def changed(job: JobSpec = JOB, **changes: Any) -> JobSpec:
 def test_the_request_is_exactly_what_the_job_needs() -> None:
     request = build_request(OUTPUTS, JOB)
     name = request["jobName"]
-    tags = [{"key": "created-by", "value": "bedrock-ft"}, {"key": "bedrock-ft-version", "value": "0.1.0"}]
+    tags = [
+        {"key": "created-by", "value": "bedrock-ft"},
+        {"key": "bedrock-ft-version", "value": bedrock_ft.__version__},
+    ]
     assert request == {
         "jobName": name,
         "customModelName": request["customModelName"],
@@ -213,7 +217,7 @@ def _job(account: Account) -> JobSpec:
 def test_data_given_by_uri_is_identified_by_s3s_checksum(account: Account) -> None:
     import hashlib
 
-    from bedrock_ft.submit import object_digest
+    from bedrock_ft.job.submit import object_digest
 
     body = b'{"a": 1}\n'
     key = "data/sample/checked.jsonl"
@@ -223,7 +227,7 @@ def test_data_given_by_uri_is_identified_by_s3s_checksum(account: Account) -> No
 
 
 def test_data_without_a_checksum_is_identified_by_the_hash_upload_recorded(account: Account) -> None:
-    from bedrock_ft.submit import object_digest
+    from bedrock_ft.job.submit import object_digest
 
     key = "data/sample/recorded.jsonl"
     account.client("s3").put_object(Bucket=account.bucket, Key=key, Body=b"x", Metadata={"sha256": "5" * 64})
@@ -231,7 +235,7 @@ def test_data_without_a_checksum_is_identified_by_the_hash_upload_recorded(accou
 
 
 def test_data_that_cannot_be_read_has_no_digest(account: Account) -> None:
-    from bedrock_ft.submit import object_digest
+    from bedrock_ft.job.submit import object_digest
 
     assert object_digest(account.client("s3"), f"s3://{account.bucket}/data/none.jsonl") is None
 
@@ -329,7 +333,7 @@ def test_resubmitting_the_inputs_of_a_failed_job_says_how_to_start_another() -> 
 
 
 def _dataset(tmp_path: Any, **options: Any) -> Any:
-    from aws_fixtures import write_manifest
+    from helpers.aws_fixtures import write_manifest
 
     out = tmp_path / "out"
     out.mkdir()
@@ -339,7 +343,7 @@ def _dataset(tmp_path: Any, **options: Any) -> Any:
 
 
 def test_a_dataset_folder_gives_the_uris_and_content_digests(tmp_path: Any) -> None:
-    from bedrock_ft.submit import job_from_dataset
+    from bedrock_ft.job.submit import job_from_dataset
 
     out, manifest = _dataset(tmp_path)
     job = job_from_dataset(out)
@@ -350,14 +354,14 @@ def test_a_dataset_folder_gives_the_uris_and_content_digests(tmp_path: Any) -> N
 
 
 def test_a_base_model_given_overrides_the_manifests(tmp_path: Any) -> None:
-    from bedrock_ft.submit import job_from_dataset
+    from bedrock_ft.job.submit import job_from_dataset
 
     out, _ = _dataset(tmp_path)
     assert job_from_dataset(out, base_model="amazon.nova-pro-v1:0:300k").base_model == "amazon.nova-pro-v1:0:300k"
 
 
 def test_a_dataset_made_without_a_model_needs_one_given(tmp_path: Any) -> None:
-    from bedrock_ft.submit import job_from_dataset
+    from bedrock_ft.job.submit import job_from_dataset
 
     out, _ = _dataset(tmp_path, base_model=None)
     with pytest.raises(UsageError, match="--base-model"):
@@ -365,8 +369,8 @@ def test_a_dataset_made_without_a_model_needs_one_given(tmp_path: Any) -> None:
 
 
 def test_a_folder_without_a_manifest_is_an_input_error(tmp_path: Any) -> None:
-    from bedrock_ft.errors import InputError
-    from bedrock_ft.submit import job_from_dataset
+    from bedrock_ft.core.errors import InputError
+    from bedrock_ft.job.submit import job_from_dataset
 
     with pytest.raises(InputError, match="does not exist"):
         job_from_dataset(tmp_path)

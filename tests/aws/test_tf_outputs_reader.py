@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.errors import ConfigError
-from bedrock_ft.tf_outputs import load_outputs, to_terraform_json
+from bedrock_ft.core.errors import ConfigError
+from bedrock_ft.core.tf_outputs import load_outputs, to_terraform_json
 
 VALUES = {"region": "us-east-1", "bucket_name": "b", "subnet_ids": ["subnet-1"], "kms_key_arn": None}
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_fixtures import Account, write_manifest
 from botocore.exceptions import ClientError
 
-from bedrock_ft.errors import AwsError, ConfigError, InputError
-from bedrock_ft.upload import UploadConflict, upload_dataset
+from bedrock_ft.core.errors import AwsError, ConfigError, InputError
+from bedrock_ft.job.upload import UploadConflict, upload_dataset
+from helpers.aws_fixtures import Account, write_manifest
 
 KB = 1024
 
@@ -403,7 +403,7 @@ def test_an_interrupted_upload_stops_instead_of_sending_the_rest(tmp_path: Path)
 def test_a_file_that_cannot_be_read_is_an_input_error_naming_it(
     account: Account, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bedrock_ft import upload
+    from bedrock_ft.job import upload
 
     unreadable = out / "images" / "ab" / "1.png"
 
@@ -447,7 +447,7 @@ def test_a_connection_that_fails_on_every_attempt_is_an_aws_error_naming_the_obj
 def test_a_large_file_changed_between_the_check_and_the_send_is_not_completed(
     account: Account, out: Path, small_parts: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bedrock_ft import upload
+    from bedrock_ft.job import upload
 
     _big(out, account.bucket)
     compare = upload._Sender.compare
@@ -490,20 +490,20 @@ def _failing(codes: list[str], *, retry_attempts: int = 0) -> Any:
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bedrock_ft import upload
+    from bedrock_ft.job import upload
 
     monkeypatch.setattr(upload.random, "uniform", lambda _low, _high: 0.0)
 
 
 def test_a_transient_failure_botocore_gave_up_on_early_is_tried_again(no_backoff: None) -> None:
-    from bedrock_ft.upload import _with_retries
+    from bedrock_ft.job.upload import _with_retries
 
     call = _failing(["503", "500", "SlowDown"])
     assert _with_retries(call) == "done" and call.calls == 4
 
 
 def test_a_permanent_failure_is_not_tried_again(no_backoff: None) -> None:
-    from bedrock_ft.upload import _with_retries
+    from bedrock_ft.job.upload import _with_retries
 
     call = _failing(["AccessDenied"])
     with pytest.raises(ClientError):
@@ -512,8 +512,8 @@ def test_a_permanent_failure_is_not_tried_again(no_backoff: None) -> None:
 
 
 def test_a_failure_botocore_already_retried_in_full_is_not_tried_again(no_backoff: None) -> None:
-    from bedrock_ft.aws_session import S3_MAX_ATTEMPTS
-    from bedrock_ft.upload import _with_retries
+    from bedrock_ft.job.session import S3_MAX_ATTEMPTS
+    from bedrock_ft.job.upload import _with_retries
 
     call = _failing(["503"], retry_attempts=S3_MAX_ATTEMPTS)
     with pytest.raises(ClientError):
@@ -522,7 +522,7 @@ def test_a_failure_botocore_already_retried_in_full_is_not_tried_again(no_backof
 
 
 def test_retrying_a_call_stops_after_its_attempts(no_backoff: None) -> None:
-    from bedrock_ft.upload import CALL_ATTEMPTS, _with_retries
+    from bedrock_ft.job.upload import CALL_ATTEMPTS, _with_retries
 
     call = _failing(["503"] * (CALL_ATTEMPTS + 5))
     with pytest.raises(ClientError):

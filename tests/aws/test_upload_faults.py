@@ -1,6 +1,6 @@
 """upload under transient faults and a kill midway, against a moto server in its own process.
 
-A fault-injecting proxy (fault_proxy.py) sits between the client and the server and answers 500, 503 SlowDown,
+A fault-injecting proxy (helpers/fault_proxy.py) sits between the client and the server and answers 500, 503 SlowDown,
 503 ServiceUnavailable or a reset connection on a share of the requests. Each run must end in exactly the manifest's
 objects, each with the right SHA-256 checksum, and no incomplete multipart upload. The number of seeds per rate is
 BEDROCK_FT_FAULT_SEEDS (1 by default: a 25 % run spends ~20-40 s in botocore's backoff; the README's figures come
@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_fixtures import write_manifest
-from fault_proxy import FaultProxy
 
-from bedrock_ft.aws_session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.upload import upload_dataset
 from bedrock_ft.sandbox.moto_server import MotoServer
-from bedrock_ft.upload import upload_dataset
+from helpers.aws_fixtures import write_manifest
+from helpers.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -129,8 +129,8 @@ def test_the_proxy_injects_every_kind_of_fault_at_about_the_rate(server: MotoSer
 
 _UPLOAD_SCRIPT = """
 import sys
-from bedrock_ft.aws_session import EMULATOR_CREDENTIALS, make_session
-from bedrock_ft.upload import upload_dataset
+from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.upload import upload_dataset
 s3 = make_session("us-east-1", sys.argv[2], static_credentials=EMULATOR_CREDENTIALS).s3()
 upload_dataset(sys.argv[1], s3, bucket=sys.argv[3], multipart_threshold=4096, part_size=1024, workers=1)
 """

@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from bedrock_ft import cli as cli_module
-from bedrock_ft.errors import AwsError, ChecksFailed, ConfigError, InputError, JobFailed, UsageError
+from bedrock_ft.core.errors import AwsError, ChecksFailed, ConfigError, InputError, JobFailed, UsageError
 
 
 def _run_raising(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> int:

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.iam_documents import action_matches, allowing, parse_document
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.iam_documents import action_matches, allowing, parse_document
 
 DOC = {
     "Version": "2012-10-17",

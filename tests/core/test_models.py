@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bedrock_ft.errors import UsageError
-from bedrock_ft.models import (
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.models import (
     CustomizationType,
     RecordFormat,
     estimate_text_tokens,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bedrock_ft.errors import UsageError
-from bedrock_ft.s3_uris import (
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.s3_uris import (
     S3Uri,
     bucket_problem,
     check_bedrock_uri,

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dataset_helpers import image_bytes
+
+from helpers.dataset_helpers import image_bytes
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bedrock_ft.models import NOVA_RESERVED_WORDS
-from bedrock_ft.samples.accessibility import FAULTS, main, render_sample
+from bedrock_ft.core.models import NOVA_RESERVED_WORDS
+from bedrock_ft.data.samples.accessibility import FAULTS, main, render_sample
 
 
 def _digest(folder: Path) -> str:
@@ -84,7 +84,7 @@ def test_rerender_with_fewer_records_removes_stale_images(tmp_path: Path) -> Non
 
 
 def test_interrupted_render_keeps_the_previous_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bedrock_ft.samples.accessibility as sample
+    import bedrock_ft.data.samples.accessibility as sample
 
     render_sample(tmp_path, count=3)
     before = (tmp_path / "metadata.jsonl").read_bytes()

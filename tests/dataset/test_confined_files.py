@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.confined_files import MB, FileRefused, MediaRoots, path_text, read_regular_file
+from bedrock_ft.core.confined_files import MB, FileRefused, MediaRoots, path_text, read_regular_file
 
 
 def test_a_relative_path_resolves_against_the_base_folder(tmp_path: Path) -> None:

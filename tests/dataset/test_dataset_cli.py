@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from dataset_helpers import BUCKET, NOVA, OWNER, TITAN
 
 from bedrock_ft.cli import cli, main
+from helpers.dataset_helpers import BUCKET, NOVA, OWNER, TITAN
 
 JSON = ("--output", "json")
 IMAGES_TO_BUCKET = ("--bucket", BUCKET, "--bucket-owner", OWNER)

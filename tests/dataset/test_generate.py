@@ -9,14 +9,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from dataset_helpers import BUCKET, HAIKU, NOVA, OWNER, TITAN
 
-from bedrock_ft.errors import ConfigError, InputError, UsageError
-from bedrock_ft.generate import GenerateSettings, generate_dataset
-from bedrock_ft.presets import load_preset
-from bedrock_ft.s3_uris import split_s3_uri
-from bedrock_ft.templates import RecordError
-from bedrock_ft.validate import validate_files
+from bedrock_ft.core.errors import ConfigError, InputError, UsageError
+from bedrock_ft.core.s3_uris import split_s3_uri
+from bedrock_ft.data.generate import GenerateSettings, generate_dataset
+from bedrock_ft.data.presets import load_preset
+from bedrock_ft.data.templates import RecordError
+from bedrock_ft.data.validate import validate_files
+from helpers.dataset_helpers import BUCKET, HAIKU, NOVA, OWNER, TITAN
 
 MANIFEST_KEYS = {
     "tool",
@@ -148,7 +148,7 @@ def test_accessibility_sample_is_under_llama_minimum_and_validate_says_so(
 
 
 def test_scaled_accessibility_sample_is_valid_llama_vision_data(tmp_path: Path, accessibility_dir: Path) -> None:
-    from bedrock_ft.samples.accessibility import render_sample
+    from bedrock_ft.data.samples.accessibility import render_sample
 
     render_sample(tmp_path / "a11y", count=110)
     settings = vision_settings(
@@ -211,7 +211,7 @@ def test_jsonl_and_manifest_live_under_the_name_and_digest(small_jsonl: Path, tm
 
 
 def test_the_digest_is_the_hash_of_the_file_list_and_purpose(small_jsonl: Path, tmp_path: Path) -> None:
-    from bedrock_ft.generate import dataset_digest
+    from bedrock_ft.data.generate import dataset_digest
 
     manifest = generate_dataset(simple(small_jsonl, tmp_path / "out")).manifest
     assert manifest["digest"] == dataset_digest(
@@ -498,7 +498,7 @@ def test_format_override_without_a_model(small_jsonl: Path, tmp_path: Path) -> N
 
 
 def _fail_on_third_record(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
-    import bedrock_ft.generate as generate_module
+    import bedrock_ft.data.generate as generate_module
 
     real = generate_module.build_record
     calls = {"n": 0}

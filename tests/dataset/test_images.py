@@ -6,13 +6,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from dataset_helpers import image_bytes
 from PIL import Image
 
-from bedrock_ft.confined_files import MediaRoots
-from bedrock_ft.images import ImageStore
-from bedrock_ft.models import MB, ImageRules, find_model
-from bedrock_ft.templates import RecordError
+from bedrock_ft.core.confined_files import MediaRoots
+from bedrock_ft.core.models import MB, ImageRules, find_model
+from bedrock_ft.data.images import ImageStore
+from bedrock_ft.data.templates import RecordError
+from helpers.dataset_helpers import image_bytes
 
 LLAMA_RULES = find_model("meta.llama3-2-11b-instruct-v1:0").images
 NOVA_RULES = find_model("amazon.nova-lite-v1:0").images
@@ -149,7 +149,7 @@ def test_url_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_shared_image_is_decoded_once(tmp_path: Path, make_image, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bedrock_ft.images as images_module
+    import bedrock_ft.data.images as images_module
 
     calls: list[int] = []
     real = images_module.decode

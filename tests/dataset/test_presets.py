@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.generate import GenerateSettings
-from bedrock_ft.presets import load_preset, resolve_text
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.data.generate import GenerateSettings
+from bedrock_ft.data.presets import load_preset, resolve_text
 
 
 def test_toml_preset_loads(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bedrock_ft.presets import load_preset
+from bedrock_ft.data.presets import load_preset
 
 
 def test_qa_sample_has_at_least_forty_distinct_pairs(qa_dir: Path) -> None:

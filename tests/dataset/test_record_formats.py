@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from dataset_helpers import BUCKET, OWNER
 
-from bedrock_ft.errors import UsageError
-from bedrock_ft.images import StoredImage
-from bedrock_ft.models import RecordFormat
-from bedrock_ft.record_checks import CheckContext, check_record
-from bedrock_ft.record_formats import ImageLocation, build_record, parse_format
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.data.images import StoredImage
+from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_formats import ImageLocation, build_record, parse_format
+from helpers.dataset_helpers import BUCKET, OWNER
 
 IMAGE = StoredImage("images/ab/abc.png", "png", 40, 30, 100, converted=False)
 LOCATION = ImageLocation(bucket=BUCKET, prefix="data/a11y", bucket_owner=OWNER)

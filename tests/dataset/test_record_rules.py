@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dataset_helpers import BUCKET, COHERE, HAIKU, LLAMA_VISION, NOVA, OWNER, TITAN, conversation
 
-from bedrock_ft.models import RecordFormat, find_model
-from bedrock_ft.record_checks import CheckContext, check_record, estimate_tokens
-from bedrock_ft.record_formats import parse_format
-from bedrock_ft.validate import resolve_model
+from bedrock_ft.core.models import RecordFormat, find_model
+from bedrock_ft.data.record_checks import CheckContext, check_record, estimate_tokens
+from bedrock_ft.data.record_formats import parse_format
+from bedrock_ft.data.validate import resolve_model
+from helpers.dataset_helpers import BUCKET, COHERE, HAIKU, LLAMA_VISION, NOVA, OWNER, TITAN, conversation
 
 Record = dict[str, Any]
 
@@ -211,7 +211,7 @@ def test_image_bytes_passes_a_small_image(make_image) -> None:
 
 def test_image_bytes_flags_an_image_over_the_limit(tmp_path: Path) -> None:
     big = tmp_path / "big.png"
-    from dataset_helpers import image_bytes
+    from helpers.dataset_helpers import image_bytes
 
     big.write_bytes(image_bytes() + b"\0" * (10 * 1024 * 1024))
     assert "image-bytes" in findings(CONV_IMG, locate=_locate_to(big))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.sources import open_source, slugify
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.data.sources import open_source, slugify
 
 
 def test_jsonl_records_stream_with_labels(write_jsonl) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.templates import Template, TemplateFieldError, TemplateSyntaxError
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.data.templates import Template, TemplateFieldError, TemplateSyntaxError
 
 RECORD = {
     "question": "Why?",

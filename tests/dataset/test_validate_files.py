@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from dataset_helpers import BUCKET, HAIKU, LLAMA_VISION, NOVA, OWNER, TITAN, conversation
 
-from bedrock_ft.errors import InputError, UsageError
-from bedrock_ft.validate import validate_files
+from bedrock_ft.core.errors import InputError, UsageError
+from bedrock_ft.data.validate import validate_files
+from helpers.dataset_helpers import BUCKET, HAIKU, LLAMA_VISION, NOVA, OWNER, TITAN, conversation
 
 NOVA_2 = "amazon.nova-2-lite-v1:0:256k"
 

@@ -4,8 +4,9 @@
     python tests/fuzz/crash_rate.py --examples 2000 --target record_checks
 
 A crash is any exception other than ``BedrockFtError`` escaping a target. The cases are the property tests' own
-(``fuzz_targets.py``), drawn derandomized, so two runs over the same code give the same figures. To measure another
-checkout, put its ``scripts`` folder first: ``PYTHONPATH=/path/to/checkout/scripts python tests/fuzz/crash_rate.py``.
+(``helpers/fuzz_targets.py``), drawn derandomized, so two runs over the same code give the same figures. To measure
+another checkout, put its ``scripts`` folder first:
+``PYTHONPATH=/path/to/checkout/scripts python tests/fuzz/crash_rate.py``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import fuzz_targets as ft
 from hypothesis import HealthCheck, given, settings
 
-from bedrock_ft.errors import BedrockFtError
+from bedrock_ft.core.errors import BedrockFtError
+from helpers import fuzz_targets as ft
 
 PER = 10_000
 

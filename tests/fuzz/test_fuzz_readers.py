@@ -14,13 +14,13 @@ import random
 from pathlib import Path
 from typing import Any
 
-import fuzz_targets as ft
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bedrock_ft.bounded_json import MAX_DEPTH, JsonInputError, parse_json
-from bedrock_ft.errors import BedrockFtError
-from bedrock_ft.tf_outputs import TerraformOutputs, parse_outputs, read_outputs_file
+from bedrock_ft.core.bounded_json import MAX_DEPTH, JsonInputError, parse_json
+from bedrock_ft.core.errors import BedrockFtError
+from bedrock_ft.core.tf_outputs import TerraformOutputs, parse_outputs, read_outputs_file
+from helpers import fuzz_targets as ft
 
 pytestmark = pytest.mark.fuzz
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bedrock_ft.errors import BedrockFtError
+from bedrock_ft.core.errors import BedrockFtError
 from bedrock_ft.review import review
 from bedrock_ft.review.findings import Report
 

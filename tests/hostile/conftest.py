@@ -1,4 +1,4 @@
-"""Fixtures of the hostile-dataset suite; the builders are in hostile_helpers.py."""
+"""Fixtures of the hostile-dataset suite; the builders are in helpers/hostile_helpers.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hostile_helpers import Scene, png_bytes
+
+from helpers.hostile_helpers import Scene, png_bytes
 
 
 @pytest.fixture

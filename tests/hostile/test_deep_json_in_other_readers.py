@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.iam_documents import load_document
-from bedrock_ft.presets import load_preset
-from bedrock_ft.upload import parse_manifest_bytes
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.iam_documents import load_document
+from bedrock_ft.data.presets import load_preset
+from bedrock_ft.job.upload import parse_manifest_bytes
 
 DEEP = "[" * 200_000 + "]" * 200_000
 

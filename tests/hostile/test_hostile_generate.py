@@ -12,16 +12,16 @@ import stat
 from pathlib import Path
 
 import pytest
-from hostile_helpers import OWNER, Scene, bomb_png, jpeg_bytes, opened_files, png_bytes
 
-from bedrock_ft import confined_files
 from bedrock_ft.cli import main
-from bedrock_ft.confined_files import MediaRoots
-from bedrock_ft.errors import UsageError
-from bedrock_ft.generate import generate_dataset
-from bedrock_ft.images import ImageStore
-from bedrock_ft.models import find_model
-from bedrock_ft.templates import RecordError
+from bedrock_ft.core import confined_files
+from bedrock_ft.core.confined_files import MediaRoots
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.models import find_model
+from bedrock_ft.data.generate import generate_dataset
+from bedrock_ft.data.images import ImageStore
+from bedrock_ft.data.templates import RecordError
+from helpers.hostile_helpers import OWNER, Scene, bomb_png, jpeg_bytes, opened_files, png_bytes
 
 HOSTILE_LINE = "data.jsonl line 10, field 'image'"
 
@@ -238,7 +238,7 @@ def test_image_over_the_pixel_limit_is_refused_not_only_warned(scene: Scene) -> 
 
 
 def _fail_on_record(monkeypatch: pytest.MonkeyPatch, n: int, error: BaseException) -> None:
-    import bedrock_ft.generate as generate_module
+    import bedrock_ft.data.generate as generate_module
 
     real = generate_module.build_record
     calls = {"n": 0}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.run_pipeline import _load_state
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.job.run import _load_state
 
 GOOD = {
     "fingerprint": "f" * 64,

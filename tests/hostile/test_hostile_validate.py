@@ -8,11 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
-from hostile_helpers import BUCKET, OWNER, bomb_png, jpeg_bytes, png_bytes
 
 from bedrock_ft.cli import main
-from bedrock_ft.errors import InputError
-from bedrock_ft.validate import validate_files
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.data.validate import validate_files
+from helpers.hostile_helpers import BUCKET, OWNER, bomb_png, jpeg_bytes, png_bytes
 
 LLAMA = "meta.llama3-2-11b-instruct-v1:0"
 
@@ -129,7 +129,7 @@ def test_lone_surrogate_escape_is_a_json_line_error(layout: dict[str, Path]) -> 
 def test_line_over_the_length_limit_is_an_error_and_the_next_line_is_read(
     layout: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bedrock_ft.bounded_json as bounded_json
+    import bedrock_ft.core.bounded_json as bounded_json
 
     monkeypatch.setattr(bounded_json, "MAX_LINE_BYTES", 64)
     layout["train"].write_text('{"prompt": "' + "x" * 500 + '"}\n{}\n', encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bedrock_ft.cli import main
-from bedrock_ft.errors import ConfigError
+from bedrock_ft.core.errors import ConfigError
 from bedrock_ft.review import checkov_runner, review
 from bedrock_ft.review.checkov_runner import find_checkov
 from bedrock_ft.review.findings import ScannerState

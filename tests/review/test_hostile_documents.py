@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bedrock_ft.cli import main
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 from bedrock_ft.review import review, sources
 
 from .conftest import PLANS

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 from bedrock_ft.review import review
 from bedrock_ft.review.documents import Kind
 from bedrock_ft.review.sources import from_plan, path_kind
@@ -71,11 +71,14 @@ def test_live_role_is_read_through_iam() -> None:
         iam = boto3.client("iam", region_name="us-east-1")
         iam.create_role(RoleName="bedrock-ft-service", AssumeRolePolicyDocument=bad_trust)
         iam.put_role_policy(RoleName="bedrock-ft-service", PolicyName="data", PolicyDocument=bad_inline)
-        arn = iam.create_policy(PolicyName="extra", PolicyDocument=json.dumps(
-            json.loads((BAD_POLICIES / "bft007-passrole-any.json").read_text())))["Policy"]["Arn"]
+        arn = iam.create_policy(
+            PolicyName="extra",
+            PolicyDocument=json.dumps(json.loads((BAD_POLICIES / "bft007-passrole-any.json").read_text())),
+        )["Policy"]["Arn"]
         iam.attach_role_policy(RoleName="bedrock-ft-service", PolicyArn=arn)
-        report = review(role="arn:aws:iam::123456789012:role/bedrock-ft-service", use_checkov=False,
-                        iam_client_factory=lambda: iam)
+        report = review(
+            role="arn:aws:iam::123456789012:role/bedrock-ft-service", use_checkov=False, iam_client_factory=lambda: iam
+        )
     rules = {f.rule_id for f in report.findings}
     assert {"BFT008", "BFT003", "BFT007"} <= rules
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bedrock_ft.aws_session import EMULATOR_CREDENTIALS, make_session
 from bedrock_ft.cli import cli
+from bedrock_ft.core.tf_outputs import to_terraform_json
+from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
 from bedrock_ft.sandbox.infrastructure import create_infrastructure
 from bedrock_ft.sandbox.moto_server import MotoServer
-from bedrock_ft.tf_outputs import to_terraform_json
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def test_the_server_process_is_gone_after_stop() -> None:
 
 
 def _sample(tmp_path: Path) -> Path:
-    from bedrock_ft.samples.accessibility import render_sample
+    from bedrock_ft.data.samples.accessibility import render_sample
 
     render_sample(tmp_path / "sample", count=10)
     return tmp_path / "sample"
@@ -104,10 +104,10 @@ def test_run_continues_where_it_stopped(server: MotoServer, tmp_path: Path) -> N
 
 
 def test_run_refuses_other_inputs_in_the_same_work_dir(server: MotoServer, tmp_path: Path) -> None:
-    from bedrock_ft.errors import UsageError
-    from bedrock_ft.generate import GenerateSettings
-    from bedrock_ft.run_pipeline import JobOptions, run_pipeline
-    from bedrock_ft.tf_outputs import parse_outputs
+    from bedrock_ft.core.errors import UsageError
+    from bedrock_ft.core.tf_outputs import parse_outputs
+    from bedrock_ft.data.generate import GenerateSettings
+    from bedrock_ft.job.run import JobOptions, run_pipeline
 
     session = make_session("us-east-1", server.url, static_credentials=EMULATOR_CREDENTIALS)
     values = create_infrastructure(session, name="bedrock-ft-refuse-test", flow_logs=False)
@@ -127,7 +127,7 @@ def test_run_refuses_other_inputs_in_the_same_work_dir(server: MotoServer, tmp_p
 
 
 def test_run_takes_a_folder_generate_wrote_and_submits_it(server: MotoServer, tmp_path: Path) -> None:
-    from bedrock_ft.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.data.generate import GenerateSettings, generate_dataset
 
     session = make_session("us-east-1", server.url, static_credentials=EMULATOR_CREDENTIALS)
     values = create_infrastructure(session, name="bedrock-ft-data-test", flow_logs=False)

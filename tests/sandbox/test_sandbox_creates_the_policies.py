@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import pytest
 from moto import mock_aws
 
-from bedrock_ft.aws_session import make_session
+from bedrock_ft.job.session import make_session
 from bedrock_ft.sandbox import policies
 from bedrock_ft.sandbox.infrastructure import DNS_SUFFIX, OUTPUT_PREFIX, create_infrastructure
 

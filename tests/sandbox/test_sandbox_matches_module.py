@@ -1,6 +1,6 @@
 """The sandbox and the Terraform module agree: every policy statement and every security group rule.
 
-The HCL is parsed with python-hcl2 (through bedrock_ft.terraform_hcl); Terraform expressions are resolved through
+The HCL is parsed with python-hcl2 (through bedrock_ft.core.terraform_hcl); Terraform expressions are resolved through
 the module's locals down to placeholders such as ``<bucket_arn>`` and ``<region>``. bedrock_ft.sandbox.policies is
 called with the same placeholders, so the two sides must produce the same statements, Sid for Sid.
 """
@@ -16,7 +16,7 @@ import pytest
 from bedrock_ft.sandbox import policies
 from bedrock_ft.sandbox.infrastructure import RUNTIME_ENDPOINT_RULES, SECURITY_GROUP_RULES, SecurityGroupRule
 
-hcl = pytest.importorskip("bedrock_ft.terraform_hcl")
+hcl = pytest.importorskip("bedrock_ft.core.terraform_hcl")
 
 MODULES = Path(__file__).resolve().parents[2] / "modules"
 INTERPOLATION = re.compile(r"\$\{([^{}]+)\}")
@@ -251,7 +251,7 @@ def test_every_security_group_rule_of_the_module_belongs_to_a_compared_group() -
 def test_the_sandbox_creates_exactly_those_rules() -> None:
     from moto import mock_aws
 
-    from bedrock_ft.aws_session import make_session
+    from bedrock_ft.job.session import make_session
     from bedrock_ft.sandbox.infrastructure import create_infrastructure
 
     with mock_aws():
@@ -279,8 +279,8 @@ def test_the_sandbox_creates_exactly_those_rules() -> None:
 def test_sandbox_refuses_flow_logs_without_a_key_with_the_module_message() -> None:
     from moto import mock_aws
 
-    from bedrock_ft.aws_session import AwsSession
-    from bedrock_ft.errors import UsageError
+    from bedrock_ft.core.errors import UsageError
+    from bedrock_ft.job.session import AwsSession
     from bedrock_ft.sandbox.infrastructure import FLOW_LOGS_NEED_A_KEY, create_infrastructure
 
     log_group = next(b for b in hcl.blocks(MODULES / "network", "resource", "aws_cloudwatch_log_group"))
@@ -296,7 +296,7 @@ def test_the_sandbox_numbers_each_subnet_by_its_zone_id_like_the_module() -> Non
 
     from moto import mock_aws
 
-    from bedrock_ft.aws_session import make_session
+    from bedrock_ft.job.session import make_session
     from bedrock_ft.sandbox.infrastructure import SUBNET_NEWBITS, VPC_CIDR, create_infrastructure
 
     with mock_aws():

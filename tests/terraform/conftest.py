@@ -1,6 +1,6 @@
 """Shared fixtures of the Terraform module's static tests.
 
-The module is read once per session with :mod:`bedrock_ft.terraform_hcl` (python-hcl2). ``mutated`` writes a copy
+The module is read once per session with :mod:`bedrock_ft.core.terraform_hcl` (python-hcl2). ``mutated`` writes a copy
 of the module with one text edit to a temporary folder and reads it back, so a test can show that its check fails
 on a broken module.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bedrock_ft import terraform_hcl
+from bedrock_ft.core import terraform_hcl
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The Terraform parts of the repository: the root module, its submodules and the examples.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tf_static import ACCESS, ROOT, Files, blocks, document, local_values, resource, statement
 
-from bedrock_ft.terraform_hcl import unwrap
+from bedrock_ft.core.terraform_hcl import unwrap
 
 JOB_ARNS = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:model-customization-job/*"
 ENI_ARNS = "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"

@@ -18,9 +18,9 @@ from tf_static import (
     variable,
 )
 
-from bedrock_ft import terraform_hcl
-from bedrock_ft.terraform_hcl import unwrap
-from bedrock_ft.tf_outputs import OUTPUT_NAMES
+from bedrock_ft.core import terraform_hcl
+from bedrock_ft.core.terraform_hcl import unwrap
+from bedrock_ft.core.tf_outputs import OUTPUT_NAMES
 
 
 def sid_problems(files: Files) -> list[str]:
@@ -90,7 +90,7 @@ def test_every_output_has_a_description(tf: Files) -> None:
     assert [o.address + " in " + o.file for o in outputs if not o.body.get("description")] == []
 
 
-# The names the scripts read (bedrock_ft.tf_outputs): the issue's eleven, plus the operator policy and the prefixes.
+# The names the scripts read (bedrock_ft.core.tf_outputs): the issue's eleven, the operator policy, the prefixes.
 REQUIRED_OUTPUTS = set(OUTPUT_NAMES)
 ISSUE_OUTPUTS = {
     "region",

@@ -23,7 +23,7 @@ from tf_static import (
     variable,
 )
 
-from bedrock_ft.terraform_hcl import unwrap
+from bedrock_ft.core.terraform_hcl import unwrap
 
 BEDROCK_ARN = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}"
 INVOCATION_JOBS = f"{BEDROCK_ARN}:model-invocation-job/*"

@@ -7,7 +7,7 @@ import re
 
 from tf_static import NETWORK, ROOT, Files, blocks, document, local_values, resource, resources, texts, variable
 
-from bedrock_ft.terraform_hcl import unwrap
+from bedrock_ft.core.terraform_hcl import unwrap
 
 
 def vpc_dns_problems(files: Files) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tf_static import OPERATOR, ROOT, Files, blocks, document, local_values, statement, variable
 
-from bedrock_ft.terraform_hcl import unwrap
+from bedrock_ft.core.terraform_hcl import unwrap
 
 BEDROCK_ACTIONS = {
     "bedrock:CreateModelCustomizationJob",

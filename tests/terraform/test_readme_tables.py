@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft import terraform_hcl
+from bedrock_ft.core import terraform_hcl
 
 REPO = Path(__file__).resolve().parents[2]
 VARIABLE_ROW = re.compile(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tf_static import ROOT, STORAGE, Files, blocks, document, local_values, nested, resource, statement, variable
 
-from bedrock_ft.terraform_hcl import unwrap
+from bedrock_ft.core.terraform_hcl import unwrap
 
 
 def test_bucket_blocks_all_four_kinds_of_public_access(tf: Files) -> None:

@@ -1,4 +1,4 @@
-"""bedrock_ft.terraform_hcl: the static HCL reader the tests, the review and the sandbox agreement use."""
+"""bedrock_ft.core.terraform_hcl: the static HCL reader the tests, the review and the sandbox agreement use."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bedrock_ft import terraform_hcl
-from bedrock_ft.errors import ConfigError
+from bedrock_ft.core import terraform_hcl
+from bedrock_ft.core.errors import ConfigError
 
 MODULE = """\
 resource "aws_s3_bucket" "this" {

@@ -1,4 +1,4 @@
-"""Small helpers over a parsed module (``bedrock_ft.terraform_hcl.load_module``) for the static tests."""
+"""Small helpers over a parsed module (``bedrock_ft.core.terraform_hcl.load_module``) for the static tests."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft import terraform_hcl
-from bedrock_ft.terraform_hcl import Block, PolicyDocument
+from bedrock_ft.core import terraform_hcl
+from bedrock_ft.core.terraform_hcl import Block, PolicyDocument
 
 Files = Mapping[str, Mapping[str, Any]]
 

@@ -12,7 +12,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from bedrock_ft import __version__
-from bedrock_ft.errors import AwsError, BedrockFtError, ConfigError, InputError
+from bedrock_ft.core.errors import AwsError, BedrockFtError, ConfigError, InputError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.errors import ChecksFailed
-from bedrock_ft.generate import GenerateResult, GenerateSettings, generate_dataset
-from bedrock_ft.models import RecordFormat
-from bedrock_ft.presets import load_preset, resolve_text
-from bedrock_ft.validate import validate_files
-from bedrock_ft.validation_report import ValidationReport
+from bedrock_ft.core.errors import ChecksFailed
+from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.data.presets import load_preset, resolve_text
+from bedrock_ft.data.validate import validate_files
+from bedrock_ft.data.validation_report import ValidationReport
 
 MAX_PROBLEMS_SHOWN = 50
 

@@ -23,7 +23,7 @@ import click
 )
 def demo(work_dir: Path | None, region: str, records: int) -> None:
     """Run generate, upload, preflight, submit and status against a local moto server: no AWS account needed."""
-    from bedrock_ft.errors import ChecksFailed
+    from bedrock_ft.core.errors import ChecksFailed
     from bedrock_ft.sandbox.demo import run_demo
 
     result = run_demo(click.echo, work_dir=work_dir, region=region, records=records)

@@ -9,18 +9,18 @@ from typing import Any, TypeVar
 
 import click
 
-from bedrock_ft.aws_session import AwsSession, make_session
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.errors import BedrockFtError, ChecksFailed, UsageError
-from bedrock_ft.preflight import CheckResult, PreflightReport, Status, run_preflight
-from bedrock_ft.submit import (
+from bedrock_ft.core.errors import BedrockFtError, ChecksFailed, UsageError
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.preflight import CheckResult, PreflightReport, Status, run_preflight
+from bedrock_ft.job.session import AwsSession, make_session
+from bedrock_ft.job.submit import (
     CUSTOMIZATION_TYPES,
     JobSpec,
     job_from_dataset,
     parse_hyperparameter_options,
     submit_job,
 )
-from bedrock_ft.tf_outputs import TerraformOutputs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -243,8 +243,8 @@ def upload(
     with other content stops the upload before anything is sent, unless --force. Prints the s3:// URIs of the
     training and validation data (submit also takes OUT itself: --data OUT).
     """
-    from bedrock_ft.progress import progress_bar
-    from bedrock_ft.upload import read_manifest, upload_dataset
+    from bedrock_ft.core.progress import progress_bar
+    from bedrock_ft.job.upload import read_manifest, upload_dataset
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
@@ -354,7 +354,7 @@ _follow_options = _options(tf_outputs_options, output_option(), endpoint_option)
 @_follow_options
 def status(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
     """Show a job's status, status details and metrics (JOB is its name or ARN)."""
-    from bedrock_ft.jobs import get_job
+    from bedrock_ft.job.jobs import get_job
 
     result = get_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
     _show(output_format, result, result.summary())
@@ -393,7 +393,7 @@ def wait(
     Exit 0 when it Completed; 6, with the failure message, when it Failed or was Stopped or --timeout ran out.
     With --output json the job's last status is printed either way.
     """
-    from bedrock_ft.jobs import JobNotCompleted, wait_for_job
+    from bedrock_ft.job.jobs import JobNotCompleted, wait_for_job
 
     text = output_format == "text"
     try:
@@ -417,7 +417,7 @@ def wait(
 @_follow_options
 def stop(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
     """Stop a running job (JOB is its name or ARN); a job that has already ended is an error."""
-    from bedrock_ft.jobs import stop_job
+    from bedrock_ft.job.jobs import stop_job
 
     result = stop_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
     _show(output_format, result, f"stop requested: {result.summary()}")
@@ -435,7 +435,7 @@ def list_jobs(
     tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None, status_filter: str | None
 ) -> None:
     """List the customization jobs bedrock-ft started (by their created-by tag)."""
-    from bedrock_ft.jobs import list_tool_jobs
+    from bedrock_ft.job.jobs import list_tool_jobs
 
     jobs, method = list_tool_jobs(_bedrock(tf_outputs, tf_dir, endpoint_url), status=status_filter)
     if output_format == "json":
@@ -506,9 +506,9 @@ def run(
       bedrock-ft run --tf-dir infra/ --preset dataset/accessibility/preset-nova.toml --hp epochCount=2 --wait
       bedrock-ft run --tf-dir infra/ --data out/a11y-nova --wait
     """
-    from bedrock_ft.generate import GenerateSettings
-    from bedrock_ft.presets import load_preset, resolve_text
-    from bedrock_ft.run_pipeline import JobOptions, RunJobNotCompleted, run_pipeline
+    from bedrock_ft.data.generate import GenerateSettings
+    from bedrock_ft.data.presets import load_preset, resolve_text
+    from bedrock_ft.job.run import JobOptions, RunJobNotCompleted, run_pipeline
 
     outputs = _outputs(tf_outputs, tf_dir)
     settings = GenerateSettings(

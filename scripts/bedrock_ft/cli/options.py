@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bedrock_ft.tf_outputs import ENV_OUTPUTS_FILE, ENV_TF_DIR, TerraformOutputs, load_outputs
+from bedrock_ft.core.tf_outputs import ENV_OUTPUTS_FILE, ENV_TF_DIR, TerraformOutputs, load_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
 

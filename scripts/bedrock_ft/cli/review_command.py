@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bedrock_ft.cli.options import echo_json
-from bedrock_ft.errors import ChecksFailed, ConfigError
+from bedrock_ft.core.errors import ChecksFailed, ConfigError
 from bedrock_ft.review import review as run_review
 from bedrock_ft.review.findings import ScannerState, Severity, render_json, render_sarif, render_text
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 from bedrock_ft.review import checkov_runner, parliament_runner, sources
 from bedrock_ft.review.findings import Finding, Report, Scanner, ScannerState, Severity
 from bedrock_ft.review.rules import apply_rules

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.errors import ConfigError, InputError
+from bedrock_ft.core.errors import ConfigError, InputError
 from bedrock_ft.review.findings import Finding, Location, Severity
 
 ENV_CHECKOV = "BEDROCK_FT_CHECKOV"

@@ -1,5 +1,5 @@
 """A policy document under review: its kind (trust, identity, bucket, endpoint, KMS key), where it came from, and
-its statements parsed by :mod:`bedrock_ft.iam_documents`.
+its statements parsed by :mod:`bedrock_ft.core.iam_documents`.
 
 The kind decides which rules apply. It comes from the document's origin when that is known (the Terraform resource
 attribute that holds it, the IAM API call that returned it) and otherwise from its content (:func:`detect_kind`),
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bedrock_ft.errors import InputError
-from bedrock_ft.iam_documents import Statement, parse_document
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.iam_documents import Statement, parse_document
 
 
 class Kind(StrEnum):

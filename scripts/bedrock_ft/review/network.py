@@ -18,8 +18,15 @@ RULE_TYPES = {"aws_vpc_security_group_ingress_rule": "ingress", "aws_vpc_securit
 
 def _finding(message: str, file: str | None, line: int | None, document: str, severity: Severity) -> Finding:
     rule = RULES["BFT012"]
-    return Finding("BFT012", severity, message, rule.fix, Location(file=file, line=line, document=document),
-                   "bedrock-ft", rule.name)
+    return Finding(
+        "BFT012",
+        severity,
+        message,
+        rule.fix,
+        Location(file=file, line=line, document=document),
+        "bedrock-ft",
+        rule.name,
+    )
 
 
 def _ref(value: Any, terraform_hcl: Any) -> str:
@@ -36,16 +43,30 @@ def security_group_findings(terraform_hcl: Any, module: Any, rel: Any) -> list[F
         other = _ref(block.body.get("referenced_security_group_id"), terraform_hcl)
         wide = [k for k in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id") if block.body.get(k)]
         if wide or not other or other != own:
-            findings.append(_finding(f"{block.address} allows all traffic ({direction}) to or from "
-                                     f"{', '.join(wide) or other or 'an unnamed peer'}, not only the group itself",
-                                     rel(block.file), block.line, block.address, Severity.MEDIUM))
+            findings.append(
+                _finding(
+                    f"{block.address} allows all traffic ({direction}) to or from "
+                    f"{', '.join(wide) or other or 'an unnamed peer'}, not only the group itself",
+                    rel(block.file),
+                    block.line,
+                    block.address,
+                    Severity.MEDIUM,
+                )
+            )
     for group in _job_groups(terraform_hcl, module, all_traffic):
         have = {d for b, d in all_traffic if _self_rule_of(b, group.address, terraform_hcl)}
         missing = [d for d in ("ingress", "egress") if d not in have]
         if missing:
-            findings.append(_finding(f"{group.address} has no self-referencing all-traffic {' or '.join(missing)} "
-                                     "rule: the job's EFA instances cannot talk to each other and the job fails",
-                                     rel(group.file), group.line, group.address, Severity.MEDIUM))
+            findings.append(
+                _finding(
+                    f"{group.address} has no self-referencing all-traffic {' or '.join(missing)} "
+                    "rule: the job's EFA instances cannot talk to each other and the job fails",
+                    rel(group.file),
+                    group.line,
+                    group.address,
+                    Severity.MEDIUM,
+                )
+            )
     return findings
 
 

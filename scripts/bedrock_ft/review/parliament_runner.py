@@ -45,12 +45,17 @@ def lint(docs: list[PolicyDoc]) -> list[Finding]:
         try:
             policy = parliament.analyze_policy_string(text, include_community_auditors=False)
         except Exception as exc:  # parliament raises on shapes it does not expect; the other checks still ran
-            findings.append(Finding(
-                rule_id="parliament/CRASHED", severity=Severity.LOW,
-                message=f"parliament could not lint this document ({type(exc).__name__})",
-                fix="review the document by hand, or report the shape to parliament",
-                location=Location(file=doc.file, line=doc.line, document=doc.name), tool="parliament",
-                rule_name="parliament could not lint the document"))
+            findings.append(
+                Finding(
+                    rule_id="parliament/CRASHED",
+                    severity=Severity.LOW,
+                    message=f"parliament could not lint this document ({type(exc).__name__})",
+                    fix="review the document by hand, or report the shape to parliament",
+                    location=Location(file=doc.file, line=doc.line, document=doc.name),
+                    tool="parliament",
+                    rule_name="parliament could not lint the document",
+                )
+            )
             continue
         for raw in policy.findings:
             try:
@@ -86,7 +91,8 @@ def _scalar_conditions(statement: Any) -> Any:
         return statement
     conditions = {
         op: {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in entries.items()}
-        if isinstance(entries, dict) else entries
+        if isinstance(entries, dict)
+        else entries
         for op, entries in statement["Condition"].items()
     }
     return {**statement, "Condition": conditions}

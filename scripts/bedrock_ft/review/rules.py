@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bedrock_ft.iam_documents import Statement
+from bedrock_ft.core.iam_documents import Statement
 from bedrock_ft.review.actions import accepts_resource
 from bedrock_ft.review.documents import Kind, PolicyDoc, anyone, base_operator, matches_anything, pins_caller
 from bedrock_ft.review.findings import Finding, Location, Severity

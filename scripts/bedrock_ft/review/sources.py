@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 from bedrock_ft.review.documents import ATTRIBUTE_KINDS, Kind, PolicyDoc, detect_kind, validate_document
 from bedrock_ft.review.findings import Finding
 from bedrock_ft.review.network import security_group_findings
@@ -270,7 +270,7 @@ def check_module_files(folder: Path) -> None:
 
 
 def from_module(folder: Path) -> Loaded:
-    from bedrock_ft import terraform_hcl
+    from bedrock_ft.core import terraform_hcl
 
     check_module_files(folder)
     module = terraform_hcl.load_module(folder, exclude=MODULE_EXCLUDES)

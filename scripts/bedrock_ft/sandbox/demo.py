@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.aws_session import EMULATOR_CREDENTIALS, make_session
-from bedrock_ft.errors import ChecksFailed
-from bedrock_ft.jobs import get_job
-from bedrock_ft.preflight import CheckResult
+from bedrock_ft.core.errors import ChecksFailed
+from bedrock_ft.core.tf_outputs import parse_outputs, to_terraform_json
+from bedrock_ft.job.jobs import get_job
+from bedrock_ft.job.preflight import CheckResult
+from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
+from bedrock_ft.job.submit import job_from_dataset, submit_job
+from bedrock_ft.job.upload import upload_dataset
 from bedrock_ft.sandbox.infrastructure import DEFAULT_REGION, create_infrastructure
 from bedrock_ft.sandbox.moto_server import MotoServer
-from bedrock_ft.submit import job_from_dataset, submit_job
-from bedrock_ft.tf_outputs import parse_outputs, to_terraform_json
-from bedrock_ft.upload import upload_dataset
 
 DEMO_MODEL = "amazon.nova-lite-v1:0:300k"
 DEMO_RECORDS = 32
@@ -148,9 +148,9 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
 
 
 def _generate(work: Path, values: dict[str, Any], records: int) -> Any:
-    from bedrock_ft.generate import GenerateSettings, generate_dataset
-    from bedrock_ft.presets import load_preset
-    from bedrock_ft.samples.accessibility import render_sample
+    from bedrock_ft.data.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.data.presets import load_preset
+    from bedrock_ft.data.samples.accessibility import render_sample
 
     sample = work / "sample"
     render_sample(sample, count=records)

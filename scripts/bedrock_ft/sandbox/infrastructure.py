@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import UsageError
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX, DEFAULT_OUTPUT_PREFIX
+from bedrock_ft.job.session import AwsSession
 from bedrock_ft.sandbox import policies
-from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX, DEFAULT_OUTPUT_PREFIX
 
 DEFAULT_NAME = "bedrock-ft-sandbox"
 DEFAULT_REGION = "us-east-1"

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from types import TracebackType
 
-from bedrock_ft.errors import ConfigError
+from bedrock_ft.core.errors import ConfigError
 
 READY_TIMEOUT = 30.0
 INSTALL_HINT = "install the demo extra: pip install 'bedrock-ft[demo]'"

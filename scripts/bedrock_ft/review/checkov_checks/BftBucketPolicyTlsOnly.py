@@ -30,8 +30,12 @@ def _bucket_shaped(statements: list[Stmt]) -> bool:
 
 class BftBucketPolicyTlsOnlyPolicy(BaseResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_6", categories=[CheckCategories.ENCRYPTION],
-                         supported_resources=["aws_s3_bucket_policy"])
+        super().__init__(
+            name=NAME,
+            id="CKV_BFT_6",
+            categories=[CheckCategories.ENCRYPTION],
+            supported_resources=["aws_s3_bucket_policy"],
+        )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = statements_of(conf)
@@ -40,8 +44,12 @@ class BftBucketPolicyTlsOnlyPolicy(BaseResourceCheck):
 
 class BftBucketPolicyTlsOnlyDocument(BaseDataCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_6", categories=[CheckCategories.ENCRYPTION],
-                         supported_data=["aws_iam_policy_document"])
+        super().__init__(
+            name=NAME,
+            id="CKV_BFT_6",
+            categories=[CheckCategories.ENCRYPTION],
+            supported_data=["aws_iam_policy_document"],
+        )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = hcl_statements(conf)

@@ -24,8 +24,9 @@ def _endpoint_shaped(statements: list[Stmt]) -> bool:
 
 class BftEndpointPolicyScopedEndpoint(BaseResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_5", categories=[CheckCategories.NETWORKING],
-                         supported_resources=["aws_vpc_endpoint"])
+        super().__init__(
+            name=NAME, id="CKV_BFT_5", categories=[CheckCategories.NETWORKING], supported_resources=["aws_vpc_endpoint"]
+        )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         service = str((conf.get("service_name") or [""])[0])
@@ -40,8 +41,12 @@ class BftEndpointPolicyScopedEndpoint(BaseResourceCheck):
 
 class BftEndpointPolicyScopedDocument(BaseDataCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_5", categories=[CheckCategories.NETWORKING],
-                         supported_data=["aws_iam_policy_document"])
+        super().__init__(
+            name=NAME,
+            id="CKV_BFT_5",
+            categories=[CheckCategories.NETWORKING],
+            supported_data=["aws_iam_policy_document"],
+        )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = hcl_statements(conf)

@@ -12,7 +12,7 @@ class BftJobSecurityGroupSelfOnly(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(
             name="All-traffic security group rules (protocol -1) reference their own group, never a CIDR, "
-                 "prefix list or other group",
+            "prefix list or other group",
             id="CKV_BFT_1",
             categories=[CheckCategories.NETWORKING],
             supported_resources=["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"],

@@ -7,14 +7,19 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.data.base_check import BaseDataCheck
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-NAME = ("Network-interface statements carry Bedrock's tag conditions (CreateNetworkInterface: aws:RequestTag/*; "
-        "CreateTags: ec2:CreateAction; permission/delete calls: ec2:ResourceTag/* and ec2:Subnet)")
+NAME = (
+    "Network-interface statements carry Bedrock's tag conditions (CreateNetworkInterface: aws:RequestTag/*; "
+    "CreateTags: ec2:CreateAction; permission/delete calls: ec2:ResourceTag/* and ec2:Subnet)"
+)
 
 MANAGED = "BedrockManaged"
 # The job-ARN tag Bedrock puts on a job's interfaces, per kind of job: customization, batch inference, model import.
 JOBS = ("BedrockModelCustomizationJobArn", "BedrockModelInvocationJobArn", "BedrockModelImportJobArn")
-PERMISSION_ACTIONS = ("ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                      "ec2:DeleteNetworkInterfacePermission")
+PERMISSION_ACTIONS = (
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+)
 
 
 def _on_interfaces(s: Stmt) -> bool:
@@ -30,8 +35,10 @@ def judge(statements: list[Stmt]) -> CheckResult:
         if not s.allows:
             continue
         keys = s.keys()
-        if s.covers("ec2:CreateNetworkInterface") and _on_interfaces(s) and not (
-            f"aws:requesttag/{MANAGED}".lower() in keys and _names_a_job_tag(keys, "aws:requesttag/")
+        if (
+            s.covers("ec2:CreateNetworkInterface")
+            and _on_interfaces(s)
+            and not (f"aws:requesttag/{MANAGED}".lower() in keys and _names_a_job_tag(keys, "aws:requesttag/"))
         ):
             return CheckResult.FAILED
         if s.covers("ec2:CreateTags") and "ec2:createaction" not in keys:
@@ -45,8 +52,9 @@ def judge(statements: list[Stmt]) -> CheckResult:
 
 class BftNetworkInterfaceConditionsDocument(BaseDataCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_3", categories=[CheckCategories.IAM],
-                         supported_data=["aws_iam_policy_document"])
+        super().__init__(
+            name=NAME, id="CKV_BFT_3", categories=[CheckCategories.IAM], supported_data=["aws_iam_policy_document"]
+        )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         return judge(hcl_statements(conf))
@@ -54,8 +62,12 @@ class BftNetworkInterfaceConditionsDocument(BaseDataCheck):
 
 class BftNetworkInterfaceConditionsPolicy(BaseResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_3", categories=[CheckCategories.IAM],
-                         supported_resources=["aws_iam_policy", "aws_iam_role_policy"])
+        super().__init__(
+            name=NAME,
+            id="CKV_BFT_3",
+            categories=[CheckCategories.IAM],
+            supported_resources=["aws_iam_policy", "aws_iam_role_policy"],
+        )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = statements_of(conf)

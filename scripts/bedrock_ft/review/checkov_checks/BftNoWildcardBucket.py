@@ -19,8 +19,9 @@ def judge(statements: list[Stmt]) -> CheckResult:
 
 class BftNoWildcardBucketDocument(BaseDataCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_4", categories=[CheckCategories.IAM],
-                         supported_data=["aws_iam_policy_document"])
+        super().__init__(
+            name=NAME, id="CKV_BFT_4", categories=[CheckCategories.IAM], supported_data=["aws_iam_policy_document"]
+        )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         return judge(hcl_statements(conf))
@@ -28,9 +29,18 @@ class BftNoWildcardBucketDocument(BaseDataCheck):
 
 class BftNoWildcardBucketPolicy(BaseResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_4", categories=[CheckCategories.IAM],
-                         supported_resources=["aws_iam_policy", "aws_iam_role_policy", "aws_s3_bucket_policy",
-                                              "aws_vpc_endpoint", "aws_vpc_endpoint_policy"])
+        super().__init__(
+            name=NAME,
+            id="CKV_BFT_4",
+            categories=[CheckCategories.IAM],
+            supported_resources=[
+                "aws_iam_policy",
+                "aws_iam_role_policy",
+                "aws_s3_bucket_policy",
+                "aws_vpc_endpoint",
+                "aws_vpc_endpoint_policy",
+            ],
+        )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = statements_of(conf)

@@ -25,8 +25,9 @@ def judge(statements: list[Stmt]) -> CheckResult:
 
 class BftTrustConfusedDeputyDocument(BaseDataCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_2", categories=[CheckCategories.IAM],
-                         supported_data=["aws_iam_policy_document"])
+        super().__init__(
+            name=NAME, id="CKV_BFT_2", categories=[CheckCategories.IAM], supported_data=["aws_iam_policy_document"]
+        )
 
     def scan_data_conf(self, conf: dict[str, Any]) -> CheckResult:
         return judge(hcl_statements(conf))
@@ -34,8 +35,9 @@ class BftTrustConfusedDeputyDocument(BaseDataCheck):
 
 class BftTrustConfusedDeputyRole(BaseResourceCheck):
     def __init__(self) -> None:
-        super().__init__(name=NAME, id="CKV_BFT_2", categories=[CheckCategories.IAM],
-                         supported_resources=["aws_iam_role"])
+        super().__init__(
+            name=NAME, id="CKV_BFT_2", categories=[CheckCategories.IAM], supported_resources=["aws_iam_role"]
+        )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         statements = statements_of(conf, "assume_role_policy")

@@ -35,8 +35,15 @@ def _first(value: Any, default: str = "") -> str:
 
 
 class Stmt:
-    def __init__(self, effect: str, actions: list[str], resources: list[str], principals: dict[str, list[str]],
-                 conditions: list[tuple[str, str, list[str]]], sid: str = "") -> None:
+    def __init__(
+        self,
+        effect: str,
+        actions: list[str],
+        resources: list[str],
+        principals: dict[str, list[str]],
+        conditions: list[tuple[str, str, list[str]]],
+        sid: str = "",
+    ) -> None:
         self.effect = effect
         self.actions = actions
         self.resources = resources
@@ -76,10 +83,19 @@ def hcl_statements(conf: dict[str, Any]) -> list[Stmt]:
                 principals.setdefault(_first(p.get("type")), []).extend(_strings(p.get("identifiers")))
         conditions = [
             (_first(c.get("test")), _first(c.get("variable")), _strings(c.get("values")))
-            for c in s.get("condition") or [] if isinstance(c, dict)
+            for c in s.get("condition") or []
+            if isinstance(c, dict)
         ]
-        out.append(Stmt(_first(s.get("effect"), "Allow"), _strings(s.get("actions")), _strings(s.get("resources")),
-                        principals, conditions, _first(s.get("sid"))))
+        out.append(
+            Stmt(
+                _first(s.get("effect"), "Allow"),
+                _strings(s.get("actions")),
+                _strings(s.get("resources")),
+                principals,
+                conditions,
+                _first(s.get("sid")),
+            )
+        )
     return out
 
 
@@ -112,11 +128,20 @@ def json_statements(policy: dict[str, Any]) -> list[Stmt]:
             principals = {k: _strings(v) for k, v in principal.items()}
         conditions = [
             (str(op), str(key), _strings(values))
-            for op, entries in (s.get("Condition") or {}).items() if isinstance(entries, dict)
+            for op, entries in (s.get("Condition") or {}).items()
+            if isinstance(entries, dict)
             for key, values in entries.items()
         ]
-        out.append(Stmt(str(s.get("Effect", "Allow")), _strings(s.get("Action")), _strings(s.get("Resource")),
-                        principals, conditions, str(s.get("Sid", ""))))
+        out.append(
+            Stmt(
+                str(s.get("Effect", "Allow")),
+                _strings(s.get("Action")),
+                _strings(s.get("Resource")),
+                principals,
+                conditions,
+                str(s.get("Sid", "")),
+            )
+        )
     return out
 
 

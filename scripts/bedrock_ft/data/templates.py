@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 
 FILTERS = ("json", "lines", "bullets", "comma")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")

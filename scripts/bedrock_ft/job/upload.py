@@ -48,10 +48,10 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bedrock_ft.aws_session import S3_MAX_ATTEMPTS
-from bedrock_ft.errors import AwsError, ConfigError, InputError
-from bedrock_ft.progress import NullProgress, Progress
-from bedrock_ft.s3_uris import join_key, key_problem
+from bedrock_ft.core.errors import AwsError, ConfigError, InputError
+from bedrock_ft.core.progress import NullProgress, Progress
+from bedrock_ft.core.s3_uris import join_key, key_problem
+from bedrock_ft.job.session import S3_MAX_ATTEMPTS
 
 MANIFEST_NAME = "manifest.json"
 TRAINING_NAME = "train.jsonl"

@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bedrock_ft.errors import UsageError
-from bedrock_ft.images import StoredImage
-from bedrock_ft.models import RecordFormat
-from bedrock_ft.s3_uris import S3Uri, join_key
+from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.core.s3_uris import S3Uri, join_key
+from bedrock_ft.data.images import StoredImage
 
 CONVERSATION_SCHEMA_VERSION = "bedrock-conversation-2024"
 

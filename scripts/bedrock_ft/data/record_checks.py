@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bedrock_ft.confined_files import FileRefused
-from bedrock_ft.images import ImageRefused, inspect_file
-from bedrock_ft.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
-from bedrock_ft.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
-from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, key_problem, split_s3_uri
-from bedrock_ft.validation_report import ERROR, WARNING
+from bedrock_ft.core.confined_files import FileRefused
+from bedrock_ft.core.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
+from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, key_problem, split_s3_uri
+from bedrock_ft.data.images import ImageRefused, inspect_file
+from bedrock_ft.data.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
+from bedrock_ft.data.validation_report import ERROR, WARNING
 
 VIDEO_FORMATS = frozenset({"mov", "mkv", "mp4", "webm"})
 PROBE_CACHE_SIZE = 1024  # local image facts remembered, for images many records share

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 
 _STRING_KEYS = (
     "base_model",

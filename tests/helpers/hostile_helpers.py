@@ -15,7 +15,7 @@ from unittest import mock
 
 from PIL import Image
 
-from bedrock_ft.generate import GenerateSettings
+from bedrock_ft.data.generate import GenerateSettings
 
 BUCKET = "test-bucket"
 OWNER = "123456789012"

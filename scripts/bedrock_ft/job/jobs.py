@@ -14,8 +14,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
-from bedrock_ft.errors import AwsError, JobFailed, UsageError
-from bedrock_ft.submit import NAME_PREFIX
+from bedrock_ft.core.errors import AwsError, JobFailed, UsageError
+from bedrock_ft.job.submit import NAME_PREFIX
 
 TERMINAL_OK = "Completed"
 TERMINAL_BAD = ("Failed", "Stopped")

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.bounded_json import JsonInputError, iter_lines, line_too_long, parse_json, read_json_document
-from bedrock_ft.confined_files import FileRefused
-from bedrock_ft.errors import InputError, UsageError
-from bedrock_ft.models import CustomizationType, ModelSpec, RecordFormat, find_model
-from bedrock_ft.record_checks import CheckContext, check_record
-from bedrock_ft.record_formats import parse_format
-from bedrock_ft.s3_uris import join_key, split_s3_uri
-from bedrock_ft.validation_report import ERROR, FileSummary, Problem, ValidationReport
+from bedrock_ft.core.bounded_json import JsonInputError, iter_lines, line_too_long, parse_json, read_json_document
+from bedrock_ft.core.confined_files import FileRefused
+from bedrock_ft.core.errors import InputError, UsageError
+from bedrock_ft.core.models import CustomizationType, ModelSpec, RecordFormat, find_model
+from bedrock_ft.core.s3_uris import join_key, split_s3_uri
+from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_formats import parse_format
+from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
 MANIFEST_NAME = "manifest.json"
 TRAIN = "train"

@@ -23,13 +23,13 @@ from typing import Any
 
 from PIL import Image
 
-from bedrock_ft.models import RecordFormat, find_model
-from bedrock_ft.record_checks import CheckContext, check_record
-from bedrock_ft.run_pipeline import STEPS, _load_state
-from bedrock_ft.sources import _CsvSplit, _JsonlSplit
-from bedrock_ft.templates import Template
-from bedrock_ft.tf_outputs import OUTPUT_NAMES, parse_outputs, read_outputs_file
-from bedrock_ft.validate import validate_files
+from bedrock_ft.core.models import RecordFormat, find_model
+from bedrock_ft.core.tf_outputs import OUTPUT_NAMES, parse_outputs, read_outputs_file
+from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.sources import _CsvSplit, _JsonlSplit
+from bedrock_ft.data.templates import Template
+from bedrock_ft.data.validate import validate_files
+from bedrock_ft.job.run import STEPS, _load_state
 
 LIST_NAMES = ("subnet_ids", "availability_zones", "security_group_ids")
 BUCKET = "fuzz-bucket"
@@ -433,7 +433,7 @@ def _read_every_output(outputs: Any) -> list[Any]:
         try:
             values.append(getattr(outputs, name))
         except Exception as exc:  # a missing output is a ConfigError; anything else escapes to the caller
-            from bedrock_ft.errors import BedrockFtError
+            from bedrock_ft.core.errors import BedrockFtError
 
             if not isinstance(exc, BedrockFtError):
                 raise

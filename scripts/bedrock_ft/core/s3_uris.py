@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bedrock_ft.errors import UsageError
+from bedrock_ft.core.errors import UsageError
 
 # botocore's pattern for every s3Uri of CreateModelCustomizationJob.
 BEDROCK_S3_URI = re.compile(

@@ -25,18 +25,18 @@ import botocore.session
 from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE, __version__
-from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import AwsError, BedrockFtError, InputError, UsageError
-from bedrock_ft.models import CustomizationType, find_model, model_id_from
-from bedrock_ft.preflight import (
+from bedrock_ft.core.errors import AwsError, BedrockFtError, InputError, UsageError
+from bedrock_ft.core.models import CustomizationType, find_model, model_id_from
+from bedrock_ft.core.s3_uris import check_bedrock_uri, join_key, parse_s3_uri
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.preflight import (
     CheckResult,
     PreflightFailed,
     PreflightReport,
     PreflightRequest,
     run_preflight,
 )
-from bedrock_ft.s3_uris import check_bedrock_uri, join_key, parse_s3_uri
-from bedrock_ft.tf_outputs import TerraformOutputs
+from bedrock_ft.job.session import AwsSession
 
 OPERATION = "CreateModelCustomizationJob"
 NAME_PREFIX = "bedrock-ft"
@@ -272,7 +272,13 @@ class DatasetData:
 
 def read_dataset(path: str | Path) -> DatasetData:
     """The data URIs and content digests of a generated dataset: ``path`` is generate's folder or its manifest."""
-    from bedrock_ft.upload import MANIFEST_NAME, TRAINING_NAME, VALIDATION_NAME, parse_manifest, read_manifest_document
+    from bedrock_ft.job.upload import (
+        MANIFEST_NAME,
+        TRAINING_NAME,
+        VALIDATION_NAME,
+        parse_manifest,
+        read_manifest_document,
+    )
 
     given = Path(path)
     manifest_path = given / MANIFEST_NAME if given.is_dir() else given

@@ -13,8 +13,8 @@ the demo (which runs from an installed package, without the repository's dataset
 
 The output is deterministic for a given ``count`` and ``seed``. Regenerate the copy in the repository with::
 
-    python -m bedrock_ft.samples.accessibility dataset/accessibility
-    python -m bedrock_ft.samples.accessibility /tmp/a11y --count 2000     # scale it up (benchmarks)
+    python -m bedrock_ft.data.samples.accessibility dataset/accessibility
+    python -m bedrock_ft.data.samples.accessibility /tmp/a11y --count 2000     # scale it up (benchmarks)
 """
 
 from __future__ import annotations
@@ -437,7 +437,7 @@ PRESETS = {
         "#   bedrock-ft generate --preset dataset/accessibility/preset-llama32-vision.toml --tf-dir infra/ "
         "--out out/a11y-llama\n"
         "# Llama 3.2 needs at least 100 training records: render more with\n"
-        "#   python -m bedrock_ft.samples.accessibility /tmp/a11y --count 200   and pass --source /tmp/a11y\n"
+        "#   python -m bedrock_ft.data.samples.accessibility /tmp/a11y --count 200   and pass --source /tmp/a11y\n"
         'source = "."\n'
         'base_model = "meta.llama3-2-11b-instruct-v1:0"\n'
         'image_column = "image"\n' + _TEMPLATES
@@ -483,7 +483,7 @@ def render_sample(out_dir: str | Path, count: int = DEFAULT_COUNT, seed: int = 0
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bedrock_ft.samples.accessibility", description=__doc__.split("\n")[0]
+        prog="python -m bedrock_ft.data.samples.accessibility", description=__doc__.split("\n")[0]
     )
     parser.add_argument("out_dir", help="folder to write (metadata.jsonl and images/)")
     parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help=f"records to render (default {DEFAULT_COUNT})")

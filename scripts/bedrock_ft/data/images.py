@@ -28,10 +28,10 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from bedrock_ft import confined_files
-from bedrock_ft.confined_files import FileRefused, MediaRoots, read_regular_file
-from bedrock_ft.models import ImageRules
-from bedrock_ft.templates import RecordError
+from bedrock_ft.core import confined_files
+from bedrock_ft.core.confined_files import FileRefused, MediaRoots, read_regular_file
+from bedrock_ft.core.models import ImageRules
+from bedrock_ft.data.templates import RecordError
 
 # Pillow's format name -> Bedrock's.
 BEDROCK_FORMATS = {"PNG": "png", "JPEG": "jpeg", "GIF": "gif", "WEBP": "webp"}

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.tf_outputs import TerraformOutputs, parse_outputs, to_terraform_json
+from bedrock_ft.core.tf_outputs import TerraformOutputs, parse_outputs, to_terraform_json
+from bedrock_ft.job.session import AwsSession
 
 REGION = "us-east-1"
 MODEL = "amazon.nova-lite-v1:0:300k"
@@ -54,7 +54,7 @@ def set_status(job: str, status: str, message: str = "boom") -> None:
     """Set a job's status (and failure message) in moto's backend: moto never moves a job on by itself."""
     from moto.bedrock.models import bedrock_backends
 
-    from bedrock_ft.jobs import job_name_from
+    from bedrock_ft.job.jobs import job_name_from
 
     stored = bedrock_backends["123456789012"][REGION].model_customization_jobs[job_name_from(job)]
     stored.status = status
@@ -87,8 +87,8 @@ def write_manifest(
     base_model: str | None = MODEL,
 ) -> dict[str, Any]:
     """Write OUT/manifest.json for the files in ``folder`` as generate would: keys, sizes, hashes and the digest."""
-    from bedrock_ft.generate import dataset_digest, dataset_prefix, images_prefix
-    from bedrock_ft.s3_uris import join_key
+    from bedrock_ft.core.s3_uris import join_key
+    from bedrock_ft.data.generate import dataset_digest, dataset_prefix, images_prefix
 
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"):

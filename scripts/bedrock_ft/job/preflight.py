@@ -18,10 +18,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.errors import BedrockFtError, ChecksFailed
-from bedrock_ft.iam_documents import Statement, load_document, parse_document
-from bedrock_ft.models import (
+from bedrock_ft.core.errors import BedrockFtError, ChecksFailed
+from bedrock_ft.core.iam_documents import Statement, load_document, parse_document
+from bedrock_ft.core.models import (
     CustomizationType,
     ModelSpec,
     RecordFormat,
@@ -31,10 +30,11 @@ from bedrock_ft.models import (
     find_model,
     model_id_from,
 )
+from bedrock_ft.core.s3_uris import S3Uri, join_key, parse_s3_uri
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.session import AwsSession
 from bedrock_ft.review.documents import Kind, PolicyDoc
 from bedrock_ft.review.rules import create_network_interface, create_tags, network_interface_permissions
-from bedrock_ft.s3_uris import S3Uri, join_key, parse_s3_uri
-from bedrock_ft.tf_outputs import TerraformOutputs
 
 BEDROCK_SERVICE = "bedrock.amazonaws.com"
 MAX_SUBNETS = 16

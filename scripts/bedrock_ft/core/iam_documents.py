@@ -1,7 +1,7 @@
 """IAM policy documents as data: parse, normalise and ask what a statement allows.
 
 Shared by preflight (does the live role hold what a job needs?), the sandbox (which writes the documents) and the
-review (which judges them). Only JSON documents here; HCL is read by ``bedrock_ft.terraform_hcl``.
+review (which judges them). Only JSON documents here; HCL is read by ``bedrock_ft.core.terraform_hcl``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from bedrock_ft.errors import InputError
+from bedrock_ft.core.errors import InputError
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.bounded_json import MAX_LINE_BYTES, JsonInputError, iter_lines, line_too_long, parse_json
-from bedrock_ft.errors import InputError
-from bedrock_ft.templates import RecordError
+from bedrock_ft.core.bounded_json import MAX_LINE_BYTES, JsonInputError, iter_lines, line_too_long, parse_json
+from bedrock_ft.core.errors import InputError
+from bedrock_ft.data.templates import RecordError
 
 VALIDATION_SPLIT_NAMES = ("validation", "valid", "val", "dev")
 METADATA_FILES = ("metadata.jsonl", "metadata.csv")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bedrock_ft.errors import UsageError
+from bedrock_ft.core.errors import UsageError
 
 
 class RecordFormat(StrEnum):

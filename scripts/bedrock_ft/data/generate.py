@@ -45,19 +45,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from bedrock_ft import __version__
-from bedrock_ft.confined_files import MediaRoots
-from bedrock_ft.errors import ConfigError, InputError, UsageError
-from bedrock_ft.images import ImageStore, StoredImage
-from bedrock_ft.models import MB, CustomizationType, ImageRules, ModelSpec, RecordFormat
-from bedrock_ft.presets import Preset
-from bedrock_ft.progress import progress_bar
-from bedrock_ft.record_checks import CheckContext, check_record
-from bedrock_ft.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
-from bedrock_ft.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
-from bedrock_ft.sources import Source, SourceRecord, open_source, slugify
-from bedrock_ft.templates import RecordError, Template, lookup
-from bedrock_ft.tf_outputs import DEFAULT_DATA_PREFIX
-from bedrock_ft.validate import (
+from bedrock_ft.core.confined_files import MediaRoots
+from bedrock_ft.core.errors import ConfigError, InputError, UsageError
+from bedrock_ft.core.models import MB, CustomizationType, ImageRules, ModelSpec, RecordFormat
+from bedrock_ft.core.progress import progress_bar
+from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
+from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
+from bedrock_ft.data.images import ImageStore, StoredImage
+from bedrock_ft.data.presets import Preset
+from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
+from bedrock_ft.data.sources import Source, SourceRecord, open_source, slugify
+from bedrock_ft.data.templates import RecordError, Template, lookup
+from bedrock_ft.data.validate import (
     MANIFEST_NAME,
     TRAIN,
     VALIDATION,
@@ -66,7 +66,7 @@ from bedrock_ft.validate import (
     resolve_model,
     validate_files,
 )
-from bedrock_ft.validation_report import ERROR, FileSummary, Problem, ValidationReport
+from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"

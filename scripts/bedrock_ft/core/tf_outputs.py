@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.bounded_json import JsonInputError, parse_json, read_json_document
-from bedrock_ft.confined_files import FileRefused
-from bedrock_ft.errors import ConfigError
+from bedrock_ft.core.bounded_json import JsonInputError, parse_json, read_json_document
+from bedrock_ft.core.confined_files import FileRefused
+from bedrock_ft.core.errors import ConfigError
 
 ENV_OUTPUTS_FILE = "BEDROCK_FT_TF_OUTPUTS"
 ENV_TF_DIR = "BEDROCK_FT_TF_DIR"

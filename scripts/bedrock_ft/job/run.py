@@ -19,15 +19,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.aws_session import AwsSession
-from bedrock_ft.bounded_json import JsonInputError, read_json_document
-from bedrock_ft.confined_files import FileRefused
-from bedrock_ft.errors import ChecksFailed, InputError, UsageError
-from bedrock_ft.jobs import JobNotCompleted, JobStatus, wait_for_job
-from bedrock_ft.preflight import CheckResult, PreflightFailed, run_preflight
-from bedrock_ft.submit import JobSpec, submit_job
-from bedrock_ft.tf_outputs import TerraformOutputs
-from bedrock_ft.upload import DEFAULT_WORKERS, upload_dataset
+from bedrock_ft.core.bounded_json import JsonInputError, read_json_document
+from bedrock_ft.core.confined_files import FileRefused
+from bedrock_ft.core.errors import ChecksFailed, InputError, UsageError
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.jobs import JobNotCompleted, JobStatus, wait_for_job
+from bedrock_ft.job.preflight import CheckResult, PreflightFailed, run_preflight
+from bedrock_ft.job.session import AwsSession
+from bedrock_ft.job.submit import JobSpec, submit_job
+from bedrock_ft.job.upload import DEFAULT_WORKERS, upload_dataset
 
 STATE_NAME = "run-state.json"
 DATA_FOLDER = "data"
@@ -165,8 +165,8 @@ def run_pipeline(
 ) -> RunResult:
     """Run (or continue) the pipeline in ``work_dir``. ``settings`` is a GenerateSettings without the bucket fields,
     which are filled in from the Terraform outputs; with ``dataset`` only its ``base_model`` (an override) counts."""
-    from bedrock_ft.generate import generate_dataset
-    from bedrock_ft.submit import read_dataset
+    from bedrock_ft.data.generate import generate_dataset
+    from bedrock_ft.job.submit import read_dataset
 
     say = on_event or (lambda _step, _message: None)
     work = Path(work_dir)

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from bedrock_ft.confined_files import MB, FileRefused, read_regular_file
+from bedrock_ft.core.confined_files import MB, FileRefused, read_regular_file
 
 MAX_DEPTH = 64  # a Bedrock record nests 7 deep; dataset metadata rarely more than a dozen
 MAX_LINE_BYTES = 8 * MB  # one JSONL record (Bedrock's largest record is about 200 kB of text)

@@ -1,7 +1,7 @@
 """Read a Terraform module's HCL statically: blocks, their files and lines, and its IAM policy documents.
 
 Nothing here runs Terraform or needs a provider: every ``.tf`` file is parsed with python-hcl2 (8.x, imported
-lazily; a missing install raises :class:`bedrock_ft.errors.ConfigError` with the install hint). Values are
+lazily; a missing install raises :class:`bedrock_ft.core.errors.ConfigError` with the install hint). Values are
 cleaned of python-hcl2's artefacts: string literals come out without their surrounding quotes, block labels
 and map keys likewise, and the ``__is_block__`` / ``__comments__`` markers are dropped. Expressions are left as
 Terraform writes them inside an interpolation, e.g. ``"${aws_s3_bucket.this.arn}/*"`` or
@@ -54,7 +54,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.errors import ConfigError
+from bedrock_ft.core.errors import ConfigError
 
 __all__ = [
     "Block",

@@ -1,0 +1,1 @@
+"""Datasets: sources, templates, presets, record formats, images, generate and validate."""

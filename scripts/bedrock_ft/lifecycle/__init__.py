@@ -1,0 +1,1 @@
+"""After training: metrics, deployment, invocation, evaluation and cleanup of what costs money."""
