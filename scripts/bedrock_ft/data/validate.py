@@ -16,12 +16,19 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.core.bounded_json import JsonInputError, iter_lines, line_too_long, parse_json, read_json_document
+from bedrock_ft.core.bounded_json import (
+    MAX_DEPTH,
+    JsonInputError,
+    iter_lines,
+    line_too_long,
+    parse_json,
+    read_json_document,
+)
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import InputError, UsageError
 from bedrock_ft.core.models import CustomizationType, ModelSpec, RecordFormat, find_model
@@ -201,6 +208,34 @@ def validate_files(
     return report
 
 
+def _decode(raw: bytes) -> Any:
+    """One line's value. msgspec's decoder first (about three times faster than ``json``, and stricter: it refuses
+    invalid UTF-8, lone surrogates, NaN and control characters in strings); whatever it refuses is read again by
+    ``parse_json``, so a line's error message (or, where ``json`` is more lenient, its value) is the bounded reader's.
+    Nesting is bounded here as ``parse_json`` bounds it."""
+    if _FAST_DECODE is None:
+        return parse_json(raw)
+    try:
+        value = _FAST_DECODE(raw)
+    except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+        return parse_json(raw)
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        return parse_json(raw)  # deep or not: the bounded reader decides, with its own message
+    return value
+
+
+def _fast_decoder() -> Callable[[bytes], Any] | None:
+    try:
+        import msgspec
+    except ImportError:  # an install without it validates at json's speed
+        return None
+    decode: Callable[[bytes], Any] = msgspec.json.Decoder().decode
+    return decode
+
+
+_FAST_DECODE = _fast_decoder()
+
+
 def _validate_file(
     file: Path, summary: FileSummary, ctx: CheckContext, report: ValidationReport, media_kinds: set[str]
 ) -> None:
@@ -221,28 +256,14 @@ def _validate_file(
                 )
                 continue
             try:
-                record = parse_json(raw)
+                record = _decode(raw)
             except JsonInputError as exc:
                 report.add(Problem("json-line", ERROR, name, number, None, exc.reason))
                 continue
             summary.records += 1
-            if isinstance(record, dict):
-                media_kinds.update(_media_kinds(record))
             for rule, severity, field, message in check_record(record, ctx):
                 report.add(Problem(rule, severity, name, number, field, message))
-
-
-def _media_kinds(record: dict[str, Any]) -> set[str]:
-    kinds: set[str] = set()
-    messages = record.get("messages")
-    if isinstance(messages, list):
-        for message in messages:
-            content = message.get("content") if isinstance(message, dict) else None
-            if isinstance(content, list):
-                kinds.update(
-                    k for block in content if isinstance(block, dict) for k in ("image", "video") if k in block
-                )
-    return kinds
+    media_kinds.update(ctx.media_kinds)
 
 
 def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
