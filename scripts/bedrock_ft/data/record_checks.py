@@ -1,12 +1,23 @@
-"""The rules one training record must meet: one function per rule, each yielding (field, message[, severity]).
+"""The rules one training record must meet, checked on one walk over the record.
+
+``walk_record`` visits the record once and gathers its texts and media blocks with the problems of its shape; the media
+rules run over the gathered blocks, the reserved-word and token rules over the gathered text (one regular-expression
+search over all of it). ``check_record`` yields (rule, severity, field, message) in the order of the list below.
 
 Rules (their ids appear in every problem):
 
 - ``required-keys``, ``key-types``, ``unknown-keys``: the format's top-level schema (``record_formats.SCHEMAS``)
 - ``schema-version``: bedrock-conversation-2024 records say so
 - ``system-shape``, ``message-shape``: system blocks and messages have the format's shape
+- ``system-blocks``: one system block at most. The Nova data guide describes the system prompt as one optional
+  "system turn" (docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html, item 6), and
+  every example holds one block; two blocks are an error rather than something Bedrock would silently join
 - ``roles``: user and assistant only; ``first-user``; ``last-assistant``; ``alternating``
-- ``empty-text``: a turn or field with no text (warning)
+- ``empty-text``: a text that is empty or only whitespace (warning)
+- ``empty-turn``: a user or assistant turn whose texts hold no character at all and that has no media (error). The
+  data guide states no rule on empty text; the validator AWS publishes for it (aws-samples/amazon-nova-samples,
+  customization/bedrock-finetuning/understanding/dataset_validation, linked from the guide's "Validation tools")
+  refuses such a turn ("empty text content") and accepts an empty system text and whitespace, so those stay warnings
 - ``media-in-user``: images and videos only in user turns
 - ``image-block``: an image block's format, s3Location.uri and bucketOwner are there
 - ``bucket-owner``: a 12-digit account id
