@@ -73,6 +73,8 @@ class CheckContext:
     locate: Callable[[str], str | os.PathLike[str] | None] | None = None
     dataset_bucket: str | None = None
     decode_images: bool = True
+    # What is known of an image without opening it (generate: what its image store learned), or None.
+    known: Callable[[str], ImageInfo | None] | None = None
     _probed: dict[str, ImageInfo | str | None] = field(default_factory=dict)
     images_checked: int = 0
     media_kinds: set[str] = field(default_factory=set)  # image | video: the kinds of media the records checked hold
@@ -81,9 +83,11 @@ class CheckContext:
         """Local facts about the image at ``uri``: ImageInfo, an error text when unreadable, None when not local."""
         if uri in self._probed:
             return self._probed[uri]
-        info: ImageInfo | str | None = None
-        path = self.locate(uri) if self.locate else None
-        if path is not None:
+        info: ImageInfo | str | None = self.known(uri) if self.known is not None else None
+        path = self.locate(uri) if self.locate and info is None else None
+        if info is not None:
+            self.images_checked += 1
+        elif path is not None:
             from bedrock_ft.data.images import ImageRefused, inspect_file  # Pillow, only when an image is local
 
             try:

@@ -33,7 +33,7 @@ from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import InputError, UsageError
 from bedrock_ft.core.models import CustomizationType, ModelSpec, RecordFormat, find_model
 from bedrock_ft.core.s3_uris import join_key, split_s3_uri
-from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_checks import CheckContext, ImageInfo, check_record
 from bedrock_ft.data.record_formats import parse_format
 from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
@@ -148,12 +148,14 @@ def validate_files(
     roles: dict[str, str] | None = None,
     dataset_bucket: str | None = None,
     decode_images: bool = True,
+    known_images: Callable[[str], ImageInfo | None] | None = None,
 ) -> ValidationReport:
     """Validate JSONL ``paths`` for ``base_model`` (or just ``record_format``); see the module docstring.
 
     Missing model or format settings are read from a ``manifest.json`` beside the first file.
     ``roles`` maps a path (as given) to train | validation, overriding the name-based guess.
     ``decode_images``: decode every local image fully (false only for images already decoded, by ``generate``).
+    ``known_images``: the facts of an image by its S3 URI when they are known without opening it (``generate``).
     """
     files = [Path(p) for p in paths]
     if not files:
@@ -183,6 +185,7 @@ def validate_files(
         locate=locator if has_local else None,
         dataset_bucket=dataset_bucket or (manifest.get("bucket") if manifest else None),
         decode_images=decode_images,
+        known=known_images,
     )
     report = ValidationReport(record_format=fmt.value, base_model=base_model, family=spec.family if spec else None)
     media_kinds: set[str] = set()
