@@ -139,10 +139,15 @@ def main() -> None:
     f, v = statistics.median(floor), statistics.median(checked)
     print(f"floor (json.loads per line): {f:.3f} s = {args.records / f:,.0f} records/s")
     print(f"validate_files:              {v:.3f} s = {args.records / v:,.0f} records/s ({errors} errors found)")
-    print(f"start-up: python -c pass {statistics.median(start_bare):.3f} s, import the validator "
-          f"{statistics.median(start_import):.3f} s, bedrock-ft validate (10 records) {statistics.median(start_cli):.3f} s")
-    print(f"ratio validate / floor: {v / f:.2f}x")
-    print(f"ratio start-up, bedrock-ft validate / python -c pass: {statistics.median(start_cli) / statistics.median(start_bare):.2f}x")
+    bare_s, import_s, cli_s = (statistics.median(t) for t in (start_bare, start_import, start_cli))
+    print(
+        f"start-up: python -c pass {bare_s:.3f} s, import the validator {import_s:.3f} s, "
+        f"bedrock-ft validate (10 records) {cli_s:.3f} s"
+    )
+    print("\nratios:")
+    print(f"  validate / floor: {v / f:.2f}x")
+    print(f"  start-up, import the validator / python -c pass: {import_s / bare_s:.2f}x")
+    print(f"  start-up, bedrock-ft validate / python -c pass: {cli_s / bare_s:.2f}x")
 
 
 if __name__ == "__main__":
