@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -532,7 +533,7 @@ class _Sender:
         )
         for prefix in prefixes:
             try:
-                sizes.update(_with_retries(lambda prefix=prefix: self._list(prefix)))
+                sizes.update(_with_retries(functools.partial(self._list, prefix)))
             except ClientError as exc:
                 if _code(exc) not in _DENIED:
                     raise _aws_error(exc, self.bucket, prefix) from None
