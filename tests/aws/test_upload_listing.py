@@ -170,3 +170,22 @@ def test_without_permission_to_list_every_object_is_asked_about_and_a_warning_sa
     again = upload_dataset(out, s3, bucket=account.bucket)
     assert again.uploaded == [] and calls["HeadObject"] == len(IMAGES) + 3
     assert any("s3:ListBucket" in warning for warning in again.warnings)
+
+
+def test_listing_timestamps_are_read_as_the_same_utc_instants_as_header_timestamps(account: Account) -> None:
+    s3 = account.client("s3")
+    s3.put_object(Bucket=account.bucket, Key="data/when.txt", Body=b"x")
+    listed = s3.list_objects_v2(Bucket=account.bucket, Prefix="data/when.txt")["Contents"][0]["LastModified"]
+    headed = s3.head_object(Bucket=account.bucket, Key="data/when.txt")["LastModified"]  # an RFC 822 header
+    assert listed.utcoffset() is not None and headed.utcoffset() is not None
+    assert abs((listed - headed).total_seconds()) < 1
+
+
+def test_a_timestamp_without_a_zone_is_left_to_botocores_parser() -> None:
+    from botocore.utils import parse_timestamp
+
+    from bedrock_ft.job.session import _timestamp
+
+    assert _timestamp("2026-12-06T03:25:00") == parse_timestamp("2026-12-06T03:25:00")
+    assert _timestamp("2026-12-06T03:25:00.5Z").isoformat() == "2026-12-06T03:25:00.500000+00:00"
+    assert _timestamp(1765000000) == parse_timestamp(1765000000)
