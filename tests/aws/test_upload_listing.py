@@ -1,5 +1,6 @@
-"""upload decides "already there" from one listing where the key proves the content: content-addressed images and the
-files of a published dataset prefix. Requests are counted with botocore's before-call events (moto in-process)."""
+"""upload decides "already there" from one listing where the key proves the content: content-addressed images, and
+the manifest of the dataset prefix by its digest. API calls are counted with botocore's before-parameter-build events
+(moto in-process)."""
 
 from __future__ import annotations
 
@@ -44,13 +45,15 @@ def image_key(folder: Path, n: int) -> str:
 
 
 def counting(s3: Any) -> Counter[str]:
-    """Every S3 operation the client sends from now on, counted by name."""
+    """Every S3 operation the client sends from now on, counted by name, and by "name images" for image keys."""
     calls: Counter[str] = Counter()
 
-    def count(model: Any, **_kwargs: Any) -> None:
+    def count(model: Any, params: Any, **_kwargs: Any) -> None:
         calls[model.name] += 1
+        if "/images/" in str(params.get("Key") or ""):
+            calls[f"{model.name} images"] += 1
 
-    s3.meta.events.register("before-call.s3", count)
+    s3.meta.events.register("before-parameter-build.s3", count)
     return calls
 
 
@@ -59,22 +62,32 @@ def out(account: Account, tmp_path: Path) -> Path:
     return addressed_out(tmp_path / "out", account.bucket)
 
 
-def test_an_unchanged_rerun_sends_no_head_and_no_put(account: Account, out: Path) -> None:
+def test_an_unchanged_rerun_sends_no_head_and_no_put_for_the_images(account: Account, out: Path) -> None:
     upload_dataset(out, account.client("s3"), bucket=account.bucket)
     s3 = account.client("s3")
     calls = counting(s3)
     again = upload_dataset(out, s3, bucket=account.bucket)
     assert again.uploaded == [] and len(again.skipped) == len(IMAGES) + 3
-    assert calls["HeadObject"] == 0 and calls["PutObject"] == 0
+    assert calls["HeadObject images"] == 0 and calls["PutObject"] == 0
 
 
-def test_an_unchanged_rerun_reads_only_the_listing_and_the_published_manifest(account: Account, out: Path) -> None:
+def test_an_unchanged_rerun_reads_the_listing_the_manifest_and_the_jsonl_checksums(account: Account, out: Path) -> None:
     upload_dataset(out, account.client("s3"), bucket=account.bucket)
     s3 = account.client("s3")
     calls = counting(s3)
     upload_dataset(out, s3, bucket=account.bucket)
     assert calls["ListObjectsV2"] == 2  # the dataset prefix and the images prefix, one page each
-    assert calls["GetObject"] == 1  # the manifest, which vouches for the JSONL files
+    assert calls["GetObject"] == 1  # the published manifest
+    assert calls["HeadObject"] == 2  # train.jsonl and validation.jsonl: a same-size overwrite must not pass
+
+
+def test_a_jsonl_overwritten_with_other_bytes_of_the_same_size_stops_the_upload(account: Account, out: Path) -> None:
+    upload_dataset(out, account.client("s3"), bucket=account.bucket)
+    s3 = account.client("s3")
+    train = manifest_of(out)["files"]["train.jsonl"]["key"]
+    s3.put_object(Bucket=account.bucket, Key=train, Body=b'{"a": 9}\n')
+    with pytest.raises(UploadConflict, match=r"train\.jsonl"):
+        upload_dataset(out, s3, bucket=account.bucket)
 
 
 def test_a_first_upload_asks_about_no_object_on_its_own(account: Account, out: Path) -> None:
@@ -92,7 +105,7 @@ def test_a_missing_image_is_sent_on_a_rerun_without_asking_about_the_others(acco
     calls = counting(s3)
     again = upload_dataset(out, s3, bucket=account.bucket)
     assert again.uploaded == [image_key(out, 2)]
-    assert calls["HeadObject"] == 0
+    assert calls["HeadObject images"] == 0
 
 
 def test_a_content_addressed_object_of_another_size_stops_the_upload(account: Account, out: Path) -> None:
@@ -130,7 +143,7 @@ def test_another_datasets_manifest_at_the_prefix_makes_the_jsonl_files_unproven(
     calls = counting(s3)
     with pytest.raises(UploadConflict, match=r"manifest\.json"):
         upload_dataset(out, s3, bucket=account.bucket)
-    assert calls["HeadObject"] == 2  # the JSONL files, checked by S3's checksum instead
+    assert calls["HeadObject"] == 2  # the JSONL files, checked by S3's checksum
 
 
 def test_an_image_whose_name_is_not_its_digest_is_asked_about(account: Account, tmp_path: Path) -> None:
@@ -139,7 +152,7 @@ def test_an_image_whose_name_is_not_its_digest_is_asked_about(account: Account, 
     s3 = account.client("s3")
     calls = counting(s3)
     upload_dataset(folder, s3, bucket=account.bucket)
-    assert calls["HeadObject"] == 1
+    assert calls["HeadObject images"] == 1
 
 
 def test_a_listing_over_a_thousand_keys_is_read_page_by_page(account: Account, out: Path) -> None:
@@ -151,7 +164,7 @@ def test_a_listing_over_a_thousand_keys_is_read_page_by_page(account: Account, o
     calls = counting(s3)
     again = upload_dataset(out, s3, bucket=account.bucket)
     assert calls["ListObjectsV2"] == 3  # two pages of images, one of the dataset prefix
-    assert again.uploaded == [] and calls["HeadObject"] == 0
+    assert again.uploaded == [] and calls["HeadObject images"] == 0
 
 
 def test_without_permission_to_list_every_object_is_asked_about_and_a_warning_says_so(

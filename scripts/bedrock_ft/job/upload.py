@@ -10,14 +10,15 @@ README "S3 layout"). Upload
    it again);
 4. lists what the bucket holds under the dataset's two prefixes (``ListObjectsV2``, paginated: one request per
    1,000 keys) and decides from that listing wherever the key proves the content: a content-addressed image
-   (``images/ab/<sha256>.<ext>``, the name is the SHA-256 of the bytes, which S3 verified on arrival) and the files of
-   a published dataset prefix (``BASE/<digest16>/``, whose manifest, read once, lists every file's SHA-256) are there
-   when the listed size is the manifest's, and hold other content when it is not; a key the listing does not show is
-   missing. Only a key that proves nothing (a name that is not a digest) is asked about with ``HeadObject``
-   (``ChecksumMode=ENABLED``, S3's own SHA-256; for a multipart object the composite checksum, recomputed locally
-   with the object's own part size). Without ``s3:ListBucket`` every key is asked about that way. An object with the
-   same content is not sent again, a missing one is sent, and one with other content stops the upload before
-   anything is sent, unless ``replace_changed=True`` (``--force``);
+   (``images/ab/<sha256>.<ext>``: the name is the SHA-256 of the bytes, which S3 verified on arrival) is there when
+   the listed size is the manifest's, and holds other content when it is not (an object overwritten at a digest's
+   name with other bytes of the very same size is the one case this trusts the name for); the manifest at the
+   dataset prefix (``BASE/<digest16>/``) is read once and counts as there when it names the same dataset digest; a
+   key the listing does not show is missing. The rest (the two JSONL files, an image not named by its digest) is
+   asked about with ``HeadObject`` (``ChecksumMode=ENABLED``, S3's own SHA-256; for a multipart object the composite
+   checksum, recomputed locally with the object's own part size). Without ``s3:ListBucket`` every key is asked about
+   that way. An object with the same content is not sent again, a missing one is sent, and one with other content
+   stops the upload before anything is sent, unless ``replace_changed=True`` (``--force``);
 5. sends images first, then the JSONL files, then the manifest, each with ``ChecksumAlgorithm=SHA256`` and the
    checksum computed here (S3 verifies it on arrival and stores it), and checks the checksum S3 answers with.
 
@@ -582,12 +583,8 @@ class _Sender:
             return RemoteState.SAME if same_dataset else RemoteState.DIFFERENT
         if _content_addressed(item):
             return RemoteState.SAME if size == item.size else RemoteState.DIFFERENT
-        if not item.key.startswith(self.manifest.prefix + "/"):
-            return None  # shared by datasets and not named by its content: only S3's checksum tells
-        files = published.get("files") if same_dataset and published is not None else None
-        facts = files.get(item.relative) if isinstance(files, dict) else None
-        if isinstance(facts, dict) and facts.get("key") == item.key and facts.get("sha256") == item.sha256:
-            return RemoteState.SAME if size == item.size else RemoteState.DIFFERENT
+        # The JSONL files (two objects) and any image not named by its digest: S3's checksum tells, since an
+        # object of the same size may hold other bytes.
         return None
 
     def compare(self, item: UploadItem) -> RemoteState:
