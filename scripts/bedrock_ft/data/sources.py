@@ -28,7 +28,7 @@ import re
 import sys
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ class Source:
     train_split: str
     validation_split: str | None
     columns: list[str] = field(default_factory=list)
-    _splits: dict[str, Any] = field(default_factory=dict, repr=False)
+    _splits: Mapping[str, _Split] = field(default_factory=dict, repr=False)
     # The folders the files its records name may be in: the dataset's own folder (or the Hugging Face caches).
     media_folders: tuple[Path, ...] = ()
 
@@ -208,7 +208,7 @@ class _JsonlSplit(_Split):
                 return sorted(record.fields) if record.fields else []
         return []
 
-    def records(self) -> Iterator[SourceRecord]:
+    def records(self) -> Generator[SourceRecord, None, None]:
         index = 0
         with self._open() as handle:
             for number, raw in iter_lines(handle):
@@ -242,7 +242,7 @@ class _CsvSplit(_Split):
         self.base_dir = base_dir
         self.image_folder = image_folder
 
-    def _reader(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _reader(self) -> Generator[tuple[int, dict[str, Any]], None, None]:
         csv.field_size_limit(MAX_LINE_BYTES)
         try:
             handle = self.path.open("rb")

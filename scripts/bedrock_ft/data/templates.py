@@ -101,9 +101,9 @@ class Template:
 
 def _parse_field(inner: str, name: str) -> _Field:
     body = inner.strip()
-    path_text, _, filter_name = body.partition("|")
+    path_text, _, filter_text = body.partition("|")
     path_text = path_text.strip()
-    filter_name = filter_name.strip() or None
+    filter_name = filter_text.strip() or None
     if not path_text or not _PATH.match(path_text):
         raise TemplateSyntaxError(
             f"{name}: placeholder {{{inner}}} is not a field name",

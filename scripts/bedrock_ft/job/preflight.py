@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -53,6 +53,7 @@ NETWORK_INTERFACE_ACTIONS = (
 KMS_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
 # byCustomizationType accepts only these.
 LISTABLE_CUSTOMIZATION_TYPES = ("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION")
+_T = TypeVar("_T")
 
 
 class Status(StrEnum):
@@ -165,10 +166,11 @@ class _Context:
         self.output_prefix = outputs.output_prefix
         self._cache: dict[str, Any] = {}
 
-    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+    def cached(self, key: str, make: Callable[[], _T]) -> _T:
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        value: _T = self._cache[key]
+        return value
 
     # --- EC2 -------------------------------------------------------------------------------------------------
     def subnets(self) -> list[dict[str, Any]]:
@@ -177,7 +179,8 @@ class _Context:
             ids = self.outputs.subnet_ids
             if not ids:
                 return []
-            found = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": ids}])["Subnets"]
+            response = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": ids}])
+            found: list[dict[str, Any]] = response["Subnets"]
             return found
 
         return self.cached("subnets", load)
@@ -404,7 +407,7 @@ def _route_table_of(ctx: _Context, subnet_id: str) -> str | None:
 
 def _s3_gateway_endpoint(ctx: _Context) -> dict[str, Any] | None:
     def load() -> dict[str, Any] | None:
-        endpoints = ctx.session.client("ec2").describe_vpc_endpoints(
+        endpoints: list[dict[str, Any]] = ctx.session.client("ec2").describe_vpc_endpoints(
             Filters=[{"Name": "vpc-id", "Values": [ctx.vpc_id()]}]
         )["VpcEndpoints"]
         for endpoint in endpoints:
@@ -849,7 +852,7 @@ def _first_records(s3: Any, uri: S3Uri) -> list[Any]:
     lines = data.split(b"\n")
     if more:
         lines = lines[:-1]  # cut by the byte bound
-    records = []
+    records: list[Any] = []
     for line in lines:
         if len(records) >= READ_BACK_RECORDS:
             break

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -467,7 +468,7 @@ class _Sender:
         )
         for prefix in sorted(prefixes):
             try:
-                uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
+                uploads = _with_retries(functools.partial(self._incomplete_uploads, prefix))
             except ClientError as exc:
                 if _code(exc) not in ("AccessDenied", "403"):
                     raise _aws_error(exc, self.bucket, prefix) from None
@@ -485,8 +486,11 @@ class _Sender:
                     continue
                 try:
                     _with_retries(
-                        lambda upload=upload: self.s3.abort_multipart_upload(
-                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        functools.partial(
+                            self.s3.abort_multipart_upload,
+                            Bucket=self.bucket,
+                            Key=upload["Key"],
+                            UploadId=upload["UploadId"],
                         )
                     )
                 except ClientError as exc:
