@@ -111,7 +111,9 @@ class HyperParameter:
             return f">= {_fmt(self.minimum)}"
         if self.minimum is None:
             return f"<= {_fmt(self.maximum)}"
-        return f"{_fmt(self.minimum)}-{_fmt(self.maximum)}"
+        low, high = _fmt(self.minimum), _fmt(self.maximum)
+        joiner = " to " if "e" in low + high or low.startswith("-") else "-"
+        return f"{low}{joiner}{high}"
 
     def to_dict(self) -> dict[str, object]:
         default: object = self.default
@@ -131,7 +133,9 @@ class HyperParameter:
 def _fmt(number: float | None) -> str:
     if number is None:
         return "?"
-    return str(int(number)) if float(number).is_integer() and abs(number) >= 1 else f"{number:g}"
+    if float(number).is_integer() and abs(number) >= 1:
+        return str(int(number))
+    return f"{number:g}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,9 @@ class Customization:
     max_records: int | None = None
     hyperparameters: tuple[HyperParameter, ...] | None = None
     accepts_validation: bool | None = None
+    # Fine-tuning and continued pre-training share the model's record limits and validation rule; other types state
+    # their own (None: the guide does not say).
+    inherits_model_limits: bool = True
     notes: tuple[str, ...] = ()
 
 
@@ -241,15 +248,20 @@ class ModelSpec:
             return found.hyperparameters
         return self.hyperparameters
 
-    def accepts_validation_for(self, customization_type: CustomizationType | str) -> bool:
+    def accepts_validation_for(self, customization_type: CustomizationType | str) -> bool | None:
+        """Whether a validation set is accepted for the type; None where the guide does not say."""
         found = self.customization(customization_type)
         if found is not None and found.accepts_validation is not None:
             return found.accepts_validation
+        if found is not None and not found.inherits_model_limits:
+            return None
         return self.accepts_validation
 
     def record_limits(self, customization_type: CustomizationType | str) -> tuple[int | None, int | None]:
         """(minimum, maximum) records for the type: the customization's own, else the model's."""
         found = self.customization(customization_type)
+        if found is not None and not found.inherits_model_limits:
+            return found.min_records, found.max_records
         minimum = found.min_records if found is not None and found.min_records is not None else self.min_records
         maximum = found.max_records if found is not None and found.max_records is not None else self.max_records
         return minimum, maximum
@@ -396,6 +408,7 @@ def _distillation(regions: tuple[str, ...]) -> Customization:
         min_records=None,
         max_records=MAX_DISTILLATION_PROMPTS,
         hyperparameters=(),
+        inherits_model_limits=False,
         notes=_DISTILL_NOTE,
     )
 
@@ -471,6 +484,8 @@ MODELS: tuple[ModelSpec, ...] = (
                 min_records=None,
                 max_records=MAX_RFT_PROMPTS,
                 hyperparameters=RFT_HP,
+                accepts_validation=False,
+                inherits_model_limits=False,
                 notes=("a grader Lambda (graderConfig.lambdaGrader.lambdaArn) scores each answer 0-1",),
             ),
         ),
