@@ -45,9 +45,9 @@ def records_text(spec: ModelSpec, kind: CustomizationType) -> str:
         text = f">= {_count(minimum)}"
     else:
         text = f"{_count(minimum)}-{_count(maximum)}"
-    if kind in (CustomizationType.FINE_TUNING, CustomizationType.CONTINUED_PRE_TRAINING):
-        if spec.max_validation_records is not None:
-            text += f"; validation <= {_count(spec.max_validation_records)}"
+    inherits = kind in (CustomizationType.FINE_TUNING, CustomizationType.CONTINUED_PRE_TRAINING)
+    if inherits and spec.max_validation_records is not None:
+        text += f"; validation <= {_count(spec.max_validation_records)}"
     return text
 
 
