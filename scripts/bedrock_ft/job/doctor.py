@@ -152,6 +152,7 @@ def _region(
 ) -> tuple[DoctorCheck, str | None]:
     name = "region"
     configured = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    region: str | None
     if request.region:
         region, source = request.region, "given"
     elif outputs is not None:
@@ -165,7 +166,7 @@ def _region(
             name, FAIL, "no AWS region set", "set AWS_REGION, or give the Terraform outputs that name it"
         ), None
     if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", region):
-        return DoctorCheck(name, FAIL, f"{region!r} is not an AWS region name", "e.g. us-east-1"), region
+        return DoctorCheck(name, FAIL, f"{region!r} ({source}) is not an AWS region name", "e.g. us-east-1"), None
     if outputs is not None and outputs.region != region:
         return DoctorCheck(
             name,
@@ -179,7 +180,8 @@ def _region(
 def _profile_region() -> str | None:
     import boto3
 
-    return boto3.session.Session().region_name
+    name: str | None = boto3.session.Session().region_name
+    return name
 
 
 def _credentials(session: AwsSession, outputs: TerraformOutputs | None) -> tuple[DoctorCheck, str | None]:
@@ -353,7 +355,7 @@ def _foundation_model(session: AwsSession, model_id: str) -> dict[str, Any] | Do
         # AccessDenied (the caller may not describe models), an emulator without the operation (404, 501), a
         # throttle: the table still answers.
         return None
-    except (EndpointConnectionError, BotoCoreError, OSError):
-        return None
+    except (EndpointConnectionError, BotoCoreError, OSError, NotImplementedError):
+        return None  # no endpoint, or an emulator without the operation (in-process moto raises NotImplementedError)
     details = response.get("modelDetails")
     return dict(details) if isinstance(details, dict) else None
