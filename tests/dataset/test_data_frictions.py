@@ -285,3 +285,19 @@ def test_problems_about_a_whole_file_are_left_as_they_are(qa_source: Path, tmp_p
     result = generate_dataset(saved_settings(qa_source, tmp_path / "out", base_model=NOVA_2_LITE, bucket=None))
     counts = [p for p in result.validation.problems if p.rule == "record-count"]
     assert counts and counts[0].line is None and not counts[0].message.startswith("from ")
+
+
+# -- legacy models -----------------------------------------------------------------------------------------------
+
+
+def test_a_legacy_model_is_generated_for_with_a_warning_not_refused(qa_source: Path, tmp_path: Path) -> None:
+    result = generate_dataset(saved_settings(qa_source, tmp_path / "out", bucket=None))
+    assert result.counts["train"] == 20
+    assert any("legacy" in note and "Titan Text" in note for note in result.notes)
+
+
+def test_a_current_model_carries_no_legacy_note(qa_source: Path, tmp_path: Path) -> None:
+    result = generate_dataset(
+        saved_settings(qa_source, tmp_path / "out", bucket=None, base_model="meta.llama3-1-8b-instruct-v1:0:128k")
+    )
+    assert not any("legacy" in note for note in result.notes)
