@@ -237,6 +237,17 @@ def test_doctor_fails_without_credentials(tools: dict[str, str], monkeypatch: py
     assert credentials.hint and "aws configure" in credentials.hint
 
 
+def test_doctor_fails_credentials_when_the_profile_does_not_exist(
+    tools: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    report = run_doctor(DoctorRequest(base_model="amazon.nova-lite-v1:0:300k"), environ=tools)
+    credentials = check(report, "credentials")
+    assert credentials.status == "fail" and "no-such-profile" in credentials.message
+    assert status(report, "base-model") == "pass"  # the table still answers
+
+
 def test_doctor_fails_when_sts_refuses(session: AwsSession, tools: dict[str, str]) -> None:
     with Stubber(session.client("sts", probe=True)) as stubber:
         stubber.add_client_error("get_caller_identity", "ExpiredToken", "The security token has expired")

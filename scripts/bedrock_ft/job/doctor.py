@@ -104,8 +104,14 @@ def run_doctor(
     report.region = region
     add(region_check)
     factory = session_factory or (lambda name: make_session(name, request.endpoint_url))
-    session = factory(region)
-    credentials, account = _credentials(session, outputs)
+    session: AwsSession | None
+    try:
+        session = factory(region)
+    except BotoCoreError as exc:  # e.g. AWS_PROFILE names a profile that does not exist
+        session = None
+        credentials, account = DoctorCheck("credentials", FAIL, str(exc), "fix AWS_PROFILE or ~/.aws/config"), None
+    else:
+        credentials, account = _credentials(session, outputs)
     report.account_id = account
     add(credentials)
     add(_terraform(request.terraform, env, outputs_given=bool(request.outputs_file)))
@@ -267,7 +273,9 @@ def _checkov(explicit: str | None, env: Mapping[str, str]) -> DoctorCheck:
     return DoctorCheck(name, PASS, f"{choice.executable} ({choice.reason})")
 
 
-def _base_model(request: DoctorRequest, session: AwsSession, region: str | None, *, can_call: bool) -> DoctorCheck:
+def _base_model(
+    request: DoctorRequest, session: AwsSession | None, region: str | None, *, can_call: bool
+) -> DoctorCheck:
     name = "base-model"
     if not request.base_model:
         return DoctorCheck(name, SKIP, "no base model named", "name one to check it is offered in the region")
@@ -283,7 +291,7 @@ def _base_model(request: DoctorRequest, session: AwsSession, region: str | None,
     model_id = model_id_from(request.base_model)
     if region is None:
         return DoctorCheck(name, SKIP, f"{model_id}: no region to check it in")
-    answer = _foundation_model(session, model_id) if can_call else None
+    answer = _foundation_model(session, model_id) if can_call and session is not None else None
     if isinstance(answer, DoctorCheck):
         return answer
     if answer is not None:
