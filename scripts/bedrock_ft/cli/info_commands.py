@@ -22,7 +22,7 @@ def _document(command: str, ok: bool, payload: dict[str, Any]) -> dict[str, Any]
     return {"ok": ok, "command": command, "schema_version": SCHEMA_VERSION, **payload}
 
 
-@click.command(short_help="List the base models that can be customized: IDs, regions, formats, limits, ranges.")
+@click.command(short_help="List the customizable base models: IDs, regions, formats, limits.")
 @click.option("--region", metavar="REGION", help="Only models customizable in this region.")
 @click.option(
     "--customization-type",
@@ -141,7 +141,7 @@ def _render(spec: ModelSpec, region: str | None, *, detail: bool) -> None:
         click.echo(f"  warning: {spec.legacy_warning}")
 
 
-@click.command(short_help="Check credentials, region, Terraform, checkov, the outputs and the model; say what to fix.")
+@click.command(short_help="Check credentials, region, Terraform, checkov, outputs and model.")
 @click.option("--region", metavar="REGION", help="Region to check [default: the Terraform outputs', else AWS's].")
 @tf_outputs_options
 @click.option("--base-model", metavar="ID", help="Check this model is offered in the region.")
