@@ -27,7 +27,7 @@ def _document(command: str, ok: bool, payload: dict[str, Any]) -> dict[str, Any]
     return {"ok": ok, "command": command, "schema_version": SCHEMA_VERSION, **payload}
 
 
-@click.group(short_help="Keep a local AWS emulator with the module's infrastructure running.")
+@click.group(short_help="Keep a local AWS emulator with the module's resources running.")
 def sandbox() -> None:
     """A moto server that keeps running, with the Terraform module's infrastructure created in it, so the real
     commands (generate, upload, preflight, submit, status, list, stop) can be tried with no AWS account.
