@@ -419,7 +419,7 @@ def test_customization_type_the_model_table_does_not_offer_fails(account: Accoun
 
 
 def test_a_model_whose_regions_the_table_does_not_state_is_skipped(account: Account) -> None:
-    result = preflight(account, base_model="amazon.titan-text-express-v1", hyperparameters={}).result("base-model")
+    result = preflight(account, base_model="cohere.command-text-v14:7:4k", hyperparameters={}).result("base-model")
     assert result.status is Status.SKIPPED
 
 

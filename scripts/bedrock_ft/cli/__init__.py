@@ -33,9 +33,16 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bedrock_ft.cli import dataset_commands, demo_command, job_commands, review_command
+    from bedrock_ft.cli import (
+        dataset_commands,
+        demo_command,
+        info_commands,
+        job_commands,
+        review_command,
+        sandbox_command,
+    )
 
-    for module in (dataset_commands, job_commands, demo_command, review_command):
+    for module in (dataset_commands, job_commands, demo_command, review_command, info_commands, sandbox_command):
         for command in module.COMMANDS:
             cli.add_command(command)
 
