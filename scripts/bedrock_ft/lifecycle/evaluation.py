@@ -385,6 +385,7 @@ class AnswerCache:
         self.answers: dict[str, Answer] = {}
         self.damaged_lines = 0
         self._lock = threading.Lock()
+        self._ends_mid_line = False
         if path.exists():
             try:
                 data = read_regular_file(path, max_bytes=MAX_CACHE_BYTES, follow_symlinks=False)
@@ -399,6 +400,7 @@ class AnswerCache:
                     self.damaged_lines += 1  # the line an interrupted run was writing
                     continue
                 self.answers[answer.key] = answer
+            self._ends_mid_line = bool(data) and not data.endswith(b"\n")
 
     def get(self, key: str) -> Answer | None:
         return self.answers.get(key)
@@ -408,9 +410,9 @@ class AnswerCache:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "a", encoding="utf-8") as handle:
-                if handle.tell() and self.damaged_lines:
-                    handle.write("\n")  # end a half-written line so this one stands alone
-                    self.damaged_lines = 0
+                if self._ends_mid_line:
+                    handle.write("\n")  # end the half-written line so this one stands alone
+                    self._ends_mid_line = False
                 handle.write(line)
                 handle.flush()
             self.answers[answer.key] = answer
@@ -557,9 +559,17 @@ def collect_answers(
     counter_lock = threading.Lock()
     fetched = 0
 
+    stop = threading.Event()  # set by the first failure: calls not yet started are not made
+
     def run(call: Call) -> None:
         nonlocal fetched, done
-        answer = call_converse(runtime, call, limit, sleep=sleep)
+        if stop.is_set():
+            return
+        try:
+            answer = call_converse(runtime, call, limit, sleep=sleep)
+        except BaseException:
+            stop.set()
+            raise
         cache.add(answer)
         with counter_lock:
             fetched += 1
@@ -576,12 +586,14 @@ def collect_answers(
             if error is not None:
                 raise error
     except KeyboardInterrupt:
+        stop.set()
         executor.shutdown(wait=False, cancel_futures=True)
         raise EvaluationInterrupted(
             f"evaluation interrupted with {len(cache.answers)} answers cached in {cache.path}",
             hint="run the same evaluation again to continue; cached answers are not asked again",
         ) from None
     except BaseException:
+        stop.set()
         executor.shutdown(wait=True, cancel_futures=True)
         raise
     executor.shutdown(wait=True)
