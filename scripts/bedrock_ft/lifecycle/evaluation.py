@@ -38,6 +38,7 @@ from bedrock_ft.lifecycle import scoring
 from bedrock_ft.lifecycle.metrics import JobMetrics
 
 CACHE_FILE = "answers.jsonl"
+VALIDATION_FILE = "validation.jsonl"  # the validation split generate writes (data.generate.VALIDATION_FILE)
 MAX_RECORDS_BYTES = 256 * MB
 MAX_CACHE_BYTES = 1024 * MB
 TUNED, BASE = "tuned", "base"
@@ -345,6 +346,23 @@ def load_records(path: Path, max_records: int | None = None) -> list[EvalRecord]
     if not records:
         raise InputError(f"{path} holds no records")
     return records
+
+
+def held_out_records(dataset_dir: Path) -> tuple[Path, str | None]:
+    """The validation split ``generate`` wrote in ``dataset_dir`` and the base model its manifest names."""
+    from bedrock_ft.data.validate import read_manifest
+
+    manifest = read_manifest(dataset_dir)
+    if manifest is None:
+        raise InputError(f"{dataset_dir} has no manifest.json generate wrote", hint="run generate first")
+    path = dataset_dir / VALIDATION_FILE
+    if not path.is_file():
+        raise InputError(
+            f"{dataset_dir} has no {VALIDATION_FILE}: the dataset was generated without a validation split",
+            hint="give a test file in the same format instead",
+        )
+    base = manifest.get("base_model")
+    return path, base if isinstance(base, str) and base else None
 
 
 def converse_request(record: EvalRecord, model_id: str, request: EvaluateRequest) -> dict[str, Any]:
@@ -743,7 +761,9 @@ def run_evaluation(
         from bedrock_ft.lifecycle.bedrock_jobs import run_judge
 
         assert outputs is not None
-        report.judge = run_judge(session, outputs, request, records, texts, models, timeout=request.timeout, sleep=sleep)
+        report.judge = run_judge(
+            session, outputs, request, records, texts, models, timeout=request.timeout, sleep=sleep
+        )
     from bedrock_ft.lifecycle.report import write_report
 
     write_report(report)
