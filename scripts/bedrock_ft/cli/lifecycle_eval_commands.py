@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
-from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession, make_session
 
@@ -269,9 +269,7 @@ def evaluate(
         _render(report)
     if not report.ok:
         failed = ", ".join(f"{g.metric} {g.value:.3f} < {g.minimum:g}" for g in report.gates if g.state == "fail")
-        if output_format == "text":
-            click.echo(f"Error: the tuned model misses its gate: {failed}", err=True)
-        raise click.exceptions.Exit(1)
+        raise ChecksFailed(f"the tuned model misses its gate: {failed}")
 
 
 def _progress() -> Any:
@@ -290,8 +288,9 @@ def _render(report: Any) -> None:
     click.echo(f"  {'metric':14} {'tuned':>7} {'base':>7} {'delta':>7}")
     for name, value in report.tuned.scores.values.items():
         other = base.scores.values[name] if base else None
-        delta = f"{value - other:+.3f}" if other is not None else "-"
-        click.echo(f"  {name:14} {value:7.3f} {other if other is None else format(other, '.3f'):>7} {delta:>7}")
+        shown = "-" if other is None else f"{other:.3f}"
+        delta = "-" if other is None else f"{value - other:+.3f}"
+        click.echo(f"  {name:14} {value:7.3f} {shown:>7} {delta:>7}")
     if report.difference:
         d = report.difference
         click.echo(
