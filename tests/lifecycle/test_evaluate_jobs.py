@@ -427,3 +427,29 @@ def test_judge_dataset_stops_at_the_service_limit() -> None:
 
     records = [EvalRecord(i, (), ({"role": "user", "content": [{"text": "q"}]},), "a") for i in range(1001)]
     assert len(bedrock_jobs.judge_dataset(records, ["a"] * 1001, "tuned", "generation")) == 1000
+
+
+def test_ctrl_c_while_waiting_says_the_job_keeps_running(session: AwsSession, tmp_path: Path) -> None:
+    bedrock = session.bedrock()
+    stubber = Stubber(bedrock)
+    seen = capture(bedrock, "CreateModelInvocationJob", lambda params: None)
+    stubber.add_response("create_model_invocation_job", {"jobArn": BATCH_ARN})
+    stubber.activate()
+    bedrock.meta.events.register(
+        "after-call.bedrock.CreateModelInvocationJob",
+        lambda **_: stubber.add_response("get_model_invocation_job", batch_job_response("InProgress", seen[0])),
+    )
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    request = EvaluateRequest(
+        tuned_model=TUNED, base_model=None, records=write_records(tmp_path, 100), report_dir=tmp_path / "r", batch=True
+    )
+    with pytest.raises(bedrock_jobs.JobWaitInterrupted, match=f"{BATCH_ARN}; it keeps running") as caught:
+        run_evaluation(session, outputs(), request, sleep=interrupt)
+    assert caught.value.exit_code == 130
+
+
+def test_the_same_requests_name_the_same_batch_job() -> None:
+    assert bedrock_jobs.run_id(["b", "a"]) == bedrock_jobs.run_id(["a", "b"]) != bedrock_jobs.run_id(["a"])
