@@ -381,6 +381,9 @@ def test_fail_under_values_are_parsed_and_checked_against_the_task() -> None:
         {"label_pattern": "("},
         {"tuned_model": " "},
         {"fail_under": (("rouge_l", 0.2),)},
+        {"bootstrap_samples": 0},
+        {"worst_examples": -1},
+        {"max_tokens": 0},
     ],
 )
 def test_bad_requests_are_refused_before_any_call(
