@@ -128,8 +128,8 @@ def render_markdown(report: EvaluationReport, figures: list[str]) -> str:
         lines += ["", "## LLM-as-a-judge", "", f"Evaluator: `{report.judge.get('evaluator_model')}`", ""]
         lines += ["| model | metric | score |", "|---|---|---|"]
         for role, job in (report.judge.get("jobs") or {}).items():
-            for metric, value in (job.get("scores") or {}).items():
-                lines.append(f"| {role} | {metric} | {_number(value)} |")
+            for entry in job.get("scores") or []:
+                lines.append(f"| {role} | {entry['metric']} | {_number(entry['score'])} |")
     if report.metrics is not None:
         m = report.metrics
         lines += ["", "## Training", "", f"Job `{m.job_name}` ({m.status}): {len(m.training)} training points, "]
