@@ -38,11 +38,20 @@ def _register() -> None:
         demo_command,
         info_commands,
         job_commands,
+        lifecycle_eval_commands,
         review_command,
         sandbox_command,
     )
 
-    for module in (dataset_commands, job_commands, demo_command, review_command, info_commands, sandbox_command):
+    for module in (
+        dataset_commands,
+        job_commands,
+        lifecycle_eval_commands,
+        demo_command,
+        review_command,
+        info_commands,
+        sandbox_command,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 
