@@ -68,10 +68,10 @@ class RunResult:
 
 class RunJobNotCompleted(JobNotCompleted):
     """The job the run waited for ended Failed or Stopped, or the wait timed out; ``result`` is the run so far,
-    with ``result.job`` the job's last status, so that ``--output json`` can still print it."""
+    with ``result.job`` the job's last status, so that a caller can still report it."""
 
     def __init__(self, cause: JobNotCompleted, result: RunResult) -> None:
-        super().__init__(cause.message, job=cause.job, hint=cause.hint)
+        super().__init__(cause.message, job=cause.job, hint=cause.hint, settings=cause.settings)
         self.result = result
 
 

@@ -337,47 +337,47 @@ class SubmitResult:
 def submit_job(
     session: AwsSession,
     outputs: TerraformOutputs,
-    job: SubmitRequest,
+    request: SubmitRequest,
     *,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> SubmitResult:
-    """Run preflight (unless ``job.skip_preflight``), then create the job; a dry run returns the request without
-    sending it.
+    """Run preflight (unless ``request.skip_preflight``), then create the job; a dry run returns the API request
+    without sending it.
 
     Data given by URI only is identified by what S3 says about its content (``resolve_data_digests``) first.
     """
-    if not job.training_digest or (job.validation_data and not job.validation_digest):
-        job = resolve_data_digests(session.s3(), job)
-    request = build_request(outputs, job)
-    result = SubmitResult(request=request, dry_run=job.dry_run)
-    if job.skip_preflight:
+    if not request.training_digest or (request.validation_data and not request.validation_digest):
+        request = resolve_data_digests(session.s3(), request)
+    api_request = build_request(outputs, request)
+    result = SubmitResult(request=api_request, dry_run=request.dry_run)
+    if request.skip_preflight:
         result.warnings.append("preflight skipped (skip_preflight): the job may fail after it starts")
     else:
-        result.preflight = run_preflight(session, outputs, job.preflight_request(), on_result=on_check)
+        result.preflight = run_preflight(session, outputs, request.preflight_request(), on_result=on_check)
         if not result.preflight.ok:
             raise PreflightFailed(result.preflight)
         result.warnings += [f"{w.name}: {w.message}" for w in result.preflight.warnings]
-    if job.dry_run:
+    if request.dry_run:
         return result
     bedrock = session.bedrock()
     try:
-        result.job_arn = bedrock.create_model_customization_job(**request)["jobArn"]
+        result.job_arn = bedrock.create_model_customization_job(**api_request)["jobArn"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code not in ("ResourceInUseException", "ConflictException"):
             raise _submit_error(exc) from None
-        existing = _existing_job(bedrock, request["jobName"])
-        if existing is None or not _is_same_job(existing, request):
+        existing = _existing_job(bedrock, api_request["jobName"])
+        if existing is None or not _is_same_job(existing, api_request):
             raise AwsError(
-                f"a job or custom model named {request['jobName']} / {request['customModelName']} already exists "
-                "with other inputs",
+                f"a job or custom model named {api_request['jobName']} / {api_request['customModelName']} "
+                "already exists with other inputs",
                 hint="choose another job name and model name",
                 settings=("job_name", "model_name"),
             ) from None
         if existing.get("status") in ("Failed", "Stopped"):
             reason = existing.get("failureMessage") or "no failure message"
             raise AwsError(
-                f"job {request['jobName']} with these inputs already ran and ended {existing['status']}: {reason}",
+                f"job {api_request['jobName']} with these inputs already ran and ended {existing['status']}: {reason}",
                 hint="the same inputs always name the same job; to start another after fixing the cause, "
                 "choose a new job name and model name",
                 settings=("job_name", "model_name"),

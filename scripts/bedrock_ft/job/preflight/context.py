@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -37,6 +37,9 @@ def error_text(exc: Exception) -> str:
     return str(exc)
 
 
+T = TypeVar("T")
+
+
 class CheckContext:
     """The inputs and the AWS lookups the checks share, each made once."""
 
@@ -52,10 +55,11 @@ class CheckContext:
         self.output_prefix = outputs.output_prefix
         self._cache: dict[str, Any] = {}
 
-    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+    def cached(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, called once per context for ``key``."""
         if key not in self._cache:
             self._cache[key] = make()
-        return self._cache[key]
+        return cast(T, self._cache[key])
 
     # --- EC2 -------------------------------------------------------------------------------------------------
     def subnets(self) -> list[dict[str, Any]]:
@@ -64,7 +68,9 @@ class CheckContext:
             ids = self.outputs.subnet_ids
             if not ids:
                 return []
-            found = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": ids}])["Subnets"]
+            found: list[dict[str, Any]] = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": ids}])[
+                "Subnets"
+            ]
             return found
 
         return self.cached("subnets", load)
@@ -90,7 +96,11 @@ class CheckContext:
         return self.role_arn.rsplit("/", 1)[-1]
 
     def role(self) -> dict[str, Any]:
-        return self.cached("role", lambda: self.session.client("iam").get_role(RoleName=self.role_name())["Role"])
+        def load() -> dict[str, Any]:
+            role: dict[str, Any] = self.session.client("iam").get_role(RoleName=self.role_name())["Role"]
+            return role
+
+        return self.cached("role", load)
 
     def role_policies(self) -> list[tuple[str, dict[str, Any]]]:
         """The role's inline and attached policy documents, each with its name ("inline policy NAME" or

@@ -222,7 +222,7 @@ def _first_records(s3: Any, uri: S3Uri) -> list[Any]:
     lines = data.split(b"\n")
     if more:
         lines = lines[:-1]  # cut by the byte bound
-    records = []
+    records: list[Any] = []
     for line in lines:
         if len(records) >= READ_BACK_RECORDS:
             break

@@ -112,7 +112,7 @@ def check_role_network(ctx: CheckContext) -> Iterator[CheckResult]:
             + "; ".join(shown),
             "add the conditions of the module's data-access policy (aws:RequestTag/BedrockManaged, "
             "aws:RequestTag/BedrockModelCustomizationJobArn, ec2:Subnet, ec2:ResourceTag/..., ec2:CreateAction, "
-            f"aws:TagKeys); `bedrock-ft review --role {ctx.role_name()}` explains each",
+            f"aws:TagKeys); a review of the role {ctx.role_name()} (`bedrock-ft review`) explains each",
         )
     else:
         yield passed(name, f"{ctx.role_name()} may create, tag and delete the job's network interfaces")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from bedrock_ft.core.iam_documents import parse_document
 from bedrock_ft.job.preflight.context import (
@@ -134,6 +134,7 @@ def _s3_gateway_endpoint(ctx: CheckContext) -> dict[str, Any] | None:
             Filters=[{"Name": "vpc-id", "Values": [ctx.vpc_id()]}]
         )["VpcEndpoints"]
         for endpoint in endpoints:
+            endpoint = cast(dict[str, Any], endpoint)
             gateway = endpoint.get("ServiceName", "").endswith(".s3") and endpoint.get("VpcEndpointType") == "Gateway"
             if gateway and endpoint.get("State", "available").lower() in ("available", "pending"):
                 return endpoint
