@@ -111,12 +111,12 @@ def _load_state(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint=hint) from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint=hint, setting="restart") from None
     except (FileRefused, JsonInputError) as exc:
-        raise InputError(f"cannot read {path}: {exc.reason}", hint=hint) from None
+        raise InputError(f"cannot read {path}: {exc.reason}", hint=hint, setting="restart") from None
     problem = _state_problem(state)
     if problem:
-        raise InputError(f"{path} is not a run state: {problem}", hint=hint)
+        raise InputError(f"{path} is not a run state: {problem}", hint=hint, setting="restart")
     return dict(state)
 
 
