@@ -3,7 +3,8 @@
 The module's HCL is the one source of truth for its policy documents. This build step reads every
 ``data "aws_iam_policy_document"`` under ``modules/`` (python-hcl2, through ``bedrock_ft.core.terraform_hcl``),
 resolves each Terraform expression through the module's locals down to a placeholder (``<bucket_arn>``,
-``<region>``, ...), and writes one JSON template per document to ``scripts/bedrock_ft/core/module_documents/``.
+``<region>``, ...), and writes one JSON template per document to ``scripts/bedrock_ft/core/module_documents/``,
+with ``_network.json``: the network module's security group rules, subnet newbits and flow-log precondition.
 The sandbox and preflight load those templates (``bedrock_ft.core.module_documents``) instead of keeping copies.
 
     python scripts/render_module_documents.py           # write the templates
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bedrock_ft.core import terraform_hcl as hcl
-from bedrock_ft.core.module_documents import TEMPLATE_FOLDER
+from bedrock_ft.core.module_documents import NETWORK_FILE, TEMPLATE_FOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "modules"
@@ -196,9 +197,57 @@ def render_documents(modules: Path = MODULES) -> dict[str, dict[str, Any]]:
     return rendered
 
 
+def _peer(body: dict[str, Any]) -> str:
+    """What a security group rule lets traffic come from or go to, in the sandbox's words."""
+    if hcl.unwrap(body.get("referenced_security_group_id", "")) == hcl.unwrap(body["security_group_id"]):
+        return "self"
+    if hcl.unwrap(str(body.get("prefix_list_id", ""))) == "aws_vpc_endpoint.s3.prefix_list_id":
+        return "s3-prefix-list"
+    if hcl.unwrap(str(body.get("cidr_ipv4", ""))) == "aws_vpc.this.cidr_block":
+        return "vpc-cidr"
+    raise RenderError(f"no peer for the security group rule {body}")
+
+
+def render_network(modules: Path = MODULES) -> dict[str, Any]:
+    """The network module's facts the sandbox builds with: each security group's rules (with their descriptions),
+    the subnets' default newbits, and the flow logs' precondition message."""
+    network = modules / "network"
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for direction in ("ingress", "egress"):
+        for block in hcl.blocks(network, "resource", f"aws_vpc_security_group_{direction}_rule"):
+            group = re.match(r"^aws_security_group\.(\w+)(\[0\])?\.id$", hcl.unwrap(block.body["security_group_id"]))
+            if group is None:
+                raise RenderError(f"{block.address} names no security group of the module")
+            groups.setdefault(group.group(1), []).append(
+                {
+                    "rule": block.name,
+                    "direction": direction,
+                    "ip_protocol": str(block.body["ip_protocol"]),
+                    "peer": _peer(block.body),
+                    "from_port": block.body.get("from_port"),
+                    "to_port": block.body.get("to_port"),
+                    "description": block.body.get("description", ""),
+                }
+            )
+    newbits = next(b for b in hcl.blocks(network, "variable") if b.name == "subnet_newbits").body["default"]
+    log_group = next(b for b in hcl.blocks(network, "resource", "aws_cloudwatch_log_group") if b.name == "flow_logs")
+    messages = [str(p["error_message"]) for p in log_group.body["lifecycle"][0]["precondition"]]
+    return {
+        "_note": GENERATED_NOTE,
+        "file": "modules/network",
+        "security_groups": {name: sorted(rules, key=lambda r: r["rule"]) for name, rules in sorted(groups.items())},
+        "subnet_newbits": newbits,
+        "flow_logs_need_a_key": messages[0].rstrip("."),
+    }
+
+
 def template_texts(modules: Path = MODULES) -> dict[str, str]:
     """The file name and text of every template, as written to the template folder."""
-    return {f"{name}.json": json.dumps(doc, indent=2) + "\n" for name, doc in sorted(render_documents(modules).items())}
+    texts = {
+        f"{name}.json": json.dumps(doc, indent=2) + "\n" for name, doc in sorted(render_documents(modules).items())
+    }
+    texts[NETWORK_FILE] = json.dumps(render_network(modules), indent=2) + "\n"
+    return texts
 
 
 def stale_files(folder: Path = TEMPLATE_FOLDER, modules: Path = MODULES) -> list[str]:

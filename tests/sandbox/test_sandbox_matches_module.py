@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from bedrock_ft.core import module_documents
+from bedrock_ft.core.module_documents import SecurityGroupRule
 from bedrock_ft.sandbox import policies
-from bedrock_ft.sandbox.infrastructure import RUNTIME_ENDPOINT_RULES, SECURITY_GROUP_RULES, SecurityGroupRule
+from bedrock_ft.sandbox.infrastructure import RUNTIME_ENDPOINT_RULES, SECURITY_GROUP_RULES
 
 hcl = pytest.importorskip("bedrock_ft.core.terraform_hcl")
 
@@ -243,6 +244,35 @@ def test_the_sandbox_creates_exactly_those_rules() -> None:
                 )
             )
     assert created == set(SECURITY_GROUP_RULES)
+
+
+def test_the_sandbox_describes_each_rule_as_the_module_does() -> None:
+    # The descriptions as sent (moto keeps no description of a prefix-list rule): read from the requests.
+    from moto import mock_aws
+
+    from bedrock_ft.job.session import make_session
+    from bedrock_ft.sandbox.infrastructure import create_infrastructure
+
+    expected = {
+        str(block.body["description"])
+        for direction in ("ingress", "egress")
+        for block in hcl.blocks(MODULES / "network", "resource", f"aws_vpc_security_group_{direction}_rule")
+        if "aws_security_group.job." in str(block.body["security_group_id"])
+    }
+    sent: set[str] = set()
+
+    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if not model.name.startswith("AuthorizeSecurityGroup"):
+            return
+        for permission in params.get("IpPermissions", []):
+            for peer in [*permission.get("UserIdGroupPairs", []), *permission.get("PrefixListIds", [])]:
+                sent.add(peer["Description"])
+
+    with mock_aws():
+        session = make_session("us-east-1")
+        session.client("ec2").meta.events.register("provide-client-params.ec2", record)
+        create_infrastructure(session, flow_logs=False)
+    assert sent == expected
 
 
 def test_sandbox_refuses_flow_logs_without_a_key_with_the_module_message() -> None:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 TEMPLATE_FOLDER = Path(__file__).resolve().parent
+NETWORK_FILE = "_network.json"  # the network module's other facts (security group rules ...), not a policy document
 VERSION = "2012-10-17"
 _LIST = re.compile(r"^<(\w+)\[\]>$")
 _VALUE = re.compile(r"<(\w+)>")
@@ -70,7 +71,7 @@ class DocumentTemplate:
 
 def names() -> list[str]:
     """The names of the shipped templates (the module's policy documents)."""
-    return sorted(p.stem for p in TEMPLATE_FOLDER.glob("*.json"))
+    return sorted(p.stem for p in TEMPLATE_FOLDER.glob("*.json") if not p.name.startswith("_"))
 
 
 @cache
@@ -88,6 +89,48 @@ def template(name: str) -> DocumentTemplate:
         source_documents=tuple(raw.get("source_documents", ())),
         statements=tuple(StatementTemplate(s.get("when"), s["statement"]) for s in raw["statements"]),
     )
+
+
+@dataclass(frozen=True)
+class SecurityGroupRule:
+    """One rule of one of the module's security groups; ``peer`` is "self", "s3-prefix-list" or "vpc-cidr"."""
+
+    direction: str  # ingress | egress
+    ip_protocol: str
+    peer: str
+    from_port: int | None = None
+    to_port: int | None = None
+    description: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class NetworkFacts:
+    """What the network module says beyond its policy documents."""
+
+    security_groups: Mapping[str, tuple[SecurityGroupRule, ...]]
+    subnet_newbits: int
+    flow_logs_need_a_key: str  # the flow-log group's precondition message, without its final period
+
+
+@cache
+def network() -> NetworkFacts:
+    """The network module's security group rules, default subnet newbits and flow-log precondition."""
+    raw = json.loads((TEMPLATE_FOLDER / NETWORK_FILE).read_text(encoding="utf-8"))
+    groups = {
+        name: tuple(
+            SecurityGroupRule(
+                direction=str(rule["direction"]),
+                ip_protocol=str(rule["ip_protocol"]),
+                peer=str(rule["peer"]),
+                from_port=rule.get("from_port"),
+                to_port=rule.get("to_port"),
+                description=str(rule.get("description", "")),
+            )
+            for rule in rules
+        )
+        for name, rules in raw["security_groups"].items()
+    }
+    return NetworkFacts(groups, int(raw["subnet_newbits"]), str(raw["flow_logs_need_a_key"]))
 
 
 def actions(name: str, sid: str) -> tuple[str, ...]:
