@@ -15,6 +15,7 @@ import bedrock_ft
 from bedrock_ft.core.errors import UsageError
 from bedrock_ft.core.tf_outputs import parse_outputs, to_terraform_json
 from bedrock_ft.data.generate import GenerateSettings
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.job.preflight import run_preflight
 from bedrock_ft.job.requests import (
     PreflightRequest,
@@ -22,7 +23,6 @@ from bedrock_ft.job.requests import (
     SubmitRequest,
     UploadRequest,
     data_uri,
-    settings_in_module_bucket,
 )
 from bedrock_ft.job.run import run_pipeline
 from bedrock_ft.job.submit import submit_job

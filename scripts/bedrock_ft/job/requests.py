@@ -8,21 +8,22 @@ module's outputs (where the job runs: the bucket, the role, the subnets ...) and
     submit_job(session, outputs, SubmitRequest(...))          job/submit.py
     run_pipeline(session, outputs, RunRequest(...))           job/run.py
 
-The Terraform outputs are folded into generate's settings in one place, :func:`settings_in_module_bucket`.
+The Terraform outputs are folded into generate's settings in one place,
+:func:`bedrock_ft.data.module_bucket.settings_in_module_bucket` (in ``data``, so ``generate`` can use it without
+importing this group).
 Errors name the request's fields (``setting="training_data"``), never a command-line flag.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bedrock_ft.core.errors import BedrockFtError, UsageError
 from bedrock_ft.core.models import find_model
 from bedrock_ft.core.s3_uris import S3Uri, parse_s3_uri
-from bedrock_ft.core.tf_outputs import TerraformOutputs
 
 if TYPE_CHECKING:  # generate is imported only by the run step that uses it
     from bedrock_ft.data.generate import GenerateSettings
@@ -151,16 +152,3 @@ class RunRequest:
             "customization_type": self.customization_type,
             "hyperparameters": dict(self.hyperparameters),
         }
-
-
-def settings_in_module_bucket(settings: GenerateSettings, outputs: TerraformOutputs) -> GenerateSettings:
-    """Generate's ``settings`` with the data placed where the module expects it: the bucket and its owner from the
-    Terraform outputs where the settings name none, and the outputs' data prefix. The one place outputs meet
-    generate's settings."""
-    owner = outputs.get("account_id")
-    return replace(
-        settings,
-        bucket=settings.bucket or outputs.get("bucket_name"),
-        bucket_owner=settings.bucket_owner or (str(owner) if owner else None),
-        data_prefix=outputs.data_prefix,
-    )

@@ -23,6 +23,7 @@ from bedrock_ft.core.bounded_json import JsonInputError, read_json_document
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import ChecksFailed, InputError, UsageError
 from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.job.jobs import JobNotCompleted, JobStatus, wait_for_job
 from bedrock_ft.job.preflight import CheckResult, PreflightFailed, run_preflight
 from bedrock_ft.job.requests import (
@@ -30,7 +31,6 @@ from bedrock_ft.job.requests import (
     RunRequest,
     SubmitRequest,
     UploadRequest,
-    settings_in_module_bucket,
 )
 from bedrock_ft.job.session import AwsSession
 from bedrock_ft.job.submit import read_dataset, submit_job

@@ -16,9 +16,10 @@ from typing import Any
 
 from bedrock_ft.core.errors import ChecksFailed
 from bedrock_ft.core.tf_outputs import TerraformOutputs, parse_outputs, to_terraform_json
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.job.jobs import get_job
 from bedrock_ft.job.preflight import CheckResult
-from bedrock_ft.job.requests import UploadRequest, settings_in_module_bucket
+from bedrock_ft.job.requests import UploadRequest
 from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
 from bedrock_ft.job.submit import job_from_dataset, submit_job
 from bedrock_ft.job.upload import upload
