@@ -193,3 +193,24 @@ def test_job_and_sandbox_messages_name_no_flag_of_the_command_line(path: Path) -
         if flag in text.replace("`", " ").split() or f"{flag} " in text or text.endswith(flag)
     ]
     assert named == []
+
+
+def test_a_work_folder_of_an_earlier_release_resumes_under_the_run_request() -> None:
+    # The fingerprint main's run_pipeline(settings, JobOptions(...)) wrote for these inputs (before RunRequest).
+    from bedrock_ft.job.run import _fingerprint
+
+    outputs = parse_outputs(
+        to_terraform_json(
+            {
+                "region": "us-east-1",
+                "bucket_name": "b",
+                "account_id": "123456789012",
+                "role_arn": "arn:aws:iam::1:role/r",
+                "subnet_ids": ["s"],
+            }
+        ),
+        "t",
+    )
+    request = RunRequest(work_dir=Path("w"), dataset=Path("w"), hyperparameters={"epochCount": "2"})
+    written_before = "68f7a07d18ea1fae3390e44e99e64c3985f06a402b16613d01dcd0c9b12edeed"
+    assert _fingerprint(request, outputs, None, "d" * 64, "m") == written_before

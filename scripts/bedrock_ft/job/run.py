@@ -79,12 +79,17 @@ Event = Callable[[str, str], None]  # (step, message)
 
 
 def _fingerprint(
-    request: RunRequest, outputs: TerraformOutputs, settings: GenerateSettings | None, dataset_digest: str | None
+    request: RunRequest,
+    outputs: TerraformOutputs,
+    settings: GenerateSettings | None,
+    dataset_digest: str | None,
+    base_model: str,
 ) -> str:
+    """What makes a run this run: the same document as earlier releases wrote, so their work folders resume."""
     document = {
         "settings": {k: str(v) for k, v in sorted(asdict(settings).items()) if k not in ("show_progress", "out_dir")}
         if settings is not None
-        else {"dataset": dataset_digest, "base_model": request.base_model},
+        else {"dataset": dataset_digest, "base_model": base_model},
         "job": request.job_settings(),
         "outputs": {k: outputs.get(k) for k in ("region", "bucket_name", "role_arn", "subnet_ids", "kms_key_arn")},
     }
@@ -180,7 +185,7 @@ def run_pipeline(
     if not base_model:
         where = given.manifest_path if given else "the generate settings"
         raise UsageError(f"{where} names no base model", hint="name the base model", setting="base_model")
-    fingerprint = _fingerprint(request, outputs, settings, given.digest if given else None)
+    fingerprint = _fingerprint(request, outputs, settings, given.digest if given else None, base_model)
     state = None if request.restart else _load_state(state_path)
     if state is not None and state.get("fingerprint") != fingerprint:
         raise UsageError(
