@@ -41,7 +41,7 @@ import re
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +56,7 @@ from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_pr
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
-from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_checks import CheckContext, ImageInfo, check_record
 from bedrock_ft.data.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
 from bedrock_ft.data.sources import Source, SourceRecord, open_source, slugify
 from bedrock_ft.data.templates import RecordError, Template, lookup
@@ -232,12 +232,14 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     converted: set[bytes] = set()
     reasons: dict[str, int] = {}
     locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
+    known = _known_images(store, plan, out_dir)
     check_ctx = CheckContext(
         record_format=plan.record_format,
         spec=plan.spec,
         locate=locator,
         dataset_bucket=plan.bucket,
         decode_images=False,  # the store decoded every image it wrote
+        known=known,
     )
     try:
         with progress_bar(assignment.total, "generate", enabled=settings.show_progress) as bar:
@@ -286,6 +288,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         roles={str(train_path): TRAIN, **({str(validation_path): VALIDATION} if validation_path else {})},
         dataset_bucket=plan.bucket,
         decode_images=False,
+        known_images=known,
     )
     _name_source_records(report, {str(train_path): origins[TRAIN], str(validation_path): origins[VALIDATION]})
     if plan.spec is not None and plan.spec.legacy_warning:
@@ -314,6 +317,21 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     if skipped_count > len(skipped):
         notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
     return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
+
+
+def _known_images(store: ImageStore | None, plan: _Plan, out_dir: Path) -> Callable[[str], ImageInfo | None] | None:
+    """An image's facts by its S3 URI, from what the store learned when it decoded it (no image is opened again)."""
+    if store is None or plan.location is None:
+        return None
+    root = plan.location.uri("") + "/"
+
+    def known(uri: str) -> ImageInfo | None:
+        facts = store.facts(uri[len(root) :]) if uri.startswith(root) else None
+        if facts is None:
+            return None
+        return ImageInfo(os.path.join(out_dir, uri[len(root) :]), *facts)
+
+    return known
 
 
 # -- the output folder: confined reads, built beside OUT, swapped in -------------------------------------------------

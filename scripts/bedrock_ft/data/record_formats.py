@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from bedrock_ft.core.errors import UsageError
 from bedrock_ft.core.models import RecordFormat
 from bedrock_ft.core.s3_uris import S3Uri, join_key
-from bedrock_ft.data.images import StoredImage
+
+if TYPE_CHECKING:  # Pillow is imported only where images are stored
+    from bedrock_ft.data.images import StoredImage
 
 CONVERSATION_SCHEMA_VERSION = "bedrock-conversation-2024"
 
@@ -42,9 +45,14 @@ class Schema:
     optional: dict[str, type]
     text_fields: tuple[str, ...] = ()  # string keys that hold the record's text
 
-    @property
-    def allowed(self) -> set[str]:
-        return set(self.required) | set(self.optional)
+    @cached_property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.required) | frozenset(self.optional)
+
+    @cached_property
+    def types(self) -> dict[str, type]:
+        """Every key the format allows, with its JSON type: the required keys first."""
+        return {**self.required, **self.optional}
 
 
 SCHEMAS: dict[RecordFormat, Schema] = {

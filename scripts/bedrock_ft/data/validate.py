@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bedrock_ft.core.bounded_json import JsonInputError, iter_lines, line_too_long, parse_json, read_json_document
+from bedrock_ft.core.bounded_json import (
+    MAX_DEPTH,
+    JsonInputError,
+    iter_lines,
+    line_too_long,
+    parse_json,
+    read_json_document,
+)
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import InputError, UsageError
 from bedrock_ft.core.models import CustomizationType, ModelSpec, RecordFormat, find_model
 from bedrock_ft.core.s3_uris import join_key, split_s3_uri
-from bedrock_ft.data.record_checks import CheckContext, check_record
+from bedrock_ft.data.record_checks import CheckContext, ImageInfo, check_record
 from bedrock_ft.data.record_formats import parse_format
 from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, ValidationReport
 
@@ -141,12 +149,14 @@ def validate_files(
     roles: dict[str, str] | None = None,
     dataset_bucket: str | None = None,
     decode_images: bool = True,
+    known_images: Callable[[str], ImageInfo | None] | None = None,
 ) -> ValidationReport:
     """Validate JSONL ``paths`` for ``base_model`` (or just ``record_format``); see the module docstring.
 
     Missing model or format settings are read from a ``manifest.json`` beside the first file.
     ``roles`` maps a path (as given) to train | validation, overriding the name-based guess.
     ``decode_images``: decode every local image fully (false only for images already decoded, by ``generate``).
+    ``known_images``: the facts of an image by its S3 URI when they are known without opening it (``generate``).
     """
     files = [Path(p) for p in paths]
     if not files:
@@ -176,6 +186,7 @@ def validate_files(
         locate=locator if has_local else None,
         dataset_bucket=dataset_bucket or (manifest.get("bucket") if manifest else None),
         decode_images=decode_images,
+        known=known_images,
     )
     report = ValidationReport(record_format=fmt.value, base_model=base_model, family=spec.family if spec else None)
     media_kinds: set[str] = set()
@@ -201,6 +212,49 @@ def validate_files(
     return report
 
 
+FAST_DECODE_BYTES = 1 << 20  # files from this size on are decoded with msgspec (its import costs about 15 ms)
+
+
+def _decode_json(raw: bytes) -> Any:
+    return parse_json(raw)
+
+
+def _decode_fast(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """A line's value by msgspec's decoder (about three times faster than ``json``, and stricter: it refuses invalid
+    UTF-8, lone surrogates, NaN and control characters in strings); whatever it refuses is read again by
+    ``parse_json``, so a line's error message (or, where ``json`` is more lenient, its value) is the bounded reader's.
+    Nesting is bounded as ``parse_json`` bounds it."""
+
+    def fast(raw: bytes) -> Any:
+        try:
+            value = decode(raw)
+        except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
+            return parse_json(raw)
+        if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+            return parse_json(raw)  # deep or not: the bounded reader decides, with its own message
+        return value
+
+    return fast
+
+
+@cache
+def _fast_decoder() -> Callable[[bytes], Any] | None:
+    try:
+        import msgspec
+    except ImportError:  # an install without it validates at json's speed
+        return None
+    return _decode_fast(msgspec.json.Decoder().decode)
+
+
+def _decoder_for(file: Path) -> Callable[[bytes], Any]:
+    """msgspec's decoder for a file large enough to repay its import, json's for a small one."""
+    try:
+        large = file.stat().st_size >= FAST_DECODE_BYTES
+    except OSError:
+        large = False
+    return (_fast_decoder() if large else None) or _decode_json
+
+
 def _validate_file(
     file: Path, summary: FileSummary, ctx: CheckContext, report: ValidationReport, media_kinds: set[str]
 ) -> None:
@@ -209,6 +263,7 @@ def _validate_file(
         handle = file.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    decode = _decoder_for(file)
     with handle:
         for number, raw in iter_lines(handle):
             summary.lines = number
@@ -221,28 +276,14 @@ def _validate_file(
                 )
                 continue
             try:
-                record = parse_json(raw)
+                record = decode(raw)
             except JsonInputError as exc:
                 report.add(Problem("json-line", ERROR, name, number, None, exc.reason))
                 continue
             summary.records += 1
-            if isinstance(record, dict):
-                media_kinds.update(_media_kinds(record))
             for rule, severity, field, message in check_record(record, ctx):
                 report.add(Problem(rule, severity, name, number, field, message))
-
-
-def _media_kinds(record: dict[str, Any]) -> set[str]:
-    kinds: set[str] = set()
-    messages = record.get("messages")
-    if isinstance(messages, list):
-        for message in messages:
-            content = message.get("content") if isinstance(message, dict) else None
-            if isinstance(content, list):
-                kinds.update(
-                    k for block in content if isinstance(block, dict) for k in ("image", "video") if k in block
-                )
-    return kinds
+    media_kinds.update(ctx.media_kinds)
 
 
 def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
