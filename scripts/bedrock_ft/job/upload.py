@@ -375,6 +375,36 @@ def upload_dataset(
             hint="run `bedrock-ft generate` again with these Terraform outputs so the records point at their bucket",
         )
     items = plan_upload(folder, manifest)
+    return _upload_items(
+        manifest,
+        items,
+        s3,
+        started=started,
+        kms_key_arn=kms_key_arn,
+        workers=workers,
+        progress=progress,
+        multipart_threshold=multipart_threshold,
+        part_size=part_size,
+        replace_changed=replace_changed,
+        on_total=on_total,
+    )
+
+
+def _upload_items(
+    manifest: Manifest,
+    items: list[UploadItem],
+    s3: Any,
+    *,
+    started: float,
+    kms_key_arn: str | None,
+    workers: int,
+    progress: Progress | None,
+    multipart_threshold: int,
+    part_size: int | None,
+    replace_changed: bool,
+    on_total: Callable[[int], None] | None,
+) -> UploadResult:
+    """Steps 2 to 5 of the module docstring for ``items`` (the manifest's files, the manifest last)."""
     if on_total:
         on_total(len(items))
     chunk = part_size or max(S3_MIN_PART_SIZE, min(DEFAULT_PART_SIZE, multipart_threshold))
@@ -549,6 +579,12 @@ class _Sender:
             published = self._published_manifest(self.manifest.manifest_key)
         return Listing(sizes, published)
 
+    def _listed(self, key: str) -> bool:
+        roots = [self.manifest.prefix + "/"] + (
+            [self.manifest.images_prefix + "/"] if self.manifest.images_prefix else []
+        )
+        return any(key.startswith(root) for root in roots)
+
     def _list(self, prefix: str) -> dict[str, int]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
@@ -574,7 +610,9 @@ class _Sender:
         """What the listing proves about ``item``'s key, or None when the key proves nothing (ask S3 then)."""
         size = listing.sizes.get(item.key)
         if size is None:
-            return RemoteState.MISSING
+            # Missing only where the listing looked: a key outside the dataset's prefixes (an image a plain
+            # folder's records name anywhere in the bucket) is asked about.
+            return RemoteState.MISSING if self._listed(item.key) else None
         published = listing.published
         same_dataset = published is not None and published.get("digest") == self.manifest.digest
         if item.relative == MANIFEST_NAME:
