@@ -1,7 +1,7 @@
 """Throughput and peak memory of `generate` on the accessibility vision sample scaled up to a few thousand records.
 
-    python benchmarks/generate_throughput.py                      # 3,000 records, compared with 500
-    python benchmarks/generate_throughput.py --records 4000 --small 500
+    python benchmarks/generate_throughput.py                      # 10,000 records, compared with 1,000
+    python benchmarks/generate_throughput.py --records 4000 --small 500 --workdir /tmp/gen  # keeps the rendered sample
 
 It renders N records with the sample script into a temporary folder, then runs generate (Nova Lite preset, images
 kept as they are) in a fresh subprocess per measurement, so each ru_maxrss is that run's own. It reports:
@@ -95,8 +95,8 @@ def measure(source: Path, work: Path, name: str, limit: int, reencode: bool = Fa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=3000, help="records to render and generate (default 3000)")
-    parser.add_argument("--small", type=int, default=500, help="records in the small comparison run (default 500)")
+    parser.add_argument("--records", type=int, default=10000, help="records to render and generate (default 10000)")
+    parser.add_argument("--small", type=int, default=1000, help="records in the small comparison run (default 1000)")
     parser.add_argument(
         "--workdir", help="folder for the rendered sample and outputs, reused between runs (default: a temporary one)"
     )

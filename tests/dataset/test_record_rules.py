@@ -72,6 +72,8 @@ CASES: list[tuple[str, str | None, str | None, Any, Any]] = [
     ("alternating", NOVA, None, CONV, changed(CONV, lambda r: r["messages"][1].update(role="user"))),
     ("alternating", HAIKU, None, CLAUDE, changed(CLAUDE, lambda r: r["messages"][0].update(role="assistant"))),
     ("empty-text", NOVA, None, CONV, conversation(answer="  ")),
+    ("empty-turn", NOVA, None, CONV, conversation(answer="")),
+    ("system-blocks", NOVA, None, CONV, changed(CONV, lambda r: r["system"].append({"text": "And be brief."}))),
     (
         "media-in-user",
         NOVA,
@@ -156,6 +158,54 @@ def test_rule_flags_a_bad_record(rule: str, model: str | None, fmt: str | None, 
 
 def test_empty_text_is_only_a_warning() -> None:
     assert findings(conversation(answer=""))["empty-text"] == "warning"
+
+
+def test_a_turn_of_whitespace_is_only_an_empty_text_warning() -> None:
+    found = findings(conversation(answer="  "))
+    assert found["empty-text"] == "warning" and "empty-turn" not in found
+
+
+def test_a_turn_with_no_text_at_all_is_an_error() -> None:
+    assert findings(conversation(answer=""))["empty-turn"] == "error"
+
+
+def test_a_user_turn_with_an_image_and_empty_text_is_not_an_empty_turn() -> None:
+    assert "empty-turn" not in findings(conversation(prompt="", images=1))
+
+
+def test_an_empty_system_text_is_only_a_warning() -> None:
+    found = findings(changed(CONV, lambda r: r["system"][0].update(text="")))
+    assert found == {"empty-text": "warning"}
+
+
+def test_two_system_blocks_are_an_error_on_the_system_field() -> None:
+    spec, fmt = resolve_model(NOVA, None)
+    two = changed(CONV, lambda r: r["system"].append({"text": "And be brief."}))
+    found = [(rule, severity, f) for rule, severity, f, _ in check_record(two, CheckContext(fmt, spec))]
+    assert found == [("system-blocks", "error", "system")]
+
+
+def test_one_system_block_passes() -> None:
+    assert "system-blocks" not in findings(CONV)
+
+
+def test_problems_of_one_record_come_in_rule_order() -> None:
+    from bedrock_ft.data.record_checks import RULE_ORDER
+
+    spec, fmt = resolve_model(NOVA, None)
+    bad = changed(CONV, lambda r: r["messages"].reverse())
+    bad["extra"] = 1
+    bad["messages"][1]["content"][0]["text"] = "User: hi"
+    found = [rule for rule, _, _, _ in check_record(bad, CheckContext(fmt, spec))]
+    assert len(set(found)) >= 4
+    assert found == sorted(found, key=RULE_ORDER.index)
+
+
+def test_a_reserved_word_is_named_in_the_field_it_is_in() -> None:
+    spec, fmt = resolve_model(NOVA, None)
+    record = conversation(answer="see <image> above")
+    fields = [f for rule, _, f, _ in check_record(record, CheckContext(fmt, spec)) if rule == "reserved-words"]
+    assert fields == ["messages[1].content[0].text"]
 
 
 def test_unknown_keys_is_only_a_warning() -> None:

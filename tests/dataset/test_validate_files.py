@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bedrock_ft.core.errors import InputError, UsageError
+from bedrock_ft.data import validate
 from bedrock_ft.data.validate import validate_files
 from helpers.dataset_helpers import BUCKET, HAIKU, LLAMA_VISION, NOVA, OWNER, TITAN, conversation
 
@@ -31,6 +32,50 @@ def test_broken_json_line_is_flagged_with_its_line(write_jsonl) -> None:
     path = write_jsonl("train.jsonl", [], raw_lines=[json.dumps(conversation())] * 8 + ['{"schemaVersion": '])
     problem = next(p for p in validate_files([path], base_model=NOVA).problems if p.rule == "json-line")
     assert (problem.file, problem.line) == (str(path), 9)
+
+
+@pytest.mark.parametrize("fast_from", [0, 1 << 40], ids=["msgspec", "json"])
+def test_a_lone_surrogate_keeps_the_bounded_readers_message(
+    write_jsonl, monkeypatch: pytest.MonkeyPatch, fast_from: int
+) -> None:
+    monkeypatch.setattr(validate, "FAST_DECODE_BYTES", fast_from)
+    lines = [json.dumps(conversation())] * 8 + ['{"schemaVersion": "\\ud800"}']
+    problem = next(
+        p for p in validate_files([write_jsonl("train.jsonl", [], raw_lines=lines)], base_model=NOVA).problems
+    )
+    assert (problem.rule, problem.line) == ("json-line", 9) and "lone surrogate" in problem.message
+
+
+@pytest.mark.parametrize("fast_from", [0, 1 << 40], ids=["msgspec", "json"])
+def test_a_line_nested_too_deep_is_refused_with_its_line(
+    write_jsonl, monkeypatch: pytest.MonkeyPatch, fast_from: int
+) -> None:
+    monkeypatch.setattr(validate, "FAST_DECODE_BYTES", fast_from)
+    lines = [json.dumps(conversation())] * 8 + ['{"a": ' + "[" * 70 + "]" * 70 + "}"]
+    problem = next(
+        p for p in validate_files([write_jsonl("train.jsonl", [], raw_lines=lines)], base_model=NOVA).problems
+    )
+    assert (problem.rule, problem.line) == ("json-line", 9) and "nested deeper" in problem.message
+
+
+@pytest.mark.parametrize("fast_from", [0, 1 << 40], ids=["msgspec", "json"])
+def test_a_line_of_nan_is_refused(write_jsonl, monkeypatch: pytest.MonkeyPatch, fast_from: int) -> None:
+    monkeypatch.setattr(validate, "FAST_DECODE_BYTES", fast_from)
+    lines = [json.dumps(conversation())] * 8 + ['{"schemaVersion": NaN}']
+    problem = next(
+        p for p in validate_files([write_jsonl("train.jsonl", [], raw_lines=lines)], base_model=NOVA).problems
+    )
+    assert (problem.rule, problem.line) == ("json-line", 9)
+
+
+def test_the_fast_decoder_and_json_find_the_same_problems(write_jsonl, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = conversation(prompt="User: hi")
+    lines = [json.dumps(conversation())] * 7 + [json.dumps(bad), '{"a": 1e400}', '{"x": "\\udc00"}', "[1, 2", "7"]
+    path = write_jsonl("train.jsonl", [], raw_lines=lines)
+    monkeypatch.setattr(validate, "FAST_DECODE_BYTES", 0)
+    fast = validate_files([path], base_model=NOVA).to_dict()
+    monkeypatch.setattr(validate, "FAST_DECODE_BYTES", 1 << 40)
+    assert validate_files([path], base_model=NOVA).to_dict() == fast
 
 
 def test_blank_line_is_flagged(write_jsonl) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.core.errors import ChecksFailed
+from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.models import RecordFormat
-from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.data.generate import PURPOSES, GenerateResult, GenerateSettings, generate_dataset
 from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.data.presets import load_preset, resolve_text
 from bedrock_ft.data.validate import validate_files
@@ -19,7 +19,9 @@ MAX_PROBLEMS_SHOWN = 50
 
 
 FORMAT_NAMES = ", ".join(f.value for f in RecordFormat)
-CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
+CUSTOMIZATION_TYPES = click.Choice(
+    ["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION", "REINFORCEMENT_FINE_TUNING"]
+)
 
 
 @click.command(short_help="Turn a dataset into Bedrock training data and validate it.")
@@ -39,6 +41,23 @@ CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
 )
 @click.option("--base-model", metavar="ID", help="Base model id or ARN: chooses the record format and the limits.")
 @click.option("--customization-type", type=CUSTOMIZATION_TYPES, help="[default: FINE_TUNING]")
+@click.option(
+    "--for",
+    "purpose",
+    type=click.Choice(list(PURPOSES)),
+    help="What the records are for: distillation writes prompt-only records, rft messages + reference_answer "
+    "(the response template renders the reference answer). Same as --customization-type.",
+)
+@click.option(
+    "--messages-column",
+    metavar="COLUMN",
+    help="A column holding whole conversations ([{role, content}], roles user/human, assistant/gpt, system).",
+)
+@click.option(
+    "--reasoning-template",
+    metavar="TEMPLATE",
+    help="Nova 2 Lite: reasoning text put before each answer as reasoningContent, e.g. '{thinking}'.",
+)
 @click.option(
     "--format", "record_format", metavar="NAME", help=f"Record format, overriding the model's: {FORMAT_NAMES}."
 )
@@ -79,6 +98,7 @@ def generate(
     tf_dir: str | None,
     output_format: str,
     system: str | None,
+    purpose: str | None,
     **options: object,
 ) -> None:
     """Turn a dataset into Bedrock training data: OUT/train.jsonl, OUT/validation.jsonl (when there is a
@@ -98,6 +118,11 @@ def generate(
       {ok, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
        validation: <the document of validate --output json>}
     """
+    if purpose is not None:
+        given = options.get("customization_type")
+        if given and given != PURPOSES[purpose].value:
+            raise UsageError(f"--for {purpose} and --customization-type {given} disagree", hint="give one of them")
+        options["customization_type"] = PURPOSES[purpose].value
     settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:

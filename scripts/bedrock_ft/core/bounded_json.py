@@ -46,7 +46,7 @@ def parse_json(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     else:
         text = data
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise JsonInputError(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
     except RecursionError:
@@ -62,6 +62,9 @@ def parse_json(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)  # one decoder: json.loads with options builds one a call
 
 
 def _depth_over(value: Any, limit: int) -> bool:

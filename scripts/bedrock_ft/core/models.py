@@ -20,6 +20,7 @@ class RecordFormat(StrEnum):
     PROMPT_COMPLETION = "prompt-completion"  # {"prompt": str, "completion": str}
     CLAUDE_MESSAGES = "claude-messages"  # {"system": str, "messages": [{"role", "content": str}]}
     PRETRAINING = "continued-pretraining"  # {"input": str}
+    RFT = "rft-messages"  # {"messages": [{"role", "content": str}], "reference_answer": any} (OpenAI chat format)
 
 
 class CustomizationType(StrEnum):

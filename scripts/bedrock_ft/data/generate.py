@@ -41,7 +41,7 @@ import re
 import shutil
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,8 +56,16 @@ from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_pr
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
-from bedrock_ft.data.record_checks import CheckContext, check_record
-from bedrock_ft.data.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
+from bedrock_ft.data.record_checks import REASONING_FAMILIES, CheckContext, ImageInfo, check_record
+from bedrock_ft.data.record_formats import (
+    ASSISTANT,
+    FORMAT_TAKES_IMAGES,
+    USER,
+    ImageLocation,
+    ImageReference,
+    build_record,
+    build_turns_record,
+)
 from bedrock_ft.data.sources import Source, SourceRecord, open_source, slugify
 from bedrock_ft.data.templates import RecordError, Template, lookup
 from bedrock_ft.data.validate import (
@@ -79,6 +87,42 @@ ROLE_FILES = {TRAIN: TRAIN_FILE, VALIDATION: VALIDATION_FILE, TEST: TEST_FILE}
 KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
 _STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
 
+# ``generate --for``: what the records are for, as a customization type.
+PURPOSES = {
+    "fine-tuning": CustomizationType.FINE_TUNING,
+    "continued-pre-training": CustomizationType.CONTINUED_PRE_TRAINING,
+    "distillation": CustomizationType.DISTILLATION,
+    "rft": CustomizationType.REINFORCEMENT_FINE_TUNING,
+}
+# Roles of a messages-style column (OpenAI, ShareGPT and similar), as Bedrock's.
+ROLE_NAMES = {
+    "user": USER,
+    "human": USER,
+    "prompter": USER,
+    "assistant": ASSISTANT,
+    "gpt": ASSISTANT,
+    "bot": ASSISTANT,
+    "model": ASSISTANT,
+    "ai": ASSISTANT,
+    "system": "system",
+}
+# An s3:// image value's extension -> Bedrock's format name.
+S3_IMAGE_FORMATS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "webp": "webp"}
+
+
+def parse_purpose(value: str | None) -> CustomizationType:
+    """A customization type from its API name or a ``--for`` word (distillation, rft, ...)."""
+    text = (value or "FINE_TUNING").strip()
+    if text.lower() in PURPOSES:
+        return PURPOSES[text.lower()]
+    try:
+        return CustomizationType(text.upper())
+    except ValueError:
+        raise UsageError(
+            f"unknown customization type {value!r}",
+            hint="one of " + ", ".join([*PURPOSES, *(t.value for t in CustomizationType)]),
+        ) from None
+
 
 @dataclass
 class GenerateSettings:
@@ -88,11 +132,19 @@ class GenerateSettings:
     out_dir: str | Path = "out"
     base_model: str | None = None
     record_format: str | None = None  # overrides the model's format
-    customization_type: str | None = None  # FINE_TUNING (default) | CONTINUED_PRE_TRAINING
+    # FINE_TUNING (default) | CONTINUED_PRE_TRAINING | DISTILLATION (prompt-only records) | REINFORCEMENT_FINE_TUNING
+    # (messages + reference_answer, the response template rendering the reference answer); or a PURPOSES word
+    customization_type: str | None = None
     system: str | None = None  # the system text itself (the CLI resolves @file)
     prompt_template: str | None = None
     response_template: str | None = None
     image_column: str | None = None
+    # A column holding a whole conversation: a list of {"role"|"from", "content"|"value"} (roles mapped by ROLE_NAMES).
+    # The prompt and response templates are then not used (RFT: the response template, when given, still renders the
+    # reference answer; otherwise it is the conversation's last assistant turn).
+    messages_column: str | None = None
+    # Nova 2 Lite's reasoning text, rendered into reasoningContent before the answer (a template, e.g. "{thinking}").
+    reasoning_template: str | None = None
     subset: str | None = None
     split: str | None = None
     bucket: str | None = None
@@ -170,7 +222,7 @@ class _Plan:
     spec: ModelSpec | None
     record_format: RecordFormat
     customization_type: CustomizationType
-    prompt: Template
+    prompt: Template | None
     response: Template | None
     location: ImageLocation | None
     bucket: str | None
@@ -178,6 +230,12 @@ class _Plan:
     bucket_owner: str | None
     out_dir: Path
     image_root: str = ""  # images go to IMAGE_ROOT/images/...: the data prefix, shared by every dataset
+    reasoning: Template | None = None
+    notes: list[str] = field(default_factory=list)  # what planning decided that the user should hear
+
+    @property
+    def prompt_only(self) -> bool:
+        return self.customization_type is CustomizationType.DISTILLATION
 
 
 def generate_dataset(settings: GenerateSettings) -> GenerateResult:
@@ -218,7 +276,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     if store is None and settings.image_column:
         store = ImageStore(out_dir, _generic_image_rules(), force_reencode=settings.force_reencode, roots=roots)
 
-    notes: list[str] = []
+    notes: list[str] = list(plan.notes)
     assignment = _assign(source, settings, plan, notes)
     try:
         writer = _Writer(out_dir, with_validation=assignment.has_validation, with_test=assignment.test_n > 0)
@@ -232,12 +290,15 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     converted: set[bytes] = set()
     reasons: dict[str, int] = {}
     locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
+    known = _known_images(store, plan, out_dir)
     check_ctx = CheckContext(
         record_format=plan.record_format,
         spec=plan.spec,
         locate=locator,
         dataset_bucket=plan.bucket,
         decode_images=False,  # the store decoded every image it wrote
+        known=known,
+        customization_type=plan.customization_type,
     )
     try:
         with progress_bar(assignment.total, "generate", enabled=settings.show_progress) as bar:
@@ -286,6 +347,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         roles={str(train_path): TRAIN, **({str(validation_path): VALIDATION} if validation_path else {})},
         dataset_bucket=plan.bucket,
         decode_images=False,
+        known_images=known,
     )
     _name_source_records(report, {str(train_path): origins[TRAIN], str(validation_path): origins[VALIDATION]})
     if plan.spec is not None and plan.spec.legacy_warning:
@@ -314,6 +376,21 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     if skipped_count > len(skipped):
         notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
     return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
+
+
+def _known_images(store: ImageStore | None, plan: _Plan, out_dir: Path) -> Callable[[str], ImageInfo | None] | None:
+    """An image's facts by its S3 URI, from what the store learned when it decoded it (no image is opened again)."""
+    if store is None or plan.location is None:
+        return None
+    root = plan.location.uri("") + "/"
+
+    def known(uri: str) -> ImageInfo | None:
+        facts = store.facts(uri[len(root) :]) if uri.startswith(root) else None
+        if facts is None:
+            return None
+        return ImageInfo(os.path.join(out_dir, uri[len(root) :]), *facts)
+
+    return known
 
 
 # -- the output folder: confined reads, built beside OUT, swapped in -------------------------------------------------
@@ -455,23 +532,12 @@ def _plan(settings: GenerateSettings) -> _Plan:
         )
     if not settings.base_model and not settings.record_format:
         raise UsageError("no base model given", hint="pass --base-model ID (or --format NAME)")
-    try:
-        kind = CustomizationType((settings.customization_type or "FINE_TUNING").upper())
-    except ValueError:
-        raise UsageError(
-            f"unknown customization type {settings.customization_type!r}", hint="FINE_TUNING or CONTINUED_PRE_TRAINING"
-        ) from None
+    kind = parse_purpose(settings.customization_type)
     spec, fmt = resolve_model(settings.base_model, settings.record_format, kind.value)
     if settings.record_format is None and kind is CustomizationType.CONTINUED_PRE_TRAINING:
         fmt = RecordFormat.PRETRAINING
-    if not settings.prompt_template:
-        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
-    prompt = Template.parse(settings.prompt_template, name="prompt template")
-    response = (
-        Template.parse(settings.response_template, name="response template") if settings.response_template else None
-    )
-    if response is None and fmt is not RecordFormat.PRETRAINING:
-        raise UsageError(f"the {fmt} format needs a response template", hint="pass --response-template '...{field}...'")
+    notes: list[str] = []
+    prompt, response, reasoning = _plan_templates(settings, kind, fmt, spec)
     if settings.validation_split is not None and not 0 <= settings.validation_split < 1:
         raise UsageError(
             f"--validation-split {settings.validation_split} must be a fraction between 0 (none) and 1 (e.g. 0.1)"
@@ -483,6 +549,8 @@ def _plan(settings: GenerateSettings) -> _Plan:
             f"{settings.validation_split:g} is asked for{origin}",
             hint="pass --validation-split 0 (it overrides a preset's) to train on every record",
         )
+    if settings.image_column and kind in (CustomizationType.DISTILLATION, CustomizationType.REINFORCEMENT_FINE_TUNING):
+        raise UsageError(f"{kind.value} records are text only", hint="drop --image-column")
     if settings.limit is not None and settings.limit < 1:
         raise UsageError("--limit must be at least 1")
 
@@ -525,7 +593,60 @@ def _plan(settings: GenerateSettings) -> _Plan:
     out_dir = Path(settings.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"--out {out_dir} is a file, not a folder")
-    return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir, image_root)
+    return _Plan(
+        settings,
+        spec,
+        fmt,
+        kind,
+        prompt,
+        response,
+        location,
+        bucket,
+        prefix,
+        owner,
+        out_dir,
+        image_root,
+        reasoning=reasoning,
+        notes=notes,
+    )
+
+
+def _plan_templates(
+    settings: GenerateSettings, kind: CustomizationType, fmt: RecordFormat, spec: ModelSpec | None
+) -> tuple[Template | None, Template | None, Template | None]:
+    """The prompt, response and reasoning templates the settings and the purpose need."""
+    conversation = settings.messages_column is not None
+    if conversation and fmt is RecordFormat.PRETRAINING:
+        raise UsageError("--messages-column makes conversations: continued pre-training takes plain text")
+    if not settings.prompt_template and not conversation:
+        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
+    prompt = (
+        Template.parse(settings.prompt_template, name="prompt template")
+        if settings.prompt_template and not conversation
+        else None
+    )
+    response = (
+        Template.parse(settings.response_template, name="response template") if settings.response_template else None
+    )
+    if conversation and kind is not CustomizationType.REINFORCEMENT_FINE_TUNING:
+        response = None  # the conversation holds the answers
+    if kind is CustomizationType.DISTILLATION:
+        response = None  # prompt-only records: the teacher writes the answers
+    elif response is None and not conversation and fmt is not RecordFormat.PRETRAINING:
+        what = "the reference answer" if fmt is RecordFormat.RFT else "the response"
+        raise UsageError(
+            f"the {fmt} format needs a response template ({what})", hint="pass --response-template '...{field}...'"
+        )
+    reasoning = None
+    if settings.reasoning_template:
+        if fmt is not RecordFormat.CONVERSATION or kind is not CustomizationType.FINE_TUNING:
+            raise UsageError("--reasoning-template is for fine-tuning bedrock-conversation-2024 records")
+        if spec is not None and spec.family not in REASONING_FAMILIES:
+            raise UsageError(
+                f"{spec.display_name} takes no reasoning content", hint="drop --reasoning-template, or use Nova 2 Lite"
+            )
+        reasoning = Template.parse(settings.reasoning_template, name="reasoning template")
+    return prompt, response, reasoning
 
 
 def _slug(source: str) -> str:
@@ -541,11 +662,15 @@ def _check_columns(plan: _Plan, source: Source) -> None:
     """For sources with a fixed schema, name a template field or image column that is not a column up front."""
     if source.kind not in ("hub", "disk") or not source.columns:
         return
-    wanted = [("prompt template", f) for f in plan.prompt.fields]
+    wanted = [("prompt template", f) for f in plan.prompt.fields] if plan.prompt is not None else []
     if plan.response is not None:
         wanted += [("response template", f) for f in plan.response.fields]
+    if plan.reasoning is not None:
+        wanted += [("reasoning template", f) for f in plan.reasoning.fields]
     if plan.settings.image_column:
         wanted.append(("--image-column", plan.settings.image_column))
+    if plan.settings.messages_column:
+        wanted.append(("--messages-column", plan.settings.messages_column))
     for where, name in wanted:
         if name.split(".")[0] not in source.columns and name not in source.columns:
             raise InputError(
@@ -641,12 +766,16 @@ def _records(source: Source, assignment: _Assignment) -> Iterator[tuple[str, Sou
 
 
 def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple[str, list[StoredImage]]:
+    """One record's JSONL line, and the images it stored (not those it only names in the bucket)."""
     if record.error is not None:
         raise record.error
     fields_ = record.fields or {}
-    prompt = plan.prompt.render(fields_, record.label)
     response = plan.response.render(fields_, record.label) if plan.response is not None else None
+    reasoning = plan.reasoning.render(fields_, record.label) if plan.reasoning is not None else None
+    if reasoning is not None and not reasoning.strip():
+        reasoning = None  # no reasoning for this record: the field is empty
     images: list[StoredImage] = []
+    blocks: list[StoredImage | ImageReference] = []
     column = plan.settings.image_column
     if column and store is not None:
         value = lookup(fields_, column.split("."), record.label) if column not in fields_ else fields_[column]
@@ -655,16 +784,139 @@ def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple
         values = value if isinstance(value, list) else [value]
         for n, item in enumerate(values):
             name = column if len(values) == 1 else f"{column}.{n}"
-            images.append(store.add(item, base_dir=record.base_dir, record=record.label, field_name=name))
-    built = build_record(
-        plan.record_format,
-        system=plan.settings.system,
-        prompt=prompt,
-        response=response,
-        images=images,
-        location=plan.location,
-    )
+            if isinstance(item, str) and item.startswith("s3://"):
+                blocks.append(_image_reference(item, plan, record.label, name))
+                continue
+            stored = store.add(item, base_dir=record.base_dir, record=record.label, field_name=name)
+            images.append(stored)
+            blocks.append(stored)
+    try:
+        if plan.settings.messages_column:
+            system, turns = _conversation_turns(fields_, plan.settings.messages_column, record.label)
+            reference: Any = response
+            if plan.record_format is RecordFormat.RFT and reference is None:
+                reference = turns[-1][1] if turns[-1][0] == ASSISTANT else None
+                if reference is None:
+                    raise RecordError(
+                        record.label,
+                        plan.settings.messages_column,
+                        "ends with no assistant turn to take the reference answer from: pass --response-template",
+                    )
+            built = build_turns_record(
+                plan.record_format,
+                system=plan.settings.system or system,
+                turns=turns,
+                images=blocks,
+                location=plan.location,
+                reasoning=reasoning,
+                prompt_only=plan.prompt_only,
+                reference_answer=reference,
+            )
+        else:
+            assert plan.prompt is not None  # _plan_templates requires one without a messages column
+            built = build_record(
+                plan.record_format,
+                system=plan.settings.system,
+                prompt=plan.prompt.render(fields_, record.label),
+                response=response,
+                images=blocks,
+                location=plan.location,
+                reasoning=reasoning,
+                prompt_only=plan.prompt_only,
+                reference_answer=response,
+            )
+    except UsageError as exc:
+        raise RecordError(record.label, plan.settings.messages_column, exc.message) from None
     return json.dumps(built, ensure_ascii=False, separators=(", ", ": ")), images
+
+
+def _image_reference(uri: str, plan: _Plan, label: str, field_name: str) -> ImageReference:
+    """An s3:// image value: kept as a reference when it names an image in the dataset's bucket."""
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket or not key:
+        raise RecordError(label, field_name, f"{uri[:200]!r} is not an s3://bucket/key URI")
+    if bucket != plan.bucket:
+        raise RecordError(
+            label,
+            field_name,
+            f"the image {uri[:200]} is in bucket {bucket!r}, the dataset goes to {plan.bucket!r}: Bedrock reads media "
+            "only from the dataset's bucket (copy it there, or give a local file)",
+        )
+    why = key_problem(key)
+    if why:
+        raise RecordError(label, field_name, f"{uri[:200]}: {why}")
+    extension = key.rpartition(".")[2].lower() if "." in key.rpartition("/")[2] else ""
+    fmt = S3_IMAGE_FORMATS.get(extension)
+    if fmt is None:
+        raise RecordError(
+            label, field_name, f"{uri[:200]}: the format is not known from its name (.png, .jpg, .jpeg, .gif, .webp)"
+        )
+    rules = plan.spec.images if plan.spec is not None else None
+    if rules is not None and fmt not in rules.formats:
+        raise RecordError(
+            label, field_name, f"{uri[:200]} is {fmt}: the model takes {', '.join(sorted(rules.formats))}"
+        )
+    return ImageReference(uri, fmt)
+
+
+def _message_text(content: Any) -> str | None:
+    """A message's text: a string, or a list of text parts ({"type": "text", "text"} or {"text"}); None otherwise."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and content:
+        parts = []
+        for part in content:
+            text = part.get("text") if isinstance(part, dict) and part.get("type", "text") == "text" else None
+            if not isinstance(text, str):
+                return None
+            parts.append(text)
+        return "\n".join(parts)
+    return None
+
+
+def _conversation_turns(fields_: dict[str, Any], column: str, label: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """(system text, [(user | assistant, text)]) from a messages-style column, every rule of the format enforced:
+    known roles, a system message only first, user first, alternating turns, text only, no empty turn."""
+    value = lookup(fields_, column.split("."), label) if column not in fields_ else fields_[column]
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise RecordError(label, column, "is a string that is not a JSON list of messages") from None
+    if not isinstance(value, list) or not value:
+        raise RecordError(label, column, "must be a non-empty list of messages")
+    system: str | None = None
+    turns: list[tuple[str, str]] = []
+    for n, message in enumerate(value):
+        where = f"{column}[{n}]"
+        if not isinstance(message, dict):
+            raise RecordError(label, where, "must be an object with a role and a content")
+        raw_role = message.get("role", message.get("from"))
+        role = ROLE_NAMES.get(raw_role.strip().lower()) if isinstance(raw_role, str) else None
+        if role is None:
+            known = ", ".join(sorted(ROLE_NAMES))
+            raise RecordError(label, where, f"role {str(raw_role)[:40]!r} is not one of {known}")
+        content = message.get("content", message.get("value", message.get("text")))
+        text = _message_text(content)
+        if text is None:
+            raise RecordError(
+                label, where, "content must be text (a string or text parts): put images in --image-column"
+            )
+        if role == "system":
+            if n != 0:
+                raise RecordError(label, where, "a system message may come only first")
+            system = text
+            continue
+        if not text.strip():
+            raise RecordError(label, where, f"an empty {role} turn")
+        if not turns and role != USER:
+            raise RecordError(label, where, "the conversation must start with a user turn")
+        if turns and turns[-1][0] == role:
+            raise RecordError(label, where, f"two {role} turns in a row: user and assistant must alternate")
+        turns.append((role, text))
+    if not turns:
+        raise RecordError(label, column, "holds no user turn")
+    return system, turns
 
 
 class _Origins:

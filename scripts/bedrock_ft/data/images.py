@@ -83,6 +83,10 @@ class ImageStore:
     reasons: Counter[str] = field(default_factory=Counter)
     # SHA-256 of source bytes -> what they became, so an image many records share is decoded once (bounded).
     _done: dict[bytes, StoredImage] = field(default_factory=dict, repr=False)
+    # SHA-256 of the stored bytes -> (format, width, height, bytes): what the store learned when it decoded the image,
+    # so the checks after writing need not open it again (about 200 bytes an image, as generate's own digest set).
+    _facts: dict[bytes, tuple[str, int, int, int]] = field(default_factory=dict, repr=False)
+    _folders: set[str] = field(default_factory=set, repr=False)  # the images/ab folders made so far
 
     def add(self, value: Any, *, base_dir: Path | None, record: str, field_name: str) -> StoredImage:
         """Store one image value: a path (relative to ``base_dir``), bytes, {"bytes", "path"} or a PIL image."""
@@ -100,6 +104,21 @@ class ImageStore:
             self._done.pop(next(iter(self._done)))
         self._done[key] = stored
         return stored
+
+    def facts(self, relative_path: str) -> tuple[str, int, int, int] | None:
+        """(format, width, height, bytes) of an image this store wrote at ``relative_path`` (images/ab/<sha256>.<ext>),
+        as it learned them when it decoded the image; None for any other path."""
+        folder, _, name = relative_path.rpartition("/")
+        stem, _, extension = name.partition(".")
+        if len(stem) != 64 or folder != f"images/{stem[:2]}":
+            return None
+        try:
+            facts = self._facts.get(bytes.fromhex(stem))
+        except ValueError:
+            return None
+        if facts is None or EXTENSIONS[facts[0]] != extension:
+            return None
+        return facts
 
     @property
     def count(self) -> int:
@@ -205,7 +224,9 @@ class ImageStore:
         target = os.path.join(self.out_dir, "images", digest[:2], relative.rsplit("/", 1)[1])
         if not os.path.isfile(target):
             folder = os.path.dirname(target)
-            os.makedirs(folder, exist_ok=True)
+            if folder not in self._folders:  # each folder made once, not tried again for every image
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
             handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + EXTENSIONS[fmt])
             os.fchmod(handle, 0o666 & ~_UMASK)  # an ordinary file's permissions (mkstemp makes it 0600)
             try:
@@ -219,6 +240,7 @@ class ImageStore:
             self.written += 1
         if converted:
             self.conversions += 1
+        self._facts[bytes.fromhex(digest)] = (fmt, width, height, len(data))
         return StoredImage(relative, fmt, width, height, len(data), converted, reason)
 
 

@@ -9,6 +9,8 @@ Keys (all optional)::
     prompt_template = "Review this screen.\\n\\n{html}"
     response_template = "{outputs.rationale}"
     image_column = "image"
+    messages_column = "conversation"             # a column of whole conversations (instead of the templates)
+    reasoning_template = "{thinking}"            # Nova 2 Lite: reasoningContent before the answer
     source = "dataset/accessibility"             # relative to the preset file
     subset = "default"
     split = "train"
@@ -36,6 +38,8 @@ _STRING_KEYS = (
     "prompt_template",
     "response_template",
     "image_column",
+    "messages_column",
+    "reasoning_template",
     "source",
     "subset",
     "split",
@@ -52,6 +56,8 @@ class Preset:
     prompt_template: str | None = None
     response_template: str | None = None
     image_column: str | None = None
+    messages_column: str | None = None
+    reasoning_template: str | None = None
     source: str | None = None
     subset: str | None = None
     split: str | None = None

@@ -1,12 +1,30 @@
-"""The rules one training record must meet: one function per rule, each yielding (field, message[, severity]).
+"""The rules one training record must meet, checked on one walk over the record.
+
+``walk_record`` visits the record once and gathers its texts and media blocks with the problems of its shape; the media
+rules run over the gathered blocks, the reserved-word and token rules over the gathered text (one regular-expression
+search over all of it). ``check_record`` yields (rule, severity, field, message) in the order of the list below.
 
 Rules (their ids appear in every problem):
 
 - ``required-keys``, ``key-types``, ``unknown-keys``: the format's top-level schema (``record_formats.SCHEMAS``)
 - ``schema-version``: bedrock-conversation-2024 records say so
 - ``system-shape``, ``message-shape``: system blocks and messages have the format's shape
-- ``roles``: user and assistant only; ``first-user``; ``last-assistant``; ``alternating``
-- ``empty-text``: a turn or field with no text (warning)
+- ``system-blocks``: one system block at most. The Nova data guide describes the system prompt as one optional
+  "system turn" (docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html, item 6), and
+  every example holds one block; two blocks are an error rather than something Bedrock would silently join
+- ``roles``: user and assistant only (RFT records: system, user, assistant); ``first-user``; ``last-assistant`` (not
+  for distillation's prompt-only records); ``alternating``
+- ``system-position``: an RFT record's system message comes first, once
+- ``prompt-turn``: an RFT record holds a user turn and ends with one (a warning when it ends otherwise)
+- ``reference-answer``: an RFT record's reference_answer is not null or empty
+- ``reasoning-content``: Nova 2 Lite's ``{"reasoningContent": {"reasoningText": {"text": ...}}}`` blocks: in assistant
+  turns only, one a turn, before the text, with a non-empty text, and only for a model that takes them
+- ``prompt-only-media``: distillation is text only
+- ``empty-text``: a text that is empty or only whitespace (warning)
+- ``empty-turn``: a user or assistant turn whose texts hold no character at all and that has no media (error). The
+  data guide states no rule on empty text; the validator AWS publishes for it (aws-samples/amazon-nova-samples,
+  customization/bedrock-finetuning/understanding/dataset_validation, linked from the guide's "Validation tools")
+  refuses such a turn ("empty text content") and accepts an empty system text and whitespace, so those stay warnings
 - ``media-in-user``: images and videos only in user turns
 - ``image-block``: an image block's format, s3Location.uri and bucketOwner are there
 - ``bucket-owner``: a 12-digit account id
@@ -23,22 +41,23 @@ Rules (their ids appear in every problem):
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bedrock_ft.core.confined_files import FileRefused
-from bedrock_ft.core.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
-from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, key_problem, split_s3_uri
-from bedrock_ft.data.images import ImageRefused, inspect_file
+from bedrock_ft.core.models import CHARS_PER_TOKEN, CustomizationType, ModelSpec, RecordFormat
+from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, key_problem
 from bedrock_ft.data.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
 from bedrock_ft.data.validation_report import ERROR, WARNING
 
 VIDEO_FORMATS = frozenset({"mov", "mkv", "mp4", "webm"})
+# Families whose fine-tuning records may carry reasoningContent in assistant turns (the Nova 2 SFT data guide).
+REASONING_FAMILIES = frozenset({"nova-2-lite"})
 PROBE_CACHE_SIZE = 1024  # local image facts remembered, for images many records share
 LLAMA_TILE_TOKENS = 1601  # one tile; used for an image whose size is unknown
-
-Finding = tuple[str | None, str] | tuple[str | None, str, str]
 
 
 @dataclass
@@ -63,16 +82,29 @@ class CheckContext:
     locate: Callable[[str], str | os.PathLike[str] | None] | None = None
     dataset_bucket: str | None = None
     decode_images: bool = True
+    # What is known of an image without opening it (generate: what its image store learned), or None.
+    known: Callable[[str], ImageInfo | None] | None = None
     _probed: dict[str, ImageInfo | str | None] = field(default_factory=dict)
     images_checked: int = 0
+    media_kinds: set[str] = field(default_factory=set)  # image | video: the kinds of media the records checked hold
+    # What the records are for: DISTILLATION makes them prompt-only records (the user turn alone is enough).
+    customization_type: CustomizationType | None = None
+
+    @property
+    def prompt_only(self) -> bool:
+        return self.customization_type is CustomizationType.DISTILLATION
 
     def image(self, uri: str) -> ImageInfo | str | None:
         """Local facts about the image at ``uri``: ImageInfo, an error text when unreadable, None when not local."""
         if uri in self._probed:
             return self._probed[uri]
-        info: ImageInfo | str | None = None
-        path = self.locate(uri) if self.locate else None
-        if path is not None:
+        info: ImageInfo | str | None = self.known(uri) if self.known is not None else None
+        path = self.locate(uri) if self.locate and info is None else None
+        if info is not None:
+            self.images_checked += 1
+        elif path is not None:
+            from bedrock_ft.data.images import ImageRefused, inspect_file  # Pillow, only when an image is local
+
             try:
                 fmt, width, height, size = inspect_file(path, decode_fully=self.decode_images)
                 info = ImageInfo(os.fspath(path), fmt, width, height, size)
@@ -87,426 +119,670 @@ class CheckContext:
         return info
 
 
-def _refusal(exc: FileRefused | ImageRefused) -> str:
-    if isinstance(exc, ImageRefused):
-        return exc.reason
-    return f"is not read: {exc.reason}"
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, FileRefused):
+        return f"is not read: {exc.reason}"
+    return str(getattr(exc, "reason", exc))
 
 
-# -- helpers over a record -----------------------------------------------------------------------------------------
+# -- one walk over a record ---------------------------------------------------------------------------------------
+
+# Rule ids in the order their problems are reported (the order of the list in the module docstring).
+RULE_ORDER: tuple[str, ...] = (
+    "required-keys",
+    "key-types",
+    "unknown-keys",
+    "schema-version",
+    "system-shape",
+    "system-blocks",
+    "message-shape",
+    "roles",
+    "first-user",
+    "last-assistant",
+    "alternating",
+    "system-position",
+    "prompt-turn",
+    "reference-answer",
+    "reasoning-content",
+    "empty-text",
+    "empty-turn",
+    "media-in-user",
+    "prompt-only-media",
+    "image-block",
+    "bucket-owner",
+    "s3-uri",
+    "same-bucket",
+    "image-format",
+    "image-count",
+    "image-local",
+    "image-bytes",
+    "image-pixels",
+    "video",
+    "reserved-words",
+    "token-limit",
+    "input-tokens",
+    "output-tokens",
+)
+_RANK = {rule: n for n, rule in enumerate(RULE_ORDER)}
+_NOT_SEEN = object()
+# (rule, severity, field, message)
+Finding = tuple[str, str, str | None, str]
 
 
-def _messages(record: dict[str, Any]) -> list[Any]:
+@dataclass
+class RecordWalk:
+    """What one pass over a record gathered for every rule: its texts, its media, and the shape problems met."""
+
+    # (field path, system | input | output, text); a path (i, j) is messages[i].content[j].text (see text_path)
+    texts: list[tuple[str | tuple[int, int], str, str]] = field(default_factory=list)
+    media: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (field path, image | video, value, role)
+    problems: list[Finding] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)  # field paths of reasoningContent blocks
+
+
+def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_only: bool = False) -> RecordWalk:
+    """One pass over ``record``: the texts and media every rule reads, and the problems of its shape (the
+    required-keys, key-types, unknown-keys, schema-version, system-shape, system-blocks, message-shape, roles,
+    first-user, last-assistant, alternating, empty-text and empty-turn rules)."""
+    out = RecordWalk()
+    add = out.problems.append
+    texts = out.texts
+    schema = SCHEMAS[record_format]
+    conversation = record_format is RecordFormat.CONVERSATION
+    claude = record_format is RecordFormat.CLAUDE_MESSAGES
+
+    for key in schema.required:
+        if key not in record:
+            add(("required-keys", ERROR, key, f"missing: a {record_format} record needs {key!r}"))
+    for key, kind in schema.types.items():
+        value = record.get(key, _NOT_SEEN)
+        if value is not _NOT_SEEN and not isinstance(value, kind):
+            add(("key-types", ERROR, key, f"must be a JSON {_json_type(kind)}, not {_json_type(type(value))}"))
+    if not schema.open and not schema.allowed.issuperset(record):
+        for key in sorted(set(record) - schema.allowed):
+            add(("unknown-keys", WARNING, key, f"not a key of the {record_format} format"))
+
+    system = record.get("system")
+    if conversation:
+        version = record.get("schemaVersion", CONVERSATION_SCHEMA_VERSION)
+        if version != CONVERSATION_SCHEMA_VERSION:
+            add(("schema-version", ERROR, "schemaVersion", f"is {version!r}, must be {CONVERSATION_SCHEMA_VERSION!r}"))
+        if isinstance(system, list):
+            for k, block in enumerate(system):
+                text = block.get("text") if isinstance(block, dict) else None
+                if isinstance(text, str):
+                    texts.append((f"system[{k}].text", "system", text))
+                else:
+                    add(("system-shape", ERROR, f"system[{k}]", 'must be {"text": "..."}'))
+            if len(system) > 1:
+                add(
+                    (
+                        "system-blocks",
+                        ERROR,
+                        "system",
+                        f'{len(system)} system blocks: a record takes one system prompt (one {{"text": ...}} block)',
+                    )
+                )
+    elif claude:
+        if isinstance(system, str):
+            texts.append(("system", "system", system))
+    else:
+        for key in schema.text_fields:
+            value = record.get(key)
+            if isinstance(value, str):
+                texts.append((key, "output" if key == "completion" else "input", value))
+
     messages = record.get("messages")
-    return messages if isinstance(messages, list) else []
+    if record_format is RecordFormat.RFT:
+        _walk_rft(record, out)
+    elif isinstance(messages, list):
+        _walk_messages(
+            messages,
+            out,
+            shape=conversation or claude,
+            conversation=conversation,
+            claude=claude,
+            prompt_only=prompt_only,
+        )
+
+    for where, _, text in texts:
+        if not text or text.isspace():  # no copy of the text, as strip() would make
+            add(("empty-text", WARNING, text_path(where), "is empty"))
+    return out
 
 
-def _blocks(message: Any) -> list[Any]:
-    if isinstance(message, dict) and isinstance(message.get("content"), list):
-        content: list[Any] = message["content"]
-        return content
-    return []
+def text_path(where: str | tuple[int, int]) -> str:
+    """The field path of a text the walk gathered."""
+    return where if isinstance(where, str) else f"messages[{where[0]}].content[{where[1]}].text"
 
 
-def _media(record: dict[str, Any]) -> Iterator[tuple[str, str, Any, Any]]:
-    """(field path, kind, block value, role) of every image or video block in a conversation record."""
-    for i, message in enumerate(_messages(record)):
-        role = message.get("role") if isinstance(message, dict) else None
-        for j, block in enumerate(_blocks(message)):
-            if isinstance(block, dict):
-                for kind in ("image", "video"):
-                    if kind in block:
-                        yield f"messages[{i}].content[{j}].{kind}", kind, block[kind], role
+def _walk_rft(record: dict[str, Any], out: RecordWalk) -> None:
+    """An RFT record: OpenAI-format messages (content a string, or a list of {"type": "text", "text"} parts) and a
+    reference answer."""
+    add = out.problems.append
+    answer = record.get("reference_answer", _NOT_SEEN)
+    if (
+        answer is None
+        or (isinstance(answer, str | list | dict) and not answer)
+        or (isinstance(answer, str) and answer.isspace())
+    ):
+        add(("reference-answer", ERROR, "reference_answer", "is empty: the grader has nothing to score against"))
+    messages = record.get("messages")
+    if not isinstance(messages, list):
+        return
+    if not messages:
+        add(("message-shape", ERROR, "messages", "is empty"))
+        return
+    last_role: Any = None
+    users = 0
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            add(("message-shape", ERROR, f"messages[{i}]", "must be an object with role and content"))
+            continue
+        role = last_role = message.get("role")
+        if role not in ("system", "user", "assistant"):
+            add(("roles", ERROR, f"messages[{i}].role", f"is {_short(role)}: only system, user and assistant"))
+        elif role == "system" and i != 0:
+            add(("system-position", ERROR, f"messages[{i}].role", "a system message comes first, and only once"))
+        users += role == "user"
+        part = "output" if role == "assistant" else "system" if role == "system" else "input"
+        content = message.get("content", _NOT_SEEN)
+        if isinstance(content, str):
+            out.texts.append((f"messages[{i}].content", part, content))
+        elif isinstance(content, list) and content:
+            for j, block in enumerate(content):
+                text = block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None
+                if isinstance(text, str):
+                    out.texts.append((f"messages[{i}].content[{j}].text", part, text))
+                else:
+                    add(
+                        ("message-shape", ERROR, f"messages[{i}].content[{j}]", 'must be {"type": "text", "text": ...}')
+                    )
+        else:
+            add(("message-shape", ERROR, f"messages[{i}].content", "must be a string (or a list of text parts)"))
+    if not users:
+        add(("prompt-turn", ERROR, "messages", "no user message: the record has no prompt"))
+    elif last_role != "user":
+        add(
+            (
+                "prompt-turn",
+                WARNING,
+                f"messages[{len(messages) - 1}].role",
+                f"the last message is {_short(last_role)}: the model answers the conversation, so it usually ends "
+                "with the user's prompt",
+            )
+        )
+
+
+def _walk_reasoning(block: dict[str, Any], i: int, j: int, role: Any, out: RecordWalk) -> bool:
+    """One reasoningContent block; True when it holds a usable text."""
+    add = out.problems.append
+    path = f"messages[{i}].content[{j}].reasoningContent"
+    out.reasoning.append(path)
+    if role != "assistant":
+        add(("reasoning-content", ERROR, path, f"in a {_short(role)} turn: reasoning belongs in assistant turns only"))
+    value = block["reasoningContent"]
+    reasoning_text = value.get("reasoningText") if isinstance(value, dict) else None
+    text = reasoning_text.get("text") if isinstance(reasoning_text, dict) else None
+    if not isinstance(text, str):
+        add(("reasoning-content", ERROR, path, 'must be {"reasoningText": {"text": "..."}}'))
+        return False
+    if not text.strip():
+        add(("reasoning-content", ERROR, f"{path}.reasoningText.text", "is empty"))
+        return False
+    out.texts.append((f"{path}.reasoningText.text", "output", text))
+    return True
+
+
+def _walk_messages(
+    messages: list[Any],
+    out: RecordWalk,
+    *,
+    shape: bool,
+    conversation: bool,
+    claude: bool,
+    prompt_only: bool = False,
+) -> None:
+    add = out.problems.append
+    texts = out.texts
+    media = out.media
+    if shape and not messages:
+        add(("message-shape", ERROR, "messages", "is empty"))
+    before: Any = None
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            if shape:
+                add(("message-shape", ERROR, f"messages[{i}]", "must be an object with role and content"))
+            before = message
+            continue
+        role = message.get("role")
+        if shape:
+            if "role" not in message:
+                add(("message-shape", ERROR, f"messages[{i}].role", "missing"))
+            if "content" not in message:
+                add(("message-shape", ERROR, f"messages[{i}].content", "missing"))
+        if "role" in message and role not in ("user", "assistant"):
+            add(
+                (
+                    "roles",
+                    ERROR,
+                    f"messages[{i}].role",
+                    f"is {role!r}: only user and assistant (system goes in 'system')",
+                )
+            )
+        if isinstance(before, dict) and before.get("role") == role:
+            add(
+                (
+                    "alternating",
+                    ERROR,
+                    f"messages[{i}].role",
+                    f"two {role} turns in a row: user and assistant must alternate",
+                )
+            )
+        before = message
+        part = "output" if role == "assistant" else "input"
+        content = message.get("content")
+        if claude:
+            if isinstance(content, str):
+                texts.append((f"messages[{i}].content", part, content))
+                continue
+            if "content" in message:
+                add(("message-shape", ERROR, f"messages[{i}].content", "must be a string in the Claude 3 Haiku format"))
+            if not isinstance(content, list):
+                continue
+        elif not isinstance(content, list):
+            if shape and "content" in message:
+                add(("message-shape", ERROR, f"messages[{i}].content", "must be a list of content blocks"))
+            continue
+        blocks_shape = conversation
+        if blocks_shape and not content:
+            add(("message-shape", ERROR, f"messages[{i}].content", "is empty"))
+        characters = 0
+        has_text = has_other = False
+        reasoning_blocks = 0
+        for j, block in enumerate(content):
+            if not isinstance(block, dict):
+                if blocks_shape:
+                    add(
+                        (
+                            "message-shape",
+                            ERROR,
+                            f"messages[{i}].content[{j}]",
+                            "must hold exactly one of text, image, video",
+                        )
+                    )
+                continue
+            text = block.get("text", _NOT_SEEN)
+            if blocks_shape:
+                kinds = ("text" in block) + ("image" in block) + ("video" in block) + ("reasoningContent" in block)
+                if kinds != 1:
+                    add(
+                        (
+                            "message-shape",
+                            ERROR,
+                            f"messages[{i}].content[{j}]",
+                            "must hold exactly one of text, image, video",
+                        )
+                    )
+                elif text is not _NOT_SEEN and not isinstance(text, str):
+                    add(("message-shape", ERROR, f"messages[{i}].content[{j}].text", "must be a string"))
+            if isinstance(text, str):
+                has_text = True
+                characters += len(text)
+                if conversation:
+                    texts.append(((i, j), part, text))  # the field path is written only for a problem
+            if "image" in block:
+                media.append((f"messages[{i}].content[{j}].image", "image", block["image"], role))
+                has_other = True
+            if "video" in block:
+                media.append((f"messages[{i}].content[{j}].video", "video", block["video"], role))
+                has_other = True
+            if "reasoningContent" in block:
+                has_other = True
+                if conversation:
+                    reasoning_blocks += 1
+                    _walk_reasoning(block, i, j, role, out)
+                    if reasoning_blocks > 1:
+                        add(("reasoning-content", ERROR, f"messages[{i}].content[{j}]", "one reasoning block a turn"))
+                    elif has_text:
+                        add(
+                            (
+                                "reasoning-content",
+                                ERROR,
+                                f"messages[{i}].content[{j}]",
+                                "the reasoning comes before the turn's text",
+                            )
+                        )
+        if conversation and has_text and characters == 0 and not has_other:
+            add(
+                (
+                    "empty-turn",
+                    ERROR,
+                    f"messages[{i}].content",
+                    "has no text and no media: a turn needs some content",
+                )
+            )
+    if messages and isinstance(messages[0], dict) and messages[0].get("role") != "user":
+        add(("first-user", ERROR, "messages[0].role", f"the first turn must be user, not {messages[0].get('role')!r}"))
+    last = messages[-1] if messages else None
+    if prompt_only:
+        return  # a distillation record may end with the user's prompt: the teacher answers it
+    if isinstance(last, dict) and last.get("role") != "assistant":
+        add(
+            (
+                "last-assistant",
+                ERROR,
+                f"messages[{len(messages) - 1}].role",
+                f"the last turn must be assistant, not {last.get('role')!r}",
+            )
+        )
+
+
+def texts(record: dict[str, Any], record_format: RecordFormat) -> list[tuple[str, str, str]]:
+    """(field path, part, text) of every text in a record; part is system | input | output."""
+    return [(text_path(where), part, text) for where, part, text in walk_record(record, record_format).texts]
+
+
+# -- the media rules -------------------------------------------------------------------------------------------------
 
 
 def _uri(media: Any) -> Any:
     if isinstance(media, dict):
         source = media.get("source")
-        if isinstance(source, dict) and isinstance(source.get("s3Location"), dict):
-            return source["s3Location"].get("uri")
+        if isinstance(source, dict):
+            location = source.get("s3Location")
+            if isinstance(location, dict):
+                return location.get("uri")
     return None
 
 
-def texts(record: dict[str, Any], record_format: RecordFormat) -> Iterator[tuple[str, str, str]]:
-    """(field path, part, text) of every text in a record; part is system | input | output."""
-    if record_format is RecordFormat.CONVERSATION:
-        system = record.get("system")
-        if isinstance(system, list):
-            for k, block in enumerate(system):
-                if isinstance(block, dict) and isinstance(block.get("text"), str):
-                    yield f"system[{k}].text", "system", block["text"]
-        for i, message in enumerate(_messages(record)):
-            part = "output" if isinstance(message, dict) and message.get("role") == "assistant" else "input"
-            for j, block in enumerate(_blocks(message)):
-                if isinstance(block, dict) and isinstance(block.get("text"), str):
-                    yield f"messages[{i}].content[{j}].text", part, block["text"]
-    elif record_format is RecordFormat.CLAUDE_MESSAGES:
-        if isinstance(record.get("system"), str):
-            yield "system", "system", record["system"]
-        for i, message in enumerate(_messages(record)):
-            if isinstance(message, dict) and isinstance(message.get("content"), str):
-                part = "output" if message.get("role") == "assistant" else "input"
-                yield f"messages[{i}].content", part, message["content"]
-    else:
-        for key in SCHEMAS[record_format].text_fields:
-            if isinstance(record.get(key), str):
-                yield key, "output" if key == "completion" else "input", record[key]
-
-
-# -- the rules -----------------------------------------------------------------------------------------------------
-
-
-def required_keys(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for key in SCHEMAS[ctx.record_format].required:
-        if key not in record:
-            yield key, f"missing: a {ctx.record_format} record needs {key!r}"
-
-
-def key_types(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    schema = SCHEMAS[ctx.record_format]
-    for key, kind in {**schema.required, **schema.optional}.items():
-        if key in record and not isinstance(record[key], kind):
-            yield key, f"must be a JSON {_json_type(kind)}, not {_json_type(type(record[key]))}"
-
-
-def unknown_keys(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for key in sorted(set(record) - SCHEMAS[ctx.record_format].allowed):
-        yield key, f"not a key of the {ctx.record_format} format", WARNING
-
-
-def schema_version(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    version = record.get("schemaVersion", CONVERSATION_SCHEMA_VERSION)
-    if ctx.record_format is RecordFormat.CONVERSATION and version != CONVERSATION_SCHEMA_VERSION:
-        yield "schemaVersion", f"is {record['schemaVersion']!r}, must be {CONVERSATION_SCHEMA_VERSION!r}"
-
-
-def system_shape(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.record_format is not RecordFormat.CONVERSATION or not isinstance(record.get("system"), list):
-        return
-    for k, block in enumerate(record["system"]):
-        if not isinstance(block, dict) or not isinstance(block.get("text"), str):
-            yield f"system[{k}]", 'must be {"text": "..."}'
-
-
-def message_shape(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.record_format not in (RecordFormat.CONVERSATION, RecordFormat.CLAUDE_MESSAGES):
-        return
-    messages = record.get("messages")
-    if isinstance(messages, list) and not messages:
-        yield "messages", "is empty"
-    for i, message in enumerate(_messages(record)):
-        where = f"messages[{i}]"
-        if not isinstance(message, dict):
-            yield where, "must be an object with role and content"
-            continue
-        for key in ("role", "content"):
-            if key not in message:
-                yield f"{where}.{key}", "missing"
-        content = message.get("content")
-        if ctx.record_format is RecordFormat.CLAUDE_MESSAGES:
-            if "content" in message and not isinstance(content, str):
-                yield f"{where}.content", "must be a string in the Claude 3 Haiku format"
-            continue
-        if "content" in message and not isinstance(content, list):
-            yield f"{where}.content", "must be a list of content blocks"
-            continue
-        if isinstance(content, list) and not content:
-            yield f"{where}.content", "is empty"
-        for j, block in enumerate(_blocks(message)):
-            kinds = [
-                k for k in ("text", "image", "video", "reasoningContent") if isinstance(block, dict) and k in block
-            ]
-            if len(kinds) != 1:
-                yield f"{where}.content[{j}]", "must hold exactly one of text, image, video"
-            elif kinds[0] == "text" and not isinstance(block["text"], str):
-                yield f"{where}.content[{j}].text", "must be a string"
-
-
-def roles(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for i, message in enumerate(_messages(record)):
-        if isinstance(message, dict) and "role" in message and message["role"] not in ("user", "assistant"):
-            yield f"messages[{i}].role", f"is {message['role']!r}: only user and assistant (system goes in 'system')"
-
-
-def first_user(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    messages = _messages(record)
-    if messages and isinstance(messages[0], dict) and messages[0].get("role") != "user":
-        yield "messages[0].role", f"the first turn must be user, not {messages[0].get('role')!r}"
-
-
-def last_assistant(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    messages = _messages(record)
-    if messages and isinstance(messages[-1], dict) and messages[-1].get("role") != "assistant":
-        yield (
-            f"messages[{len(messages) - 1}].role",
-            f"the last turn must be assistant, not {messages[-1].get('role')!r}",
-        )
-
-
-def alternating(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    messages = _messages(record)
-    for i in range(1, len(messages)):
-        before, now = messages[i - 1], messages[i]
-        if isinstance(before, dict) and isinstance(now, dict) and before.get("role") == now.get("role"):
-            yield f"messages[{i}].role", f"two {now.get('role')} turns in a row: user and assistant must alternate"
-
-
-def empty_text(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, _, text in texts(record, ctx.record_format):
-        if not text.strip():
-            yield path, "is empty", WARNING
-
-
-def media_in_user(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, kind, _, role in _media(record):
+def _check_media(walk: RecordWalk, ctx: CheckContext) -> None:
+    """Every rule over the record's image and video blocks, in one pass over them."""
+    add = walk.problems.append
+    spec = ctx.spec
+    rules = spec.images if spec else None
+    images = 0
+    kinds: set[str] = set()
+    for path, kind, media, role in walk.media:
+        kinds.add(kind)
         if role != "user":
-            yield path, f"{kind} in a {role} turn: media belong in user turns only"
-
-
-def image_block(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, _, media, _ in _media(record):
+            add(("media-in-user", ERROR, path, f"{kind} in a {role} turn: media belong in user turns only"))
+        location: Any = None
         if not isinstance(media, dict):
-            yield path, "must be an object with format and source"
-            continue
-        if not isinstance(media.get("format"), str):
-            yield f"{path}.format", "missing"
-        source = media.get("source")
-        location = source.get("s3Location") if isinstance(source, dict) else None
-        if not isinstance(location, dict):
-            yield f"{path}.source.s3Location", "missing: media must come from S3 ({uri, bucketOwner})"
-            continue
-        if not isinstance(location.get("uri"), str):
-            yield f"{path}.source.s3Location.uri", "missing"
-        if "bucketOwner" not in location:
-            yield f"{path}.source.s3Location.bucketOwner", "missing: the 12-digit account that owns the bucket"
-
-
-def bucket_owner(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, _, media, _ in _media(record):
-        source = media.get("source") if isinstance(media, dict) else None
-        location = source.get("s3Location") if isinstance(source, dict) else None
-        if isinstance(location, dict) and "bucketOwner" in location:
-            owner = location["bucketOwner"]
-            if not isinstance(owner, str) or not ACCOUNT_ID.match(owner):
-                yield f"{path}.source.s3Location.bucketOwner", f"{owner!r} is not a 12-digit AWS account id"
-
-
-def s3_uri(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, _, media, _ in _media(record):
-        uri = _uri(media)
-        if not isinstance(uri, str):
-            continue
-        where = f"{path}.source.s3Location.uri"
-        parsed = split_s3_uri(uri)
-        if parsed is None:
-            yield where, f"{uri!r} is not an s3://bucket/key URI"
-            continue
-        why = bucket_problem(parsed.bucket) or key_problem(parsed.key)
-        if why:
-            yield where, why
-
-
-def same_bucket(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, _, media, _ in _media(record):
-        parsed = split_s3_uri(_uri(media))
-        if parsed is None:
-            continue
-        if ctx.dataset_bucket is None:
-            ctx.dataset_bucket = parsed.bucket
-        elif parsed.bucket != ctx.dataset_bucket:
-            yield (
-                f"{path}.source.s3Location.uri",
-                (
-                    f"media in bucket {parsed.bucket!r}, the dataset in {ctx.dataset_bucket!r}: "
-                    "Bedrock reads media only from the dataset's bucket"
-                ),
+            add(("image-block", ERROR, path, "must be an object with format and source"))
+        else:
+            if not isinstance(media.get("format"), str):
+                add(("image-block", ERROR, f"{path}.format", "missing"))
+            source = media.get("source")
+            location = source.get("s3Location") if isinstance(source, dict) else None
+            if not isinstance(location, dict):
+                add(
+                    (
+                        "image-block",
+                        ERROR,
+                        f"{path}.source.s3Location",
+                        "missing: media must come from S3 ({uri, bucketOwner})",
+                    )
+                )
+                location = None
+            else:
+                if not isinstance(location.get("uri"), str):
+                    add(("image-block", ERROR, f"{path}.source.s3Location.uri", "missing"))
+                if "bucketOwner" not in location:
+                    add(
+                        (
+                            "image-block",
+                            ERROR,
+                            f"{path}.source.s3Location.bucketOwner",
+                            "missing: the 12-digit account that owns the bucket",
+                        )
+                    )
+                else:
+                    owner = location["bucketOwner"]
+                    if not isinstance(owner, str) or not _is_account(owner):
+                        add(
+                            (
+                                "bucket-owner",
+                                ERROR,
+                                f"{path}.source.s3Location.bucketOwner",
+                                f"{owner!r} is not a 12-digit AWS account id",
+                            )
+                        )
+        uri = location.get("uri") if location is not None else None
+        if isinstance(uri, str):
+            bucket, _, key = uri[5:].partition("/") if uri.startswith("s3://") else ("", "", "")
+            if not bucket or not key:
+                add(("s3-uri", ERROR, f"{path}.source.s3Location.uri", f"{uri!r} is not an s3://bucket/key URI"))
+            else:
+                why = _bucket_problem(bucket) or key_problem(key)
+                if why:
+                    add(("s3-uri", ERROR, f"{path}.source.s3Location.uri", why))
+                if ctx.dataset_bucket is None:
+                    ctx.dataset_bucket = bucket
+                elif bucket != ctx.dataset_bucket:
+                    add(
+                        (
+                            "same-bucket",
+                            ERROR,
+                            f"{path}.source.s3Location.uri",
+                            f"media in bucket {bucket!r}, the dataset in {ctx.dataset_bucket!r}: "
+                            "Bedrock reads media only from the dataset's bucket",
+                        )
+                    )
+        else:
+            uri = None
+        if kind == "image":
+            images += 1
+            _check_image(path, media, uri, ctx, add)
+        else:
+            formats = spec.video_formats if spec is not None else VIDEO_FORMATS
+            if spec is not None and not formats:
+                add(("video", ERROR, path, f"{spec.display_name} takes no video"))
+            elif isinstance(media, dict) and _not_a_video_format(media.get("format"), formats):
+                add(
+                    (
+                        "video",
+                        ERROR,
+                        f"{path}.format",
+                        f"{_short(media.get('format'))} is not one of {', '.join(sorted(formats))}",
+                    )
+                )
+    if rules is not None and images > rules.max_per_record and spec is not None:
+        add(
+            (
+                "image-count",
+                ERROR,
+                "messages",
+                f"{images} images in the record: {spec.display_name} takes at most {rules.max_per_record}",
             )
-
-
-def image_format(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    rules = ctx.spec.images if ctx.spec else None
-    for path, kind, media, _ in _media(record):
-        if kind != "image" or not isinstance(media, dict):
-            continue
-        if ctx.spec is not None and rules is None:
-            yield path, f"{ctx.spec.display_name} takes no images"
-            continue
-        fmt = media.get("format")
-        if rules is not None and isinstance(fmt, str) and fmt not in rules.formats:
-            yield f"{path}.format", f"{fmt!r} is not one of {', '.join(sorted(rules.formats))}"
-        info = ctx.image(_uri(media)) if isinstance(_uri(media), str) else None
-        if isinstance(info, ImageInfo) and info.format != fmt:
-            yield (
-                f"{path}.format",
-                f"says {fmt!r} but the file {os.path.basename(info.path)} is {info.format or 'another format'}",
-            )
-
-
-def image_count(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    rules = ctx.spec.images if ctx.spec else None
-    if ctx.spec is None or rules is None:
-        return
-    total = sum(1 for _, kind, _, _ in _media(record) if kind == "image")
-    if total > rules.max_per_record:
-        yield "messages", f"{total} images in the record: {ctx.spec.display_name} takes at most {rules.max_per_record}"
-
-
-def _local_images(record: dict[str, Any], ctx: CheckContext) -> Iterator[tuple[str, ImageInfo | str | None, str]]:
-    for path, kind, media, _ in _media(record):
-        uri = _uri(media)
-        if kind == "image" and isinstance(uri, str) and ctx.locate is not None:
-            yield path, ctx.image(uri), uri
-
-
-def image_local(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, info, uri in _local_images(record, ctx):
-        if info is None:
-            yield f"{path}.source.s3Location.uri", f"no local copy of {uri}: its size was not checked", WARNING
-        elif isinstance(info, str):
-            yield f"{path}.source.s3Location.uri", info
-
-
-def image_bytes(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    rules = ctx.spec.images if ctx.spec else None
-    if rules is None:
-        return
-    for path, info, _ in _local_images(record, ctx):
-        if isinstance(info, ImageInfo) and info.size_bytes > rules.max_bytes:
-            yield path, f"{os.path.basename(info.path)} is {info.size_bytes} bytes: at most {rules.max_bytes}"
-
-
-def image_pixels(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    rules = ctx.spec.images if ctx.spec else None
-    if rules is None:
-        return
-    for path, info, _ in _local_images(record, ctx):
-        if not isinstance(info, ImageInfo):
-            continue
-        if rules.max_side and max(info.width, info.height) > rules.max_side:
-            yield path, f"{info.width}x{info.height} px: at most {rules.max_side} px a side"
-        if rules.min_side and min(info.width, info.height) < rules.min_side:
-            yield path, f"{info.width}x{info.height} px: at least {rules.min_side} px a side"
-
-
-def video(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    for path, kind, media, _ in _media(record):
-        if kind != "video":
-            continue
-        if ctx.spec is not None and not ctx.spec.family.startswith(("nova-lite", "nova-pro")):
-            yield path, f"{ctx.spec.display_name} takes no video"
-        elif isinstance(media, dict) and _not_a_video_format(media.get("format")):
-            yield f"{path}.format", f"{_short(media.get('format'))} is not one of {', '.join(sorted(VIDEO_FORMATS))}"
-    kinds = {kind for _, kind, _, _ in _media(record)}
+        )
     if len(kinds) > 1:
-        yield "messages", "images and a video in one record: a dataset holds one kind of media"
+        add(("video", ERROR, "messages", "images and a video in one record: a dataset holds one kind of media"))
 
 
-def reserved_words(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    words = ctx.spec.reserved_words if ctx.spec else ()
-    if not words or ctx.spec is None:
+@lru_cache(maxsize=64)
+def _is_account(owner: str) -> bool:
+    """A 12-digit account id, remembered: a dataset names one owner thousands of times."""
+    return ACCOUNT_ID.match(owner) is not None
+
+
+@lru_cache(maxsize=64)
+def _bucket_problem(bucket: str) -> str | None:
+    """bucket_problem, remembered: a dataset names one bucket thousands of times."""
+    return bucket_problem(bucket)
+
+
+def _check_image(path: str, media: Any, uri: str | None, ctx: CheckContext, add: Callable[[Finding], None]) -> None:
+    spec = ctx.spec
+    rules = spec.images if spec else None
+    if isinstance(media, dict):
+        if spec is not None and rules is None:
+            add(("image-format", ERROR, path, f"{spec.display_name} takes no images"))
+        else:
+            fmt = media.get("format")
+            if rules is not None and isinstance(fmt, str) and fmt not in rules.formats:
+                add(
+                    (
+                        "image-format",
+                        ERROR,
+                        f"{path}.format",
+                        f"{fmt!r} is not one of {', '.join(sorted(rules.formats))}",
+                    )
+                )
+            info = ctx.image(uri) if uri is not None and ctx.locate is not None else None
+            if isinstance(info, ImageInfo) and info.format != fmt:
+                add(
+                    (
+                        "image-format",
+                        ERROR,
+                        f"{path}.format",
+                        f"says {fmt!r} but the file {os.path.basename(info.path)} is {info.format or 'another format'}",
+                    )
+                )
+    if uri is None or ctx.locate is None:
         return
-    for path, _, text in texts(record, ctx.record_format):
-        found = [w for w in words if w in text]
-        if found:
-            yield path, f"contains {', '.join(repr(w) for w in found)}: {ctx.spec.display_name} rejects these strings"
+    info = ctx.image(uri)
+    if info is None:
+        add(
+            (
+                "image-local",
+                WARNING,
+                f"{path}.source.s3Location.uri",
+                f"no local copy of {uri}: its size was not checked",
+            )
+        )
+    elif isinstance(info, str):
+        add(("image-local", ERROR, f"{path}.source.s3Location.uri", info))
+    elif rules is not None:
+        if info.size_bytes > rules.max_bytes:
+            add(
+                (
+                    "image-bytes",
+                    ERROR,
+                    path,
+                    f"{os.path.basename(info.path)} is {info.size_bytes} bytes: at most {rules.max_bytes}",
+                )
+            )
+        if rules.max_side and max(info.width, info.height) > rules.max_side:
+            add(("image-pixels", ERROR, path, f"{info.width}x{info.height} px: at most {rules.max_side} px a side"))
+        if rules.min_side and min(info.width, info.height) < rules.min_side:
+            add(("image-pixels", ERROR, path, f"{info.width}x{info.height} px: at least {rules.min_side} px a side"))
 
 
-def estimate_tokens(record: dict[str, Any], ctx: CheckContext) -> dict[str, int]:
-    """Estimated tokens of a record by part: input (system and user turns, images), output (assistant turns)."""
-    chars = {"input": 0, "output": 0}
-    for _, part, text in texts(record, ctx.record_format):
-        chars["output" if part == "output" else "input"] += len(text)
-    tokens = {part: -(-n // CHARS_PER_TOKEN) for part, n in chars.items()}
+# -- the rules over the gathered text ----------------------------------------------------------------------------------
+
+_RESERVED_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    pattern = _RESERVED_PATTERNS.get(words)
+    if pattern is None:
+        pattern = _RESERVED_PATTERNS[words] = re.compile("|".join(re.escape(w) for w in words))
+    return pattern
+
+
+def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
+    spec = ctx.spec
+    if spec is None:
+        return
+    add = walk.problems.append
+    words = spec.reserved_words
+    if words:
+        search = _reserved_pattern(tuple(words)).search
+        # One search over all the record's text; the texts one by one only when it finds something.
+        for path, _, text in walk.texts if search("\x00".join([t for _, _, t in walk.texts])) else ():
+            if search(text):
+                found = [w for w in words if w in text]
+                add(
+                    (
+                        "reserved-words",
+                        ERROR,
+                        text_path(path),
+                        f"contains {', '.join(repr(w) for w in found)}: {spec.display_name} rejects these strings",
+                    )
+                )
+    if spec.max_tokens is None and spec.max_input_tokens is None and spec.max_output_tokens is None:
+        return
+    tokens = _tokens(walk, ctx)
+    total = tokens["input"] + tokens["output"]
+    if spec.max_tokens is not None and total > spec.max_tokens:
+        add(
+            (
+                "token-limit",
+                ERROR,
+                None,
+                f"about {total} tokens (input {tokens['input']} + output {tokens['output']}): "
+                f"{spec.display_name} takes at most {spec.max_tokens} per record",
+            )
+        )
+    prompt_completion = ctx.record_format is RecordFormat.PROMPT_COMPLETION
+    for rule, part, limit, name in (
+        ("input-tokens", "input", spec.max_input_tokens, "prompt"),
+        ("output-tokens", "output", spec.max_output_tokens, "completion"),
+    ):
+        if limit is not None and tokens[part] > limit:
+            add(
+                (
+                    rule,
+                    ERROR,
+                    name if prompt_completion else None,
+                    f"about {tokens[part]} {part} tokens: {spec.display_name} takes at most {limit}",
+                )
+            )
+
+
+def _tokens(walk: RecordWalk, ctx: CheckContext) -> dict[str, int]:
+    inputs = outputs = 0
+    for _, part, text in walk.texts:
+        if part == "output":
+            outputs += len(text)
+        else:
+            inputs += len(text)
+    tokens = {"input": -(-inputs // CHARS_PER_TOKEN), "output": -(-outputs // CHARS_PER_TOKEN)}
     rules = ctx.spec.images if ctx.spec else None
     if rules is not None and rules.token_formula:
-        for _, kind, media, _ in _media(record):
+        for _, kind, media, _ in walk.media:
             if kind != "image":
                 continue
-            info = ctx.image(_uri(media)) if isinstance(_uri(media), str) and ctx.locate else None
+            uri = _uri(media)
+            info = ctx.image(uri) if isinstance(uri, str) and ctx.locate else None
             tokens["input"] += (
                 rules.tokens(info.width, info.height) if isinstance(info, ImageInfo) else LLAMA_TILE_TOKENS
             )
     return tokens
 
 
-def token_limit(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    if ctx.spec is None or ctx.spec.max_tokens is None:
-        return
-    tokens = estimate_tokens(record, ctx)
-    total = tokens["input"] + tokens["output"]
-    if total > ctx.spec.max_tokens:
-        yield (
-            None,
-            (
-                f"about {total} tokens (input {tokens['input']} + output {tokens['output']}): "
-                f"{ctx.spec.display_name} takes at most {ctx.spec.max_tokens} per record"
-            ),
-        )
+def estimate_tokens(record: dict[str, Any], ctx: CheckContext) -> dict[str, int]:
+    """Estimated tokens of a record by part: input (system and user turns, images), output (assistant turns)."""
+    return _tokens(walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only), ctx)
 
 
-def input_tokens(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    yield from _part_tokens(record, ctx, "input", ctx.spec.max_input_tokens if ctx.spec else None, "prompt")
-
-
-def output_tokens(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
-    yield from _part_tokens(record, ctx, "output", ctx.spec.max_output_tokens if ctx.spec else None, "completion")
-
-
-def _part_tokens(
-    record: dict[str, Any], ctx: CheckContext, part: str, limit: int | None, prompt_completion_field: str
-) -> Iterator[Finding]:
-    """The input or output part of a record against its own limit; the field is named in prompt/completion."""
-    if ctx.spec is None or limit is None:
-        return
-    tokens = estimate_tokens(record, ctx)[part]
-    if tokens > limit:
-        field_name = prompt_completion_field if ctx.record_format is RecordFormat.PROMPT_COMPLETION else None
-        yield field_name, f"about {tokens} {part} tokens: {ctx.spec.display_name} takes at most {limit}"
-
-
-RECORD_RULES: tuple[tuple[str, Callable[[dict[str, Any], CheckContext], Iterator[Finding]]], ...] = (
-    ("required-keys", required_keys),
-    ("key-types", key_types),
-    ("unknown-keys", unknown_keys),
-    ("schema-version", schema_version),
-    ("system-shape", system_shape),
-    ("message-shape", message_shape),
-    ("roles", roles),
-    ("first-user", first_user),
-    ("last-assistant", last_assistant),
-    ("alternating", alternating),
-    ("empty-text", empty_text),
-    ("media-in-user", media_in_user),
-    ("image-block", image_block),
-    ("bucket-owner", bucket_owner),
-    ("s3-uri", s3_uri),
-    ("same-bucket", same_bucket),
-    ("image-format", image_format),
-    ("image-count", image_count),
-    ("image-local", image_local),
-    ("image-bytes", image_bytes),
-    ("image-pixels", image_pixels),
-    ("video", video),
-    ("reserved-words", reserved_words),
-    ("token-limit", token_limit),
-    ("input-tokens", input_tokens),
-    ("output-tokens", output_tokens),
-)
-
-
-def check_record(record: Any, ctx: CheckContext) -> Iterator[tuple[str, str, str | None, str]]:
-    """(rule, severity, field, message) for every problem of one parsed record."""
+def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
+    """(rule, severity, field, message) for every problem of one parsed record, from one walk over it."""
     if not isinstance(record, dict):
         yield "json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}"
         return
-    for rule, check in RECORD_RULES:
-        for finding in check(record, ctx):
-            severity = finding[2] if len(finding) == 3 else ERROR
-            yield rule, severity, finding[0], finding[1]
+    walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
+    if walk.media:
+        ctx.media_kinds.update(kind for _, kind, _, _ in walk.media)
+        if ctx.prompt_only:
+            for path, kind, _, _ in walk.media:
+                walk.problems.append(("prompt-only-media", ERROR, path, f"a {kind}: distillation is text only"))
+        _check_media(walk, ctx)
+    if walk.reasoning and ctx.spec is not None and ctx.spec.family not in REASONING_FAMILIES:
+        for path in walk.reasoning:
+            walk.problems.append(
+                ("reasoning-content", ERROR, path, f"{ctx.spec.display_name} takes no reasoning content")
+            )
+    _check_texts(walk, ctx)
+    problems = walk.problems
+    if len(problems) > 1:
+        problems.sort(key=lambda problem: _RANK[problem[0]])  # stable: a rule's problems keep their order
+    yield from problems
 
 
-def _not_a_video_format(value: Any) -> bool:
-    return not (isinstance(value, str) and value in VIDEO_FORMATS)
+def _not_a_video_format(value: Any, formats: frozenset[str] = VIDEO_FORMATS) -> bool:
+    return not (isinstance(value, str) and value in formats)
 
 
 def _short(value: Any) -> str:

@@ -8,8 +8,14 @@ README "S3 layout"). Upload
 2. aborts the incomplete multipart uploads an earlier, interrupted run left on the manifest's keys;
 3. hashes every local file and compares it with the manifest (a mismatch means OUT changed since ``generate``: run
    it again);
-4. asks S3 what each key holds, by S3's own SHA-256 checksum (``HeadObject`` with ``ChecksumMode=ENABLED``; for a
-   multipart object the composite checksum, recomputed locally with the object's own part size): an object with the
+4. lists what the bucket holds under the dataset's two prefixes (``ListObjectsV2``, paginated: one request per
+   1,000 keys) and decides from that listing wherever the key proves the content: a content-addressed image
+   (``images/ab/<sha256>.<ext>``, the name is the SHA-256 of the bytes, which S3 verified on arrival) and the files of
+   a published dataset prefix (``BASE/<digest16>/``, whose manifest, read once, lists every file's SHA-256) are there
+   when the listed size is the manifest's, and hold other content when it is not; a key the listing does not show is
+   missing. Only a key that proves nothing (a name that is not a digest) is asked about with ``HeadObject``
+   (``ChecksumMode=ENABLED``, S3's own SHA-256; for a multipart object the composite checksum, recomputed locally
+   with the object's own part size). Without ``s3:ListBucket`` every key is asked about that way. An object with the
    same content is not sent again, a missing one is sent, and one with other content stops the upload before
    anything is sent, unless ``replace_changed=True``;
 5. sends images first, then the JSONL files, then the manifest, each with ``ChecksumAlgorithm=SHA256`` and the
@@ -70,6 +76,8 @@ PART_WORKERS = 4  # parts of one large file in flight at once
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _MULTIPART_ETAG = re.compile(r"-\d+\"?$")  # a multipart object's ETag ends in -<number of parts>
 _NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+_DENIED = ("AccessDenied", "403")
+LIST_PAGE_SIZE = 1000  # S3's largest ListObjectsV2 page
 CALL_ATTEMPTS = 10
 CALL_RETRY_SECONDS = 300.0
 _TRANSIENT_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "Throttling", "RequestTimeout"}
@@ -118,6 +126,15 @@ class UploadItem:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What one listing of the dataset's prefixes showed: the size of every key, and the published manifest's
+    document when one is there (read once: it vouches for the SHA-256 of every file under the dataset prefix)."""
+
+    sizes: dict[str, int]
+    published: dict[str, Any] | None = None
 
 
 class RemoteState(Enum):
@@ -359,6 +376,36 @@ def upload_dataset(
             hint="run `bedrock-ft generate` again with these Terraform outputs so the records point at their bucket",
         )
     items = plan_upload(folder, manifest)
+    return _upload_items(
+        manifest,
+        items,
+        s3,
+        started=started,
+        kms_key_arn=kms_key_arn,
+        workers=workers,
+        progress=progress,
+        multipart_threshold=multipart_threshold,
+        part_size=part_size,
+        replace_changed=replace_changed,
+        on_total=on_total,
+    )
+
+
+def _upload_items(
+    manifest: Manifest,
+    items: list[UploadItem],
+    s3: Any,
+    *,
+    started: float,
+    kms_key_arn: str | None,
+    workers: int,
+    progress: Progress | None,
+    multipart_threshold: int,
+    part_size: int | None,
+    replace_changed: bool,
+    on_total: Callable[[int], None] | None,
+) -> UploadResult:
+    """Steps 2 to 5 of the module docstring for ``items`` (the manifest's files, the manifest last)."""
     if on_total:
         on_total(len(items))
     chunk = part_size or max(S3_MIN_PART_SIZE, min(DEFAULT_PART_SIZE, multipart_threshold))
@@ -370,6 +417,7 @@ def upload_dataset(
 
     # Check everything first: a file changed since generate, or an object with other content, stops the upload
     # before a single object is sent.
+    sender.listing = sender.list_existing(result.warnings)
     states = _parallel(items, workers, sender.compare)
     different = sorted(item.key for item, state in states.items() if state is RemoteState.DIFFERENT)
     if different and not replace_changed:
@@ -456,6 +504,7 @@ class _Sender:
         self.kms_key_arn = kms_key_arn
         self.threshold = threshold
         self.part_size = part_size
+        self.listing: Listing | None = None  # set by list_existing: what the bucket holds, from one listing
 
     # -- stale multipart uploads
 
@@ -509,14 +558,94 @@ class _Sender:
 
     # -- what is there
 
+    def list_existing(self, warnings: list[str]) -> Listing | None:
+        """The size of every object under the dataset's prefixes (ListObjectsV2, paginated), and the published
+        manifest when the listing shows one; None when listing is not allowed (then each key is asked about)."""
+        sizes: dict[str, int] = {}
+        prefixes = sorted(
+            {self.manifest.prefix + "/"}
+            | ({self.manifest.images_prefix + "/"} if self.manifest.images_prefix else set())
+        )
+        for prefix in prefixes:
+            try:
+                sizes.update(_with_retries(functools.partial(self._list, prefix)))
+            except ClientError as exc:
+                if _code(exc) not in _DENIED:
+                    raise _aws_error(exc, self.bucket, prefix) from None
+                warnings.append(
+                    f"cannot list s3://{self.bucket}/{prefix} (AccessDenied): every object was checked on its own; "
+                    "grant s3:ListBucket to check them all with one listing"
+                )
+                return None
+            except BotoCoreError as exc:
+                raise AwsError(f"s3://{self.bucket}/{prefix}: {exc}", hint="check the network and try again") from None
+        published = None
+        if self.manifest.manifest_key in sizes:
+            published = self._published_manifest(self.manifest.manifest_key)
+        return Listing(sizes, published)
+
+    def _listed(self, key: str) -> bool:
+        roots = [self.manifest.prefix + "/"] + (
+            [self.manifest.images_prefix + "/"] if self.manifest.images_prefix else []
+        )
+        return any(key.startswith(root) for root in roots)
+
+    def _list(self, prefix: str) -> dict[str, int]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
+        )
+        return {entry["Key"]: int(entry.get("Size") or 0) for page in pages for entry in page.get("Contents", [])}
+
+    def _published_manifest(self, key: str) -> dict[str, Any] | None:
+        """The manifest document at ``key``; None when it is not one (then it is other content)."""
+        try:
+            body = _with_retries(
+                lambda: self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read(MAX_MANIFEST_BYTES + 1)
+            )
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return None
+            raise _aws_error(exc, self.bucket, key) from None
+        try:
+            return parse_manifest_bytes(body, f"s3://{self.bucket}/{key}")
+        except InputError:
+            return None
+
+    def _proven_by_listing(self, item: UploadItem, listing: Listing) -> RemoteState | None:
+        """What the listing proves about ``item``'s key, or None when the key proves nothing (ask S3 then)."""
+        size = listing.sizes.get(item.key)
+        if size is None:
+            # Missing only where the listing looked: a key outside the dataset's prefixes (an image a plain
+            # folder's records name anywhere in the bucket) is asked about.
+            return RemoteState.MISSING if self._listed(item.key) else None
+        published = listing.published
+        same_dataset = published is not None and published.get("digest") == self.manifest.digest
+        if item.relative == MANIFEST_NAME:
+            # It holds a creation time: another run's manifest of the same dataset (same digest) counts as there.
+            return RemoteState.SAME if same_dataset else RemoteState.DIFFERENT
+        if _content_addressed(item):
+            return RemoteState.SAME if size == item.size else RemoteState.DIFFERENT
+        if not item.key.startswith(self.manifest.prefix + "/"):
+            return None  # shared by datasets and not named by its content: only S3's checksum tells
+        files = published.get("files") if same_dataset and published is not None else None
+        facts = files.get(item.relative) if isinstance(files, dict) else None
+        if isinstance(facts, dict) and facts.get("key") == item.key and facts.get("sha256") == item.sha256:
+            return RemoteState.SAME if size == item.size else RemoteState.DIFFERENT
+        return None
+
     def compare(self, item: UploadItem) -> RemoteState:
-        """Hash the local file against the manifest, then say whether the object holds the same content."""
+        """Hash the local file against the manifest, then say whether the object holds the same content: from the
+        listing where the key proves it, else by asking S3 for the object's checksum."""
         try:
             local = sha256_of(item.path)
         except OSError as exc:
             raise _read_error(exc, item.path) from None
         if local != item.sha256:
             raise InputError(f"{item.path} does not match its SHA-256 in the manifest", hint=REGENERATE_HINT)
+        if self.listing is not None:
+            proven = self._proven_by_listing(item, self.listing)
+            if proven is not None:
+                return proven
         try:
             head = _with_retries(lambda: self.s3.head_object(Bucket=self.bucket, Key=item.key, ChecksumMode="ENABLED"))
         except ClientError as exc:
@@ -568,17 +697,8 @@ class _Sender:
 
     def _same_dataset_manifest(self, item: UploadItem) -> bool:
         """The published manifest describes the same dataset (same digest); only its creation time differs."""
-        try:
-            body = _with_retries(
-                lambda: self.s3.get_object(Bucket=self.bucket, Key=item.key)["Body"].read(MAX_MANIFEST_BYTES + 1)
-            )
-        except ClientError as exc:
-            raise _aws_error(exc, self.bucket, item.key) from None
-        try:
-            published = parse_manifest_bytes(body, f"s3://{self.bucket}/{item.key}")
-        except InputError:
-            return False
-        return published.get("digest") == self.manifest.digest
+        published = self._published_manifest(item.key)
+        return published is not None and published.get("digest") == self.manifest.digest
 
     # -- sending
 
@@ -690,6 +810,12 @@ class _Sender:
                 f"s3://{self.bucket}/{item.key}: S3 stored checksum {answered}, expected {expected}",
                 hint="run the upload again",
             )
+
+
+def _content_addressed(item: UploadItem) -> bool:
+    """The key names its content: ``.../images/ab/<sha256>.<ext>`` with the manifest's SHA-256 of the file."""
+    name = item.key.rsplit("/", 1)[-1]
+    return "images/" in item.key and name.split(".", 1)[0] == item.sha256 and item.relative != MANIFEST_NAME
 
 
 def _transient(exc: BaseException) -> bool:
