@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.output import emit
 from bedrock_ft.core.errors import ChecksFailed
 from bedrock_ft.core.models import RecordFormat
 from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
@@ -109,7 +110,7 @@ def generate(
         settings = settings.with_preset(load_preset(preset_file))
     result = generate_dataset(settings)
     if output_format == "json":
-        echo_json(result.to_dict())
+        emit(result.to_dict())
     else:
         _render_generate(result)
     if not result.ok:
@@ -163,7 +164,7 @@ def validate(
         images_dir=images_dir,
     )
     if output_format == "json":
-        echo_json(report.to_dict())
+        emit(report.to_dict())
     else:
         _render_report(report)
     if not report.ok:

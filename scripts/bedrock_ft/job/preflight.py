@@ -59,7 +59,7 @@ class Status(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
-    SKIPPED = "skipped"
+    SKIPPED = "skip"
 
 
 @dataclass(frozen=True)
