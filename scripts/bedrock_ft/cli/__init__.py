@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(args: list[str], error: BedrockFtError, *, click_error: click.ClickException | None = None) -> int:
     """Report ``error`` once: the error document on stdout in JSON mode, else a line on stderr. Its exit code."""
     command_words, command = output.resolve(cli, args)
-    flags = output.flags_for(command, error.fields)
+    flags = output.flags_for(command, error.settings)
     if output.json_requested(args) and not output.already_emitted():
         output.emit_error(command_words, error, flags=flags)
     elif click_error is not None:

@@ -96,6 +96,6 @@ def strongest_of(*names: str) -> dict[str, Any]:
                 "  ", " "
             ),
             hint="keep one",
-            fields=tuple(kept),
+            settings=tuple(kept),
         )
     return kept

@@ -149,7 +149,10 @@ def job_spec(
     """The JobSpec from --data OUT, or from --training-data (and --validation-data) with --base-model."""
     if data is not None:
         if training_data or validation_data:
-            raise UsageError("pass either --data or --training-data/--validation-data, not both")
+            raise UsageError(
+                "give either a dataset folder or data URIs, not both",
+                settings=("data", "training_data", "validation_data"),
+            )
         return job_from_dataset(
             data,
             base_model=base_model,
@@ -159,9 +162,17 @@ def job_spec(
             hyperparameters=hyperparameters,
         )
     if not training_data:
-        raise UsageError("no training data given", hint="pass --data OUT (generate's folder) or --training-data URI")
+        raise UsageError(
+            "no training data given",
+            hint="give generate's folder, or the training data's s3:// URI",
+            settings=("data", "training_data"),
+        )
     if not base_model:
-        raise UsageError("no base model given", hint="pass --base-model (or --data OUT, whose manifest names it)")
+        raise UsageError(
+            "no base model given",
+            hint="name one, or give generate's folder, whose manifest names it",
+            settings=("base_model", "data"),
+        )
     return JobSpec(
         base_model=base_model,
         training_data=training_data,
@@ -433,12 +444,14 @@ def wait(
 @_follow_options
 def stop(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
     """Stop a running job (JOB is its name or ARN). A job that has already ended is left as it is (exit 0)."""
-    from bedrock_ft.job.jobs import stop_job
+    from bedrock_ft.job.jobs import get_job, stop_job
 
-    result = stop_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
+    bedrock = _bedrock(tf_outputs, tf_dir, endpoint_url)
+    already_ended = get_job(bedrock, job).finished
+    result = stop_job(bedrock, job)
     if output_format == "json":
-        emit({**result.to_dict(), "already_ended": result.finished})
-    elif result.finished:
+        emit({**result.to_dict(), "already_ended": already_ended})
+    elif already_ended:
         click.echo(f"job {result.name} had already ended {result.status}; nothing to stop")
     else:
         click.echo(f"stop requested: {result.summary()}")

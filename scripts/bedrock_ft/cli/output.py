@@ -36,7 +36,7 @@ EXIT_CODES: tuple[tuple[int, str, str], ...] = (
 KIND_OF_CODE = {code: kind for code, kind, _ in EXIT_CODES}
 
 # Settings whose name in the library differs from the click parameter that sets them.
-FIELD_ALIASES = {
+SETTING_ALIASES = {
     "hyperparameters": "hp",
     "preset": "preset_file",
     "checkov": "checkov_path",
@@ -172,7 +172,7 @@ def error_document(command: str, error: BedrockFtError, *, flags: Sequence[str] 
         "exit_code": error.exit_code,
         "message": message_with_flags(error.message, flags),
         "hint": error.hint,
-        "fields": list(error.fields),
+        "settings": list(error.settings),
     }
     return document
 
@@ -193,14 +193,14 @@ def message_with_flags(message: str, flags: Sequence[str]) -> str:
     return f"{message} ({', '.join(shown)})" if shown else message
 
 
-def flags_for(command: click.Command | None, fields: Sequence[str]) -> list[str]:
-    """The flag (or argument metavar) of each field among ``command``'s parameters; fields it lacks are left out."""
+def flags_for(command: click.Command | None, settings: Sequence[str]) -> list[str]:
+    """The flag (or argument metavar) of each setting among ``command``'s parameters; those it lacks are left out."""
     if command is None:
         return []
     by_name = {param.name: param for param in command.params if param.name}
     flags: list[str] = []
-    for field in fields:
-        param = by_name.get(field) or by_name.get(FIELD_ALIASES.get(field, ""))
+    for setting in settings:
+        param = by_name.get(setting) or by_name.get(SETTING_ALIASES.get(setting, ""))
         if param is None:
             continue
         if isinstance(param, click.Option):

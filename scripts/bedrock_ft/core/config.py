@@ -103,7 +103,7 @@ def load_config(path: str | os.PathLike[str]) -> ProjectConfig:
         with file.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError(f"the project file {file} does not exist", field="config") from None
+        raise ConfigError(f"the project file {file} does not exist", setting="config") from None
     except OSError as exc:
         raise ConfigError(f"the project file {file} cannot be read: {exc.strerror or exc}") from None
     if len(data) > MAX_CONFIG_BYTES:
@@ -127,21 +127,21 @@ def parse_config(document: Mapping[str, Any], file: Path) -> ProjectConfig:
         if key not in KNOWN_KEYS:
             close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
             suggestion = f"did you mean {close[0]!r}?" if close else "known keys: " + ", ".join(sorted(KNOWN_KEYS))
-            raise ConfigError(f"{file}: unknown key {key!r}", hint=suggestion, field=key)
+            raise ConfigError(f"{file}: unknown key {key!r}", hint=suggestion, setting=key)
         if key == "hyperparameters":
             hyperparameters = _hyperparameters(value, file)
             continue
         types, described = SETTINGS[key]
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            raise ConfigError(f"{file}: {key} must be {described}, not {_shown(value)}", field=key)
+            raise ConfigError(f"{file}: {key} must be {described}, not {_shown(value)}", setting=key)
         if key in PATH_KEYS:
             if not value.strip():
-                raise ConfigError(f"{file}: {key} is empty", field=key)
+                raise ConfigError(f"{file}: {key} is empty", setting=key)
             value = str((file.parent / Path(value).expanduser()).absolute())
         settings[key] = value
     if "tf_outputs" in settings and "tf_dir" in settings:
         raise ConfigError(
-            f"{file} names both tf_outputs and tf_dir", hint="keep one of them", fields=("tf_outputs", "tf_dir")
+            f"{file} names both tf_outputs and tf_dir", hint="keep one of them", settings=("tf_outputs", "tf_dir")
         )
     return ProjectConfig(path=file, settings=settings, hyperparameters=hyperparameters)
 
@@ -150,14 +150,14 @@ def _hyperparameters(value: Any, file: Path) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError(
             f"{file}: hyperparameters must be a table ([hyperparameters] with name = value lines), not {_shown(value)}",
-            field="hyperparameters",
+            setting="hyperparameters",
         )
     result: dict[str, str] = {}
     for name, item in value.items():
         if isinstance(item, bool) or not isinstance(item, int | float | str) or (isinstance(item, str) and not item):
             raise ConfigError(
                 f"{file}: hyperparameters.{name} must be a number or a non-empty string, not {_shown(item)}",
-                field="hyperparameters",
+                setting="hyperparameters",
             )
         result[name] = _number_text(item) if not isinstance(item, str) else item
     return result

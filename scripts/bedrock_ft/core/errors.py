@@ -6,7 +6,7 @@ and, where there is one, what to do about it. The command line maps them to exit
 
 Messages are in the library's own terms: they name a setting by its parameter name (``out_dir``,
 ``skip_preflight``), never by a command-line flag, because a Python caller passed no flag. An error about particular
-settings lists them in ``fields``; the command line looks each one up among the options of the command that ran and
+settings lists them in ``settings``; the command line looks each one up among the options of the command that ran and
 appends the flag (``(--out)``), so a user of the command line still learns which flag to change.
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 class BedrockFtError(Exception):
     """Base of every error the user should see as a message rather than a traceback.
 
-    ``fields`` are the names of the settings (request fields, function parameters, ``bedrock-ft.toml`` keys) the
-    error is about, in the order a reader should look at them; ``field`` is a shorthand for one.
+    ``settings`` are the names of the settings (request fields, function parameters, ``bedrock-ft.toml`` keys) the
+    error is about, in the order a reader should look at them; ``setting`` is a shorthand for one.
     """
 
     exit_code = 1
@@ -30,18 +30,13 @@ class BedrockFtError(Exception):
         message: str,
         *,
         hint: str | None = None,
-        field: str | None = None,
-        fields: Sequence[str] = (),
+        setting: str | None = None,
+        settings: Sequence[str] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
-        self.fields: tuple[str, ...] = ((field,) if field else ()) + tuple(f for f in fields if f != field)
-
-    @property
-    def field(self) -> str | None:
-        """The first setting the error is about, or None."""
-        return self.fields[0] if self.fields else None
+        self.settings: tuple[str, ...] = ((setting,) if setting else ()) + tuple(s for s in settings if s != setting)
 
     def __str__(self) -> str:
         if self.hint:

@@ -40,7 +40,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +50,7 @@ from bedrock_ft.core.models import MB, CustomizationType, ImageRules, ModelSpec,
 from bedrock_ft.core.progress import progress_bar
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
+from bedrock_ft.core.timestamps import now_utc
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
 from bedrock_ft.data.record_checks import CheckContext, check_record
@@ -824,7 +824,7 @@ def _manifest(
     return {
         "tool": "bedrock-ft",
         "version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": now_utc(),
         "base_model": s.base_model,
         "family": plan.spec.family if plan.spec else None,
         "record_format": plan.record_format.value,
