@@ -30,7 +30,7 @@ EXIT_CODES: tuple[tuple[int, str, str], ...] = (
     (3, "input", "an input file or dataset is missing, unreadable or malformed"),
     (4, "config", "the Terraform outputs, bedrock-ft.toml or the environment are missing or wrong"),
     (5, "aws", "AWS refused a call or could not be reached"),
-    (6, "job_failed", "the job (or deployment, or evaluation job) ended Failed or Stopped"),
+    (6, "job_failed", "the job (or deployment, or evaluation job) ended Failed or Stopped, or a wait timed out"),
     (130, "interrupted", "Ctrl-C; the message says what was done, what keeps running, and how to resume"),
 )
 KIND_OF_CODE = {code: kind for code, kind, _ in EXIT_CODES}
