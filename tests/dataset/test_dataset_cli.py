@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import click
+import pytest
 from click.testing import CliRunner
 
 from bedrock_ft.cli import cli, main
@@ -183,7 +183,7 @@ def test_main_out_folder_that_cannot_be_created(tmp_path: Path, capsys: pytest.C
     (tmp_path / "file").write_text("not a folder")
     assert main(source_args(tmp_path / "d.jsonl", tmp_path / "file" / "out")) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Error: --out") and "Traceback" not in err
+    assert err.startswith("Error: the output folder") and "(--out)" in err and "Traceback" not in err
 
 
 def test_main_skip_invalid_turns_the_bad_record_into_a_report(

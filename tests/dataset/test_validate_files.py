@@ -199,8 +199,9 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_no_model_and_no_format_is_a_usage_error(write_jsonl) -> None:
-    with pytest.raises(UsageError, match="--base-model"):
+    with pytest.raises(UsageError, match="say which model the data is for") as caught:
         validate_files([write_jsonl("train.jsonl", pc(1))])
+    assert caught.value.settings == ("base_model", "record_format")
 
 
 def test_file_named_validation_counts_as_validation(write_jsonl) -> None:

@@ -216,7 +216,9 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     try:
         writer = _Writer(out_dir, with_validation=assignment.has_validation)
     except OSError as exc:
-        raise UsageError(f"--out {plan.out_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {plan.out_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
@@ -322,23 +324,27 @@ def _check_replaceable(out_dir: Path, roots: MediaRoots) -> None:
     real = os.path.realpath(out_dir)
     if any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for root in roots.roots):
         raise UsageError(
-            f"--out {out_dir} holds the source (or the media root): generate replaces the whole folder",
+            f"the output folder {out_dir} holds the source (or the media root): generate replaces the whole folder",
             hint="write the output to another folder",
+            setting="out_dir",
         )
     if not out_dir.is_dir():
         return
     try:
         entries = sorted(entry.name for entry in os.scandir(out_dir))
     except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot read the folder: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {out_dir}: cannot read it: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     if not entries or read_manifest(out_dir) is not None:
         return
     foreign = [name for name in entries if name not in _OUTPUT_NAMES and not _LEFTOVER.match(name)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise UsageError(
-            f"--out {out_dir} holds files generate did not write ({shown})",
+            f"the output folder {out_dir} holds files generate did not write ({shown})",
             hint="generate replaces the whole folder: choose a new or empty one",
+            setting="out_dir",
         )
 
 
@@ -357,7 +363,9 @@ def _staged(final_dir: Path) -> Iterator[Path]:
         os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes it 0700: OUT gets an ordinary folder's permissions
     except OSError as exc:
         _remove_empty(created)
-        raise UsageError(f"--out {final_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {final_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     try:
         yield stage
         _swap(stage, target)
@@ -427,10 +435,14 @@ def _with_defaults(settings: GenerateSettings) -> GenerateSettings:
 def _plan(settings: GenerateSettings) -> _Plan:
     if not settings.source:
         raise UsageError(
-            "no source given", hint="pass --source (a dataset name, folder or file) or put source in the preset"
+            "no source given",
+            hint="name a dataset, folder or file, or a preset that names one",
+            settings=("source", "preset"),
         )
     if not settings.base_model and not settings.record_format:
-        raise UsageError("no base model given", hint="pass --base-model ID (or --format NAME)")
+        raise UsageError(
+            "no base model given", hint="name one (or a record format)", settings=("base_model", "record_format")
+        )
     try:
         kind = CustomizationType((settings.customization_type or "FINE_TUNING").upper())
     except ValueError:
@@ -441,21 +453,32 @@ def _plan(settings: GenerateSettings) -> _Plan:
     if settings.record_format is None and kind is CustomizationType.CONTINUED_PRE_TRAINING:
         fmt = RecordFormat.PRETRAINING
     if not settings.prompt_template:
-        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
+        raise UsageError(
+            "no prompt template given",
+            hint="give one ('...{field}...') or a preset",
+            settings=("prompt_template", "preset"),
+        )
     prompt = Template.parse(settings.prompt_template, name="prompt template")
     response = (
         Template.parse(settings.response_template, name="response template") if settings.response_template else None
     )
     if response is None and fmt is not RecordFormat.PRETRAINING:
-        raise UsageError(f"the {fmt} format needs a response template", hint="pass --response-template '...{field}...'")
+        raise UsageError(
+            f"the {fmt} format needs a response template", hint="give one: '...{field}...'", setting="response_template"
+        )
     if settings.validation_split is not None and not 0 < settings.validation_split < 1:
         raise UsageError(
-            f"--validation-split {settings.validation_split} must be a fraction between 0 and 1 (e.g. 0.1)"
+            f"validation_split {settings.validation_split} must be a fraction between 0 and 1 (e.g. 0.1)",
+            setting="validation_split",
         )
     if settings.validation_split and spec is not None and not spec.accepts_validation:
-        raise UsageError(f"{spec.display_name} accepts no validation set", hint="drop --validation-split")
+        raise UsageError(
+            f"{spec.display_name} accepts no validation set",
+            hint="give no validation split",
+            setting="validation_split",
+        )
     if settings.limit is not None and settings.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError("limit must be at least 1", setting="limit")
 
     bucket = settings.bucket
     owner = settings.bucket_owner
@@ -467,27 +490,35 @@ def _plan(settings: GenerateSettings) -> _Plan:
     location = None
     if settings.image_column:
         if fmt not in FORMAT_TAKES_IMAGES:
-            raise UsageError(f"the {fmt} format takes no images", hint="drop --image-column, or choose a vision model")
+            raise UsageError(
+                f"the {fmt} format takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
+            )
         if spec is not None and spec.images is None:
             raise UsageError(
-                f"{spec.display_name} takes no images", hint="drop --image-column, or choose a vision model"
+                f"{spec.display_name} takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
             )
         if not bucket:
             raise ConfigError(
                 "images need the bucket the dataset will be uploaded to",
-                hint="pass --bucket, or --tf-outputs / --tf-dir with the output bucket_name",
+                hint="name the bucket, or give the Terraform outputs (their bucket_name)",
+                settings=("bucket", "tf_outputs", "tf_dir"),
             )
         if not owner:
             raise ConfigError(
                 "images need the account that owns the bucket",
-                hint="pass --bucket-owner, or --tf-outputs / --tf-dir with the output account_id",
+                hint="name the bucket owner, or give the Terraform outputs (their account_id)",
+                settings=("bucket_owner", "tf_outputs", "tf_dir"),
             )
     if bucket and bucket_problem(bucket):
-        raise UsageError(f"--bucket: {bucket_problem(bucket)}")
+        raise UsageError(f"bucket: {bucket_problem(bucket)}", setting="bucket")
     if owner and not ACCOUNT_ID.match(owner):
-        raise UsageError(f"--bucket-owner {owner!r} is not a 12-digit AWS account id")
+        raise UsageError(f"bucket_owner {owner!r} is not a 12-digit AWS account id", setting="bucket_owner")
     if prefix and key_problem(prefix + "/x"):
-        raise UsageError(f"--prefix: {key_problem(prefix + '/x')}")
+        raise UsageError(f"prefix: {key_problem(prefix + '/x')}", setting="prefix")
     image_root = join_key(settings.data_prefix)
     if image_root and key_problem(image_root + "/x"):
         raise UsageError(f"data prefix: {key_problem(image_root + '/x')}")
@@ -495,7 +526,7 @@ def _plan(settings: GenerateSettings) -> _Plan:
         location = ImageLocation(bucket=bucket, prefix=image_root, bucket_owner=owner)
     out_dir = Path(settings.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir} is a file, not a folder")
+        raise UsageError(f"the output folder {out_dir} is a file, not a folder", setting="out_dir")
     return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir, image_root)
 
 
@@ -504,7 +535,7 @@ def _slug(source: str) -> str:
 
 
 def _generic_image_rules() -> ImageRules:
-    """Image rules when only --format names the record format: what every Bedrock vision model accepts."""
+    """Image rules when only a record format is named (no model): what every Bedrock vision model accepts."""
     return ImageRules(formats=frozenset({"png", "jpeg", "gif"}), max_per_record=10, max_bytes=10 * MB)
 
 
@@ -516,7 +547,7 @@ def _check_columns(plan: _Plan, source: Source) -> None:
     if plan.response is not None:
         wanted += [("response template", f) for f in plan.response.fields]
     if plan.settings.image_column:
-        wanted.append(("--image-column", plan.settings.image_column))
+        wanted.append(("image column", plan.settings.image_column))
     for where, name in wanted:
         if name.split(".")[0] not in source.columns and name not in source.columns:
             raise InputError(
@@ -567,7 +598,7 @@ def _assign(source: Source, settings: GenerateSettings, plan: _Plan, notes: list
             if settings.limit is not None:
                 val_n = min(val_n, settings.limit)
             if settings.validation_split:
-                notes.append(f"the source has a {source.validation_split!r} split: used it, --validation-split ignored")
+                notes.append(f"the source has a {source.validation_split!r} split: used it (validation_split ignored)")
             return _Assignment(source.train_split, train_n, source.validation_split, val_n)
     if settings.validation_split and train_n >= 2:
         k = min(train_n - 1, max(1, round(train_n * settings.validation_split)))

@@ -117,7 +117,7 @@ def load_preset(path: str | Path) -> Preset:
     return Preset(path=file, **values)
 
 
-def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "--system") -> str:
+def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "the system prompt") -> str:
     """``@file`` -> the file's text (relative to ``base_dir``); anything else as it is. ``@@x`` is the text ``@x``."""
     if value.startswith("@@"):
         return value[1:]

@@ -28,11 +28,15 @@ class TemplateSyntaxError(InputError):
 
 
 class RecordError(InputError):
-    """One record cannot become a training record. ``--skip-invalid`` drops such records instead of stopping."""
+    """One record cannot become a training record. ``skip_invalid`` drops such records instead of stopping."""
 
     def __init__(self, record: str, field: str | None, reason: str) -> None:
         where = f"{record}, field {field!r}" if field else record
-        super().__init__(f"{where}: {reason}", hint="fix the record, or pass --skip-invalid to drop such records")
+        super().__init__(
+            f"{where}: {reason}",
+            hint="fix the record, or skip invalid records to drop such ones",
+            setting="skip_invalid",
+        )
         self.record = record
         self.field = field
         self.reason = reason
