@@ -47,7 +47,7 @@ def source_args(source: Path, out: Path, *extra: str, model: str = TITAN, prompt
 def test_generate_qa_sample_prints_a_summary(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "43 training and 5 validation records" in result.output and "OK: 0 error(s)" in result.output
+    assert "43 training and 5 validation records" in result.output and "OK: 0 errors" in result.output
 
 
 def test_generate_json_output_is_the_result_document(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_validate_generated_accessibility_data(runner: CliRunner, accessibility_
     runner.invoke(cli, preset_args(accessibility_dir / "preset-nova.toml", out, *IMAGES_TO_BUCKET))
     result = runner.invoke(cli, ["validate", str(out / "train.jsonl"), str(out / "validation.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "OK: 0 error(s)" in result.output
+    assert "OK: 0 errors" in result.output
 
 
 def test_validate_reports_problems_with_file_line_and_field(runner: CliRunner, tmp_path: Path) -> None:
@@ -191,7 +191,7 @@ def test_main_skip_invalid_turns_the_bad_record_into_a_report(
 ) -> None:
     (tmp_path / "d.jsonl").write_text('{"q": "x"}\n{"q": "y", "a": "z"}\n')
     code = main(source_args(tmp_path / "d.jsonl", tmp_path / "out", "--skip-invalid"))
-    assert code == 0 and "1 records skipped" in capsys.readouterr().out
+    assert code == 0 and "1 record skipped:" in capsys.readouterr().out
 
 
 def test_main_exit_code_when_generated_data_fails_validation(

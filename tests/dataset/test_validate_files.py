@@ -190,7 +190,7 @@ def test_report_is_json_serialisable(write_jsonl) -> None:
 
 def test_summary_says_failed_and_counts(write_jsonl) -> None:
     report = validate_files([write_jsonl("train.jsonl", pc(3))], base_model=HAIKU, record_format="prompt-completion")
-    assert report.summary().startswith("FAILED: 1 error(s)")
+    assert report.summary().startswith("FAILED: 1 error,")
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from bedrock_ft.cli.options import output_option, read_tf_outputs, template_opti
 from bedrock_ft.cli.output import emit
 from bedrock_ft.core.errors import ChecksFailed
 from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.core.wording import plural
 from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
 from bedrock_ft.data.presets import load_preset, resolve_text
 from bedrock_ft.data.validate import validate_files
@@ -115,7 +116,7 @@ def generate(
         _render_generate(result)
     if not result.ok:
         raise ChecksFailed(
-            f"the data written to {result.out_dir} has {result.validation.errors} validation error(s)",
+            f"the data written to {result.out_dir} has {plural(result.validation.errors, 'validation error')}",
             hint="see the problems above; fix the source or the templates, or pass --skip-invalid",
         )
 
@@ -168,7 +169,7 @@ def validate(
     else:
         _render_report(report)
     if not report.ok:
-        raise ChecksFailed(f"{report.errors} validation error(s)")
+        raise ChecksFailed(plural(report.errors, "validation error"))
 
 
 def _render_report(report: ValidationReport) -> None:
@@ -194,10 +195,11 @@ def _render_generate(result: GenerateResult) -> None:
     if counts["images"]:
         detail = ", ".join(f"{n} {why}" for why, n in sorted(result.conversions.items()))
         click.echo(
-            f"  {counts['images']} images, {counts['converted_images']} converted" + (f" ({detail})" if detail else "")
+            f"  {plural(counts['images'], 'image')}, {counts['converted_images']} converted"
+            + (f" ({detail})" if detail else "")
         )
     if counts["skipped"]:
-        click.echo(f"  {counts['skipped']} records skipped:")
+        click.echo(f"  {plural(counts['skipped'], 'record')} skipped:")
         for skipped in result.skipped[:MAX_PROBLEMS_SHOWN]:
             field = f" [{skipped.field}]" if skipped.field else ""
             click.echo(f"    {skipped.record}{field}: {skipped.reason}")

@@ -51,6 +51,7 @@ from bedrock_ft.core.progress import progress_bar
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
 from bedrock_ft.core.timestamps import now_utc
+from bedrock_ft.core.wording import plural
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
 from bedrock_ft.data.record_checks import CheckContext, check_record
@@ -816,7 +817,10 @@ def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, A
         facts[path.relative_to(out_dir).as_posix()] = {"sha256": digest.hexdigest(), "bytes": size}
     found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
     if found != referenced:
-        raise InputError(f"{len(referenced - found)} image(s) the records point at are missing from {folder}")
+        missing = len(referenced - found)
+        raise InputError(
+            f"{plural(missing, 'image')} the records point at {'is' if missing == 1 else 'are'} missing from {folder}"
+        )
     return facts
 
 

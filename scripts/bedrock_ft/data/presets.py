@@ -93,7 +93,8 @@ def load_preset(path: str | Path) -> Preset:
     unknown = sorted(set(document) - set(KNOWN_KEYS))
     if unknown:
         raise InputError(
-            f"preset {file} has unknown key(s): {', '.join(unknown)}", hint="keys: " + ", ".join(KNOWN_KEYS)
+            f"preset {file} has unknown {'key' if len(unknown) == 1 else 'keys'}: {', '.join(unknown)}",
+            hint="keys: " + ", ".join(KNOWN_KEYS),
         )
     values: dict[str, Any] = {}
     for key, value in document.items():

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.wording import plural
 
 FILTERS = ("json", "lines", "bullets", "comma")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -140,7 +141,7 @@ def lookup(record: Mapping[str, Any], path: Sequence[str], label: str = "record"
             if index is None:
                 _missing(path, depth, value, label, why="is a list: use a number to pick an item")
             if not -len(value) <= index < len(value):
-                _missing(path, depth, value, label, why=f"has {len(value)} item(s)")
+                _missing(path, depth, value, label, why=f"has {plural(len(value), 'item')}")
             value = value[index]
         else:
             _missing(path, depth, value, label, why="is not a dict or a list")
