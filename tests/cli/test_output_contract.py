@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,11 +139,55 @@ def test_the_checker_accepts_fractional_seconds_and_null_timestamps() -> None:
 
 # -- every command's document --------------------------------------------------------------------------------------
 
+ENVELOPE = {"ok", "command", "schema_version"}
+
+
+def documented_keys() -> dict[str, set[str]]:
+    """Each command's keys from the table "Each command's keys" of docs/output.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "output.md").read_text(encoding="utf-8")
+    section = text.split("## Each command's keys", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        commands = re.findall(r"`([a-z ]+)`", cells[0])
+        keys = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cells[1])))
+        if cells[1].startswith("the keys of `"):
+            like = re.findall(r"`([a-z ]+)`", cells[1])[0]
+            keys = (keys - {like}) | table[like]
+        for command in commands:
+            table[command] = keys
+    return table
+
+
+def assert_documented(document: dict[str, Any], command: str) -> None:
+    """The document keeps the contract and holds exactly the keys docs/output.md lists for the command."""
+    assert_contract(document, command)
+    assert set(document) - ENVELOPE == documented_keys()[command]
+
+
+def test_every_command_with_json_output_has_its_row_and_its_test() -> None:
+    """A command offering --output json is documented in docs/output.md and checked here."""
+    import click
+
+    from bedrock_ft.cli import cli
+
+    ctx = click.Context(cli)
+    offering = set()
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        if command is not None and any(p.name == "output_format" for p in command.params):
+            offering.add(name)
+    tested = {name.removeprefix("test_").split("_")[0] for name in globals() if name.startswith("test_")}
+    assert offering == set(documented_keys())
+    assert offering <= tested
+
 
 def test_generate(run: Run, project: Project, tmp_path: Path) -> None:
     code, document = run("generate", "--preset", QA_PRESET, "--base-model", MODEL, "--out", str(tmp_path / "g"))
     assert code == 0
-    assert_contract(document, "generate")
+    assert_documented(document, "generate")
     assert document["ok"] is True and document["validation"]["ok"] is True
 
 
@@ -151,26 +196,26 @@ def test_validate_that_finds_errors_is_a_document_not_an_error(run: Run, tmp_pat
     code, document = run(
         "validate", str(tmp_path / "train.jsonl"), "--base-model", "amazon.titan-text-express-v1", outputs=False
     )
-    assert_contract(document, "validate")
+    assert_documented(document, "validate")
     assert (code, document["ok"], "error" in document) == (1, False, False)
 
 
 def test_validate(run: Run, uploaded: Path) -> None:
     code, document = run("validate", str(uploaded / "train.jsonl"), outputs=False)
     assert code == 0
-    assert_contract(document, "validate")
+    assert_documented(document, "validate")
 
 
 def test_upload(run: Run, uploaded: Path) -> None:
     code, document = run("upload", str(uploaded))
     assert code == 0
-    assert_contract(document, "upload")
+    assert_documented(document, "upload")
     assert document["uploaded"] == 0 and document["skipped"] > 0
 
 
 def test_preflight(run: Run, uploaded: Path) -> None:
     code, document = run("preflight", "--data", str(uploaded))
-    assert_contract(document, "preflight")
+    assert_documented(document, "preflight")
     assert code == (0 if document["ok"] else 1)
     assert set(document["counts"]) == {"pass", "fail", "warn", "skip"}
 
@@ -178,7 +223,7 @@ def test_preflight(run: Run, uploaded: Path) -> None:
 def test_submit_dry_run_keeps_the_request_in_aws_spelling(run: Run, uploaded: Path) -> None:
     code, document = run("submit", "--data", str(uploaded), "--skip-preflight", "--dry-run")
     assert code == 0
-    assert_contract(document, "submit")
+    assert_documented(document, "submit")
     assert "customModelName" in document["request"] and document["dry_run"] is True
 
 
@@ -194,14 +239,14 @@ def test_submit(run: Run, job_name: str, uploaded: Path) -> None:
         f"{job_name}-model",
     )
     assert code == 0
-    assert_contract(document, "submit")
+    assert_documented(document, "submit")
     assert document["already_submitted"] is True
 
 
 def test_status_has_iso_utc_timestamps(run: Run, job_name: str) -> None:
     code, document = run("status", job_name)
     assert code == 0
-    assert_contract(document, "status")
+    assert_documented(document, "status")
     assert document["creation_time"].endswith("Z")
 
 
@@ -209,7 +254,7 @@ def test_wait_on_a_completed_job(run: Run, job_name: str) -> None:
     set_status(job_name, "Completed")
     code, document = run("wait", job_name, "--interval", "0.01")
     assert code == 0
-    assert_contract(document, "wait")
+    assert_documented(document, "wait")
     assert document["end_time"] is None or document["end_time"].endswith("Z")
 
 
@@ -217,21 +262,21 @@ def test_wait_on_a_failed_job_is_a_document_with_ok_false(run: Run, job_name: st
     set_status(job_name, "Failed", "Input size exceeded")
     code, document = run("wait", job_name, "--interval", "0.01")
     assert code == 6
-    assert_contract(document, "wait")
+    assert_documented(document, "wait")
     assert (document["ok"], document["failure_message"]) == (False, "Input size exceeded")
 
 
 def test_stop(run: Run, job_name: str) -> None:
     code, document = run("stop", job_name)
     assert code == 0
-    assert_contract(document, "stop")
+    assert_documented(document, "stop")
     assert document["already_ended"] is False
 
 
 def test_list(run: Run, job_name: str) -> None:
     code, document = run("list")
     assert code == 0
-    assert_contract(document, "list")
+    assert_documented(document, "list")
     assert job_name in [job["job_name"] for job in document["jobs"]]
 
 
@@ -249,20 +294,20 @@ def test_run_with_a_dataset(run: Run, uploaded: Path, tmp_path: Path) -> None:
         "bedrock-ft-contract-run-model",
     )
     assert code == 0, document
-    assert_contract(document, "run")
+    assert_documented(document, "run")
 
 
 def test_review_with_findings_is_a_document_with_ok_false(run: Run, repo_root: Path) -> None:
     policy = repo_root / "tests" / "review" / "fixtures" / "policies" / "bad" / "bft014-bucket-name-wildcard.json"
     code, document = run("review", "--policy", str(policy), "--no-checkov", "--fail-on", "low", outputs=False)
-    assert_contract(document, "review")
+    assert_documented(document, "review")
     assert (code, document["ok"], "error" in document) == (1, False, False)
     assert {s["state"] for s in document["scanners"]} <= {"ran", "skip", "not_applicable"}
 
 
 def test_review_of_the_module_without_checkov_says_skip(run: Run, repo_root: Path) -> None:
     code, document = run("review", str(repo_root), "--no-checkov", "--fail-on", "high", outputs=False)
-    assert_contract(document, "review")
+    assert_documented(document, "review")
     assert code == 0 and document["ok"] is True
     assert {s["name"]: s["state"] for s in document["scanners"]}["checkov"] == "skip"
 
