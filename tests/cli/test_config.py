@@ -282,6 +282,29 @@ def test_a_path_in_the_file_is_read_relative_to_the_file_from_a_subfolder(
     assert code == 0 and manifest["bucket"] == "file-bucket"
 
 
+def test_a_preset_named_on_the_command_line_beats_the_file(project: Path) -> None:
+    write(project / CONFIG_FILE_NAME, 'base_model = "amazon.nova-lite-v1:0:300k"\nseed = 5\n')
+    preset = write(project / "preset.toml", f'base_model = "{TITAN}"\n')
+    code, manifest = generate("--preset", str(preset))
+    assert code == 0 and manifest["base_model"] == TITAN
+
+
+def test_the_file_still_gives_what_the_preset_does_not(project: Path) -> None:
+    write(project / CONFIG_FILE_NAME, f'base_model = "{TITAN}"\nvalidation_split = 0.5\nseed = 3\n')
+    preset = write(project / "preset.toml", 'prompt_template = "{q}"\n')
+    code, manifest = generate("--preset", str(preset))
+    assert code == 0 and manifest["base_model"] == TITAN and manifest["counts"]["validation"] == 2
+
+
+def test_data_options_in_the_file_do_not_make_run_with_a_dataset_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(project / CONFIG_FILE_NAME, "validation_split = 0.1\nlimit = 10\n")
+    code = main(["run", "--data", str(project / "no-such-out"), "--tf-outputs", str(outputs(project / "o.json", "b"))])
+    assert code == 3  # the missing folder, not "drop the generate options"
+    assert "drop the generate options" not in capsys.readouterr().err
+
+
 @pytest.fixture
 def bucket_with_data() -> Iterator[str]:
     with mock_aws():

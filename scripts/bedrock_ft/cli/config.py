@@ -3,8 +3,9 @@ variable, which beats the file (click's own order), and the file beats the built
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -16,6 +17,8 @@ from bedrock_ft.core.errors import ConfigError
 PARAMETER_OF_SETTING = {"preset": "preset_file"}
 
 _META_KEY = "bedrock_ft.config"
+
+S = TypeVar("S")
 
 
 class _SameForEveryCommand(Mapping[str, Any]):
@@ -57,6 +60,28 @@ def project_config() -> ProjectConfig:
         return ProjectConfig()
     found = ctx.meta.get(_META_KEY)
     return found if isinstance(found, ProjectConfig) else ProjectConfig()
+
+
+def from_project_file(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Of ``values`` (the command's parameters by name), the ones bedrock-ft.toml gave: no flag, no variable."""
+    ctx = click.get_current_context()
+    return {
+        name: value for name, value in values.items() if ctx.get_parameter_source(name) is ParameterSource.DEFAULT_MAP
+    }
+
+
+def without_project_file(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with the ones bedrock-ft.toml gave set to None, so a preset can still give them."""
+    from_file = from_project_file(values)
+    return {name: (None if name in from_file else value) for name, value in values.items()}
+
+
+def fill_unset(settings: S, values: Mapping[str, Any]) -> S:
+    """``settings`` (a dataclass) with each of its fields that is None taken from ``values``: the project file's
+    settings come after a preset's, since a preset named on the command line is the more specific choice."""
+    names = {f.name for f in dataclasses.fields(settings)}  # type: ignore[arg-type]
+    updates = {k: v for k, v in values.items() if k in names and getattr(settings, k) is None}
+    return dataclasses.replace(settings, **updates) if updates else settings  # type: ignore[type-var]
 
 
 def hyperparameter_options(given: Sequence[str]) -> list[str]:

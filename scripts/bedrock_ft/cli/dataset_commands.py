@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from bedrock_ft.cli.config import fill_unset, from_project_file, without_project_file
 from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.cli.output import emit
+from bedrock_ft.cli.output import emit, on_interrupt
 from bedrock_ft.core.errors import ChecksFailed
 from bedrock_ft.core.models import RecordFormat
 from bedrock_ft.core.wording import plural
@@ -96,10 +97,14 @@ def generate(
 
     \b
     --output json prints one document:
-      {ok, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
+      {ok, command, schema_version, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
        validation: <the document of validate --output json>}
     """
-    settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
+    from_file = from_project_file(options)
+    settings = GenerateSettings(
+        system=resolve_text(system) if system else None,
+        **without_project_file(options),  # type: ignore[arg-type]
+    )
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:
         settings.bucket = settings.bucket or outputs.get("bucket_name")
@@ -109,7 +114,9 @@ def generate(
         settings.data_prefix = outputs.data_prefix
     if preset_file:
         settings = settings.with_preset(load_preset(preset_file))
-    result = generate_dataset(settings)
+    settings = fill_unset(settings, from_file)
+    with on_interrupt(lambda: _generate_interrupted(settings.out_dir)):
+        result = generate_dataset(settings)
     if output_format == "json":
         emit(result.to_dict())
     else:
@@ -153,9 +160,9 @@ def validate(
 
     \b
     --output json prints one document:
-      {ok, errors, warnings, record_format, base_model, family, files: [{path, role, records, lines}],
-       images_checked, by_rule: {rule: {severity: n}}, problems: [{rule, severity, file, line, field, message}],
-       problems_omitted, notes}
+      {ok, command, schema_version, errors, warnings, record_format, base_model, family,
+       files: [{path, role, records, lines}], images_checked, by_rule: {rule: {severity: n}},
+       problems: [{rule, severity, file, line, field, message}], problems_omitted, notes}
     """
     report = validate_files(
         list(files),
@@ -206,6 +213,13 @@ def _render_generate(result: GenerateResult) -> None:
     for note in result.notes:
         click.echo(f"  note: {note}")
     _render_report(result.validation)
+
+
+def _generate_interrupted(out_dir: str | Path) -> str:
+    return (
+        f"generate interrupted: nothing was written to {out_dir} (the folder is replaced only once complete) and "
+        "nothing keeps running; run the same command again"
+    )
 
 
 COMMANDS = [generate, validate]

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from bedrock_ft.cli.config import hyperparameter_options
+from bedrock_ft.cli.config import fill_unset, from_project_file, hyperparameter_options, without_project_file
 from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
 from bedrock_ft.cli.output import echo_json, emit, on_interrupt
 from bedrock_ft.core.errors import BedrockFtError, ChecksFailed, UsageError
@@ -545,6 +545,8 @@ def run(
     from bedrock_ft.job.run import JobOptions, RunJobNotCompleted, run_pipeline
 
     outputs = _outputs(tf_outputs, tf_dir)
+    from_file = from_project_file(generate_options)
+    generate_options = without_project_file(generate_options)
     settings = GenerateSettings(
         system=resolve_text(system) if system else None,
         show_progress=None,
@@ -557,6 +559,7 @@ def run(
     else:
         if preset_file:
             settings = settings.with_preset(load_preset(preset_file))
+        settings = fill_unset(settings, from_file)
         if not settings.base_model:
             raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
     job = JobOptions(
