@@ -121,3 +121,37 @@ def test_the_same_error_from_python_names_no_flag(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         generate_dataset(settings)
     assert "--" not in str(caught.value) and caught.value.settings == ("validation_split",)
+
+
+@click.group()
+def outer() -> None:
+    """A group holding a group, as `bedrock-ft sandbox up`."""
+
+
+@outer.group()
+def sandbox() -> None:
+    """The inner group."""
+
+
+@sandbox.command()
+@click.option("--port", "port")
+def up(port: str) -> None:
+    """The inner command."""
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["sandbox", "up", "--port", "1"], "sandbox up"),
+        (["sandbox", "--help"], "sandbox"),
+        (["nothing"], ""),
+        ([], ""),
+    ],
+)
+def test_the_command_words_are_read_from_the_arguments(argv: list[str], words: str) -> None:
+    assert output.resolve(outer, argv)[0] == words
+
+
+def test_the_flag_of_a_setting_is_found_in_a_nested_command() -> None:
+    _, command = output.resolve(outer, ["sandbox", "up"])
+    assert output.flags_for(command, ["port"]) == ["--port"]

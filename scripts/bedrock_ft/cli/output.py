@@ -99,7 +99,7 @@ def resolve(group: click.Group, argv: Sequence[str]) -> tuple[str, click.Command
             break
         if token.startswith("-"):
             continue
-        sub = command.commands.get(token)
+        sub = command.get_command(click.Context(command), token)
         if sub is None:
             break
         words.append(token)
