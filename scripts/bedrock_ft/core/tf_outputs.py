@@ -195,6 +195,7 @@ def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraf
             f"`{terraform}` is not on PATH, so the outputs in {folder} cannot be read",
             hint="install Terraform, or save the outputs elsewhere with `terraform output -json > outputs.json` "
             "and give that file instead (tf_outputs)",
+            setting="tf_outputs",
         )
     try:
         result = subprocess.run(
