@@ -4,7 +4,7 @@ variable, which beats the file (click's own order), and the file beats the built
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -21,27 +21,23 @@ _META_KEY = "bedrock_ft.config"
 S = TypeVar("S")
 
 
-class _SameForEveryCommand(Mapping[str, Any]):
-    """A default_map that gives every command (whatever its name, also ones added later) the same settings: click
-    only uses the ones a command has a parameter for."""
+class _SameForEveryCommand(dict[str, Any]):
+    """A default_map that gives every command of the group (whatever its name, also ones added later) the same
+    settings, a plain dict: click only uses the ones a command has a parameter for. (Commands of a nested group,
+    e.g. ``sandbox up``, get none: their group's settings dict knows no command names.)"""
 
     def __init__(self, settings: Mapping[str, Any]) -> None:
+        super().__init__()
         self._settings = dict(settings)
 
     def __getitem__(self, key: str) -> Any:
         return self._settings
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
     def get(self, key: str, default: Any = None) -> Any:
-        return self._settings
+        return self[key]
 
 
-def config_default_map() -> Mapping[str, Any] | None:
+def config_default_map() -> dict[str, Any] | None:
     """The default_map for the group from the project file found from the working folder (None without one)."""
     project = discover_config()
     ctx = click.get_current_context(silent=True)

@@ -103,7 +103,7 @@ def generate(
     from_file = from_project_file(options)
     settings = GenerateSettings(
         system=resolve_text(system) if system else None,
-        **without_project_file(options),  # type: ignore[arg-type]
+        **without_project_file(options),
     )
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:

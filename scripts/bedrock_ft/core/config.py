@@ -135,9 +135,10 @@ def parse_config(document: Mapping[str, Any], file: Path) -> ProjectConfig:
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             raise ConfigError(f"{file}: {key} must be {described}, not {_shown(value)}", setting=key)
         if key in PATH_KEYS:
-            if not value.strip():
+            text = str(value)
+            if not text.strip():
                 raise ConfigError(f"{file}: {key} is empty", setting=key)
-            value = str((file.parent / Path(value).expanduser()).absolute())
+            value = str((file.parent / Path(text).expanduser()).absolute())
         settings[key] = value
     if "tf_outputs" in settings and "tf_dir" in settings:
         raise ConfigError(
