@@ -80,3 +80,21 @@ def test_review_offers_the_reviewers_severities_lowest_first() -> None:
 
     assert [s.value for s in (Severity.LOW, Severity.MEDIUM, Severity.HIGH)] == SEVERITIES
     assert set(SEVERITIES) <= {s.value for s in Severity}
+
+
+def test_every_registered_command_loads_under_its_name() -> None:
+    import click
+
+    from bedrock_ft.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name, name
+
+
+def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from bedrock_ft.cli import main
+
+    assert main(["no-such-command"]) == 2
+    assert "No such command" in capsys.readouterr().err
