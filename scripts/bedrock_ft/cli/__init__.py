@@ -99,6 +99,7 @@ def cli(ctx: click.Context) -> None:
     Settings come from, first to last: flags, environment variables (BEDROCK_FT_TF_OUTPUTS, BEDROCK_FT_TF_DIR, ...),
     then bedrock-ft.toml in the working folder or the nearest folder above it (up to the repository's root).
     """
+    output.reset()  # also when click's runner, not main, invokes the group
     if ctx.default_map is None:
         ctx.default_map = config_default_map()
 
