@@ -78,7 +78,7 @@ def test_preflight_json_lists_every_check(account: Account, bedrock_ft: Invoke) 
 
 def test_a_bad_hp_option_is_a_usage_error_with_exit_code_2(account: Account, bedrock_ft_main: Main, capsys) -> None:
     assert bedrock_ft_main("submit", *job_args(account, "--hp", "epochCount", "--dry-run")) == 2
-    assert "--hp 'epochCount' is not key=value" in capsys.readouterr().err
+    assert "hyperparameter 'epochCount' is not key=value" in capsys.readouterr().err
 
 
 def test_missing_outputs_exit_with_the_config_code(capsys) -> None:

@@ -42,8 +42,7 @@ def flag_texts(group: str) -> list[str]:
         "review",
         "sandbox",
         "lifecycle",
-        # Helper B rewords job/ on its branch; remove the mark when it is merged (it fails then, being strict).
-        pytest.param("job", marks=pytest.mark.xfail(strict=True, reason="job/ still names flags until b10-job")),
+        "job",
     ],
 )
 def test_library_errors_and_notes_name_no_flag(group: str) -> None:
@@ -102,7 +101,7 @@ def test_a_library_error_on_the_command_line_names_the_flag(tmp_path: Path, caps
     args += ["--prompt-template", "{q}", "--response-template", "{a}", "--out", str(tmp_path / "out")]
     assert main([*args, "--validation-split", "1.5"]) == 2
     assert capsys.readouterr().err == (
-        "Error: validation_split 1.5 must be a fraction between 0 and 1 (e.g. 0.1) (--validation-split)\n"
+        "Error: validation_split 1.5 must be a fraction between 0 (none) and 1 (e.g. 0.1) (--validation-split)\n"
     )
 
 

@@ -21,7 +21,7 @@ from moto import mock_aws
 from bedrock_ft.cli import main
 from bedrock_ft.core.tf_outputs import to_terraform_json
 from helpers.aws_fixtures import MODEL, REGION, set_status
-from helpers.output_contract import assert_contract, breaches
+from helpers.output_contract import assert_contract, assert_documented, breaches, documented_keys
 
 JSON = ("--output", "json")
 QA_PRESET = "dataset/qa/preset-prompt-completion.toml"
@@ -139,49 +139,31 @@ def test_the_checker_accepts_fractional_seconds_and_null_timestamps() -> None:
 
 # -- every command's document --------------------------------------------------------------------------------------
 
-ENVELOPE = {"ok", "command", "schema_version"}
-
-
-def documented_keys() -> dict[str, set[str]]:
-    """Each command's keys from the table "Each command's keys" of docs/output.md."""
-    text = (Path(__file__).resolve().parents[2] / "docs" / "output.md").read_text(encoding="utf-8")
-    section = text.split("## Each command's keys", 1)[1].split("\n## ", 1)[0]
-    table: dict[str, set[str]] = {}
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) != 2 or not cells[0].startswith("`"):
-            continue
-        commands = re.findall(r"`([a-z ]+)`", cells[0])
-        keys = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cells[1])))
-        if cells[1].startswith("the keys of `"):
-            like = re.findall(r"`([a-z ]+)`", cells[1])[0]
-            keys = (keys - {like}) | table[like]
-        for command in commands:
-            table[command] = keys
-    return table
-
-
-def assert_documented(document: dict[str, Any], command: str) -> None:
-    """The document keeps the contract and holds exactly the keys docs/output.md lists for the command."""
-    assert_contract(document, command)
-    assert set(document) - ENVELOPE == documented_keys()[command]
-
 
 def test_every_command_with_json_output_has_its_row_and_its_test() -> None:
-    """A command offering --output json is documented in docs/output.md and checked here."""
+    """A command offering --output json is documented in docs/output.md and held to its row by some test."""
     import click
 
     from bedrock_ft.cli import cli
 
-    ctx = click.Context(cli)
-    offering = set()
-    for name in cli.list_commands(ctx):
-        command = cli.get_command(ctx, name)
-        if command is not None and any(p.name == "output_format" for p in command.params):
-            offering.add(name)
-    tested = {name.removeprefix("test_").split("_")[0] for name in globals() if name.startswith("test_")}
-    assert offering == set(documented_keys())
-    assert offering <= tested
+    def offering(group: click.Group, prefix: str) -> Iterator[str]:
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group):
+                yield from offering(command, f"{prefix}{name} ")
+            elif command is not None and any(p.name == "output_format" for p in command.params):
+                yield f"{prefix}{name}"
+
+    tests = Path(__file__).resolve().parents[1]
+    held = {
+        match
+        for path in tests.rglob("test_*.py")
+        for match in re.findall(r'assert_documented\(\w+, "([a-z ]+)"\)', path.read_text(encoding="utf-8"))
+    }
+    commands = set(offering(cli, ""))
+    assert commands == set(documented_keys())
+    assert commands <= held, sorted(commands - held)
 
 
 def test_generate(run: Run, project: Project, tmp_path: Path) -> None:

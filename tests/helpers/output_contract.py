@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -31,7 +32,7 @@ ERROR_KEYS = {"kind", "exit_code", "message", "hint", "settings"}
 VERBATIM = {"request"}
 # Objects keyed by data rather than by the tool's names (hyperparameter names, rule ids, file names, reasons, AWS's
 # stage names): their own keys may be anything; what they hold keeps the contract.
-KEYED_BY_DATA = {"hyperparameters", "by_rule", "conversions", "status_details", "files"}
+KEYED_BY_DATA = {"hyperparameters", "by_rule", "conversions", "status_details", "files", "environment"}
 
 
 def breaches(document: Any, command: str) -> list[str]:
@@ -109,3 +110,31 @@ def _walk(value: Any, path: str) -> Iterator[str]:
             yield from _walk(item, f"{path}[{index}]")
     elif isinstance(value, str) and LOOKS_LIKE_TIME.match(value) and not ISO_UTC.match(value):
         yield f"{path}: timestamp {value!r} is not ISO 8601 UTC with a Z"
+
+
+ENVELOPE = {"ok", "command", "schema_version"}
+
+
+def documented_keys() -> dict[str, set[str]]:
+    """Each command's keys from the table "Each command's keys" of docs/output.md."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "output.md").read_text(encoding="utf-8")
+    section = text.split("## Each command's keys", 1)[1].split("\n## ", 1)[0]
+    table: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        commands = re.findall(r"`([a-z ]+)`", cells[0])
+        keys = set(re.findall(r"`([a-z_]+)`", re.sub(r"\([^)]*\)", "", cells[1])))
+        if cells[1].startswith("the keys of `"):
+            like = re.findall(r"`([a-z ]+)`", cells[1])[0]
+            keys = (keys - {like}) | table[like]
+        for command in commands:
+            table[command] = keys
+    return table
+
+
+def assert_documented(document: dict[str, Any], command: str) -> None:
+    """The document keeps the contract and holds exactly the keys docs/output.md lists for the command."""
+    assert_contract(document, command)
+    assert set(document) - ENVELOPE == documented_keys()[command]

@@ -45,8 +45,28 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stop": ("bedrock_ft.cli.job_commands:stop", "Stop a running job."),
     "list": ("bedrock_ft.cli.job_commands:list_jobs", "List the customization jobs bedrock-ft started."),
     "run": ("bedrock_ft.cli.job_commands:run", "generate, upload, preflight, submit (and wait) in one command."),
+    "metrics": (
+        "bedrock_ft.cli.lifecycle_eval_commands:metrics",
+        "A job's training and validation metrics, as a table and a plot.",
+    ),
+    "evaluate": (
+        "bedrock_ft.cli.lifecycle_eval_commands:evaluate",
+        "Score the tuned model against the base model on held-out records.",
+    ),
     "demo": ("bedrock_ft.cli.demo_command:demo", "The whole flow against a local AWS emulator, no account needed."),
     "review": ("bedrock_ft.cli.review_command:review", "Review IAM policies, network rules and bucket settings."),
+    "models": (
+        "bedrock_ft.cli.info_commands:models",
+        "List the customizable base models: IDs, regions, formats, limits.",
+    ),
+    "doctor": (
+        "bedrock_ft.cli.info_commands:doctor",
+        "Check credentials, region, Terraform, checkov, outputs and model.",
+    ),
+    "sandbox": (
+        "bedrock_ft.cli.sandbox_command:sandbox",
+        "Keep a local AWS emulator with the module's resources running.",
+    ),
 }
 
 

@@ -13,6 +13,7 @@ from bedrock_ft.core.errors import ChecksFailed
 from bedrock_ft.core.models import RecordFormat
 from bedrock_ft.core.wording import plural
 from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.data.presets import load_preset, resolve_text
 from bedrock_ft.data.validate import validate_files
 from bedrock_ft.data.validation_report import ValidationReport
@@ -107,11 +108,7 @@ def generate(
     )
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:
-        settings.bucket = settings.bucket or outputs.get("bucket_name")
-        settings.bucket_owner = settings.bucket_owner or (
-            str(outputs.get("account_id")) if outputs.get("account_id") else None
-        )
-        settings.data_prefix = outputs.data_prefix
+        settings = settings_in_module_bucket(settings, outputs)
     if preset_file:
         settings = settings.with_preset(load_preset(preset_file))
     settings = fill_unset(settings, from_file)

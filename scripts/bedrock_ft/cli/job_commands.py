@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +18,10 @@ from bedrock_ft.core.progress import Progress
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.core.wording import plural
 from bedrock_ft.job.preflight import CheckResult, PreflightReport, Status, run_preflight
+from bedrock_ft.job.requests import SubmitRequest
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.job.submit import (
     CUSTOMIZATION_TYPES,
-    JobSpec,
     job_from_dataset,
     parse_hyperparameter_options,
     submit_job,
@@ -101,7 +102,7 @@ skip_preflight_option = click.option(
 
 def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
     """The job's data and settings options (with ``names``, --job-name and --model-name too), handed to the
-    command as one ``job: JobSpec`` keyword argument instead of one argument each."""
+    command as one ``job: SubmitRequest`` keyword argument instead of one argument each."""
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
@@ -145,8 +146,8 @@ def job_spec(
     hyperparameters: dict[str, str],
     job_name: str | None,
     model_name: str | None,
-) -> JobSpec:
-    """The JobSpec from --data OUT, or from --training-data (and --validation-data) with --base-model."""
+) -> SubmitRequest:
+    """The SubmitRequest from --data OUT, or from --training-data (and --validation-data) with --base-model."""
     if data is not None:
         if training_data or validation_data:
             raise UsageError(
@@ -173,7 +174,7 @@ def job_spec(
             hint="name one, or give generate's folder, whose manifest names it",
             settings=("base_model", "data"),
         )
-    return JobSpec(
+    return SubmitRequest(
         base_model=base_model,
         training_data=training_data,
         validation_data=validation_data,
@@ -259,7 +260,8 @@ def upload(
     training and validation data (submit also takes OUT itself: --data OUT).
     """
     from bedrock_ft.core.progress import progress_bar
-    from bedrock_ft.job.upload import read_manifest, upload_dataset
+    from bedrock_ft.job.requests import UploadRequest
+    from bedrock_ft.job.upload import read_manifest, upload
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
@@ -277,14 +279,11 @@ def upload(
         )
 
     with progress_bar(total, "upload") as bar, on_interrupt(interrupted_upload):
-        result = upload_dataset(
-            out,
-            session.s3(),
-            bucket=outputs.bucket_name,
-            kms_key_arn=outputs.kms_key_arn,
-            workers=workers,
+        result = upload(
+            session,
+            outputs,
+            UploadRequest(out_dir=out, workers=workers, replace_changed=force),
             progress=_Counted(bar, done),
-            replace_changed=force,
         )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -311,13 +310,13 @@ def upload(
 @output_option()
 @endpoint_option
 def preflight(
-    tf_outputs: str | None, tf_dir: str | None, job: JobSpec, output_format: str, endpoint_url: str | None
+    tf_outputs: str | None, tf_dir: str | None, job: SubmitRequest, output_format: str, endpoint_url: str | None
 ) -> None:
     """Check everything a VPC-attached customization job needs; exit non-zero on any failure."""
     outputs = _outputs(tf_outputs, tf_dir)
     text = output_format == "text"
     report = run_preflight(
-        outputs, job.preflight_request(), _session(outputs, endpoint_url), on_result=render_check if text else None
+        _session(outputs, endpoint_url), outputs, job.preflight_request(), on_result=render_check if text else None
     )
     if text:
         render_report(report)
@@ -337,7 +336,7 @@ def preflight(
 def submit(
     tf_outputs: str | None,
     tf_dir: str | None,
-    job: JobSpec,
+    job: SubmitRequest,
     skip_preflight: bool,
     dry_run: bool,
     output_format: str,
@@ -350,9 +349,7 @@ def submit(
         result = submit_job(
             _session(outputs, endpoint_url),
             outputs,
-            job,
-            skip_preflight=skip_preflight,
-            dry_run=dry_run,
+            replace(job, skip_preflight=skip_preflight, dry_run=dry_run),
             on_check=render_check if text else None,
         )
     for warning in result.warnings:
@@ -542,31 +539,42 @@ def run(
     """
     from bedrock_ft.data.generate import GenerateSettings
     from bedrock_ft.data.presets import load_preset, resolve_text
-    from bedrock_ft.job.run import JobOptions, RunJobNotCompleted, run_pipeline
+    from bedrock_ft.job.requests import RunRequest
+    from bedrock_ft.job.run import RunJobNotCompleted, run_pipeline
 
     outputs = _outputs(tf_outputs, tf_dir)
     from_file = from_project_file(generate_options)
     generate_options = without_project_file(generate_options)
-    settings = GenerateSettings(
-        system=resolve_text(system) if system else None,
-        show_progress=None,
-        **{k: v for k, v in generate_options.items()},
-    )
+    settings: GenerateSettings | None = None
     if data is not None:
         given = [name for name, value in generate_options.items() if value is not None and name != "base_model"]
         if preset_file or system or given:
             raise UsageError("--data takes a folder generate already wrote: drop the generate options")
     else:
+        settings = GenerateSettings(
+            system=resolve_text(system) if system else None,
+            show_progress=None,
+            **{k: v for k, v in generate_options.items()},
+        )
         if preset_file:
             settings = settings.with_preset(load_preset(preset_file))
         settings = fill_unset(settings, from_file)
         if not settings.base_model:
             raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
-    job = JobOptions(
+    request = RunRequest(
+        work_dir=work_dir,
+        generate=settings,
+        dataset=data,
+        base_model=(generate_options.get("base_model") or from_file.get("base_model")) if data is not None else None,
         job_name=job_name,
         model_name=model_name,
         customization_type=customization_type,
         hyperparameters=parse_hyperparameter_options(hyperparameter_options(hp)),
+        workers=workers,
+        skip_preflight=skip_preflight,
+        wait=wait_for_end,
+        timeout=timeout,
+        restart=restart,
     )
     text = output_format == "text"
     try:
@@ -574,15 +582,7 @@ def run(
             result = run_pipeline(
                 _upload_session(outputs, endpoint_url, workers),
                 outputs,
-                work_dir,
-                settings,
-                job,
-                workers=workers,
-                skip_preflight=skip_preflight,
-                wait=wait_for_end,
-                timeout=timeout,
-                restart=restart,
-                dataset=data,
+                request,
                 on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
                 on_check=render_check if text else None,
                 on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,

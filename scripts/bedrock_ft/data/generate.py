@@ -7,6 +7,8 @@ The output folder (read by ``bedrock-ft upload`` and ``bedrock-ft run``)::
 
     OUT/train.jsonl
     OUT/validation.jsonl          only when there is a validation set
+    OUT/test.jsonl                only when the source has a test split: held-out evaluation data, in the same
+                                  format, never uploaded and never trained on (not in the manifest's file list)
     OUT/images/ab/<sha256>.png    images, named by the SHA-256 of their bytes
     OUT/manifest.json             every file above with its size, SHA-256 and S3 key, and the dataset digest
 
@@ -38,6 +40,7 @@ import random
 import re
 import shutil
 import tempfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -71,6 +74,9 @@ from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, Valid
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
+TEST_FILE = "test.jsonl"
+TEST = "test"  # the role of a record of the source's test split
+ROLE_FILES = {TRAIN: TRAIN_FILE, VALIDATION: VALIDATION_FILE, TEST: TEST_FILE}
 KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
 _STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
 
@@ -94,7 +100,8 @@ class GenerateSettings:
     prefix: str | None = None  # default f"{data_prefix}/{slug of the source}"
     data_prefix: str = DEFAULT_DATA_PREFIX  # the module's default; Terraform outputs may name another
     bucket_owner: str | None = None
-    validation_split: float | None = None  # a fraction of the records, when the source has no validation split
+    # A fraction of the records, when the source has no validation split; 0 means none (it overrides a preset's).
+    validation_split: float | None = None
     seed: int | None = None  # default 0
     skip_invalid: bool = False
     limit: int | None = None  # read at most this many records from each split
@@ -215,7 +222,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     notes: list[str] = []
     assignment = _assign(source, settings, plan, notes)
     try:
-        writer = _Writer(out_dir, with_validation=assignment.has_validation)
+        writer = _Writer(out_dir, with_validation=assignment.has_validation, with_test=assignment.test_n > 0)
     except OSError as exc:
         raise UsageError(
             f"the output folder {plan.out_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
@@ -223,6 +230,8 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
+    test_images: set[bytes] = set()  # those only test records point at: kept in OUT/images, never uploaded
+    origins = {TRAIN: _Origins(), VALIDATION: _Origins()}  # the source record of each written line
     converted: set[bytes] = set()
     reasons: dict[str, int] = {}
     locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
@@ -249,6 +258,10 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
                         skipped.append(SkippedRecord(exc.record, exc.field, exc.reason))
                     continue
                 writer.write(role, line)
+                if role == TEST:
+                    test_images.update(image.digest for image in images)
+                    continue
+                origins[role].add(record.label)
                 for image in images:
                     referenced.add(image.digest)
                     if image.converted and image.digest not in converted:
@@ -262,7 +275,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     finally:
         writer.discard()
     if store is not None or (out_dir / "images").is_dir():
-        _prune_images(out_dir, referenced)
+        _prune_images(out_dir, referenced | test_images)
 
     train_path = out_dir / TRAIN_FILE
     validation_path = out_dir / VALIDATION_FILE if writer.counts[VALIDATION] else None
@@ -277,6 +290,15 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         dataset_bucket=plan.bucket,
         decode_images=False,
     )
+    _name_source_records(report, {str(train_path): origins[TRAIN], str(validation_path): origins[VALIDATION]})
+    if plan.spec is not None and plan.spec.legacy_warning:
+        notes.append(plan.spec.legacy_warning)
+    test_path = out_dir / TEST_FILE if writer.counts[TEST] else None
+    if test_path is not None:
+        notes.append(
+            f"the source's {assignment.test_split!r} split ({writer.counts[TEST]} records) is in {TEST_FILE}: held-out "
+            "evaluation data, not uploaded and not trained on"
+        )
     manifest = _manifest(
         plan,
         source,
@@ -288,6 +310,8 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         paths,
         report,
         referenced=referenced,
+        test_path=test_path,
+        test_split=assignment.test_split,
     )
     _write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     if skipped_count > len(skipped):
@@ -467,15 +491,17 @@ def _plan(settings: GenerateSettings) -> _Plan:
         raise UsageError(
             f"the {fmt} format needs a response template", hint="give one: '...{field}...'", setting="response_template"
         )
-    if settings.validation_split is not None and not 0 < settings.validation_split < 1:
+    if settings.validation_split is not None and not 0 <= settings.validation_split < 1:
         raise UsageError(
-            f"validation_split {settings.validation_split} must be a fraction between 0 and 1 (e.g. 0.1)",
+            f"validation_split {settings.validation_split} must be a fraction between 0 (none) and 1 (e.g. 0.1)",
             setting="validation_split",
         )
-    if settings.validation_split and spec is not None and not spec.accepts_validation:
+    if settings.validation_split and spec is not None and spec.accepts_validation_for(kind) is False:
+        origin = f" (set by the preset {settings.preset})" if settings.preset else ""
         raise UsageError(
-            f"{spec.display_name} accepts no validation set",
-            hint="give no validation split",
+            f"{spec.display_name} accepts no validation set, but a validation split of "
+            f"{settings.validation_split:g} is asked for{origin}",
+            hint="set the validation split to 0 (it overrides a preset's) to train on every record",
             setting="validation_split",
         )
     if settings.limit is not None and settings.limit < 1:
@@ -567,10 +593,12 @@ class _Assignment:
     validation_split: str | None = None
     validation_n: int = 0
     held_out: frozenset[int] = frozenset()
+    test_split: str | None = None  # the source's test split: written to test.jsonl, never trained on
+    test_n: int = 0
 
     @property
     def total(self) -> int:
-        return self.train_n + self.validation_n
+        return self.train_n + self.validation_n + self.test_n
 
     @property
     def has_validation(self) -> bool:
@@ -585,6 +613,16 @@ class _Assignment:
 
 def _assign(source: Source, settings: GenerateSettings, plan: _Plan, notes: list[str]) -> _Assignment:
     """Decide the split without reading the records: a seeded sample of indices when a fraction is asked for."""
+    assignment = _assign_training(source, settings, plan, notes)
+    if source.test_split is None:
+        return assignment
+    test_n = source.count(source.test_split)
+    if settings.limit is not None:
+        test_n = min(test_n, settings.limit)
+    return replace(assignment, test_split=source.test_split, test_n=test_n)
+
+
+def _assign_training(source: Source, settings: GenerateSettings, plan: _Plan, notes: list[str]) -> _Assignment:
     train_n = source.count(source.train_split)
     if settings.limit is not None:
         train_n = min(train_n, settings.limit)
@@ -621,6 +659,11 @@ def _records(source: Source, assignment: _Assignment) -> Iterator[tuple[str, Sou
             if record.index >= assignment.validation_n:
                 break
             yield VALIDATION, record
+    if assignment.test_split and assignment.test_n:
+        for record in source.records(assignment.test_split):
+            if record.index >= assignment.test_n:
+                break
+            yield TEST, record
 
 
 # -- one record ----------------------------------------------------------------------------------------------------
@@ -653,6 +696,46 @@ def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple
     return json.dumps(built, ensure_ascii=False, separators=(", ", ": ")), images
 
 
+class _Origins:
+    """The source record (``qa.jsonl line 12``, ``split train row 3``) of each line written to one file, compactly:
+    a label's text before its last number is stored once, the numbers in an array."""
+
+    def __init__(self) -> None:
+        self._prefixes: list[str] = []
+        self._prefix_ids: dict[str, int] = {}
+        self._which = array("l")
+        self._numbers = array("q")
+
+    def add(self, label: str) -> None:
+        prefix, _, number = label.rpartition(" ")
+        if not (number.isascii() and number.isdigit() and len(number) < 18):
+            prefix, number = label, "-1"
+        if prefix not in self._prefix_ids:
+            self._prefix_ids[prefix] = len(self._prefixes)
+            self._prefixes.append(prefix)
+        self._which.append(self._prefix_ids[prefix])
+        self._numbers.append(int(number))
+
+    def label(self, line: int) -> str | None:
+        """The source record of the 1-based output ``line``; None past the end."""
+        if not 1 <= line <= len(self._which):
+            return None
+        prefix, number = self._prefixes[self._which[line - 1]], self._numbers[line - 1]
+        return prefix if number < 0 else f"{prefix} {number}"
+
+
+def _name_source_records(report: ValidationReport, origins: dict[str, _Origins]) -> None:
+    """Say which source record each problem with a written line comes from (the output line alone is no help)."""
+    renamed = []
+    for problem in report.problems:
+        found = origins.get(problem.file)
+        label = found.label(problem.line) if found is not None and problem.line is not None else None
+        if label is not None:
+            problem = replace(problem, message=f"from {label}: {problem.message}")
+        renamed.append(problem)
+    report.problems = renamed
+
+
 def _drop_if_invalid(line: str, record: SourceRecord, ctx: CheckContext) -> None:
     for rule, severity, field_name, message in check_record(json.loads(line), ctx):
         if severity == ERROR:
@@ -665,14 +748,14 @@ def _drop_if_invalid(line: str, record: SourceRecord, ctx: CheckContext) -> None
 class _Writer:
     """Writes the JSONL files under temporary names; ``commit`` renames them, ``discard`` removes what is left."""
 
-    def __init__(self, out_dir: Path, *, with_validation: bool) -> None:
+    def __init__(self, out_dir: Path, *, with_validation: bool, with_test: bool = False) -> None:
         self.out_dir = out_dir
-        self.counts = {TRAIN: 0, VALIDATION: 0}
+        self.counts = {TRAIN: 0, VALIDATION: 0, TEST: 0}
         self._temps: dict[str, tuple[Path, IO[str]]] = {}
-        roles = [TRAIN, VALIDATION] if with_validation else [TRAIN]
+        roles = [TRAIN] + ([VALIDATION] if with_validation else []) + ([TEST] if with_test else [])
         try:
             for role in roles:
-                final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
+                final = ROLE_FILES[role]
                 handle, name = _make_temp(out_dir, final)
                 self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
         except BaseException:
@@ -688,14 +771,15 @@ class _Writer:
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
-            final = self.out_dir / (TRAIN_FILE if role == TRAIN else VALIDATION_FILE)
-            if role == VALIDATION and self.counts[VALIDATION] == 0:
+            final = self.out_dir / ROLE_FILES[role]
+            if role != TRAIN and self.counts[role] == 0:
                 temp.unlink(missing_ok=True)
             else:
                 os.replace(temp, final)
             del self._temps[role]
-        if self.counts[VALIDATION] == 0:
-            (self.out_dir / VALIDATION_FILE).unlink(missing_ok=True)  # a stale one from an earlier run
+        for role in (VALIDATION, TEST):
+            if self.counts[role] == 0:
+                (self.out_dir / ROLE_FILES[role]).unlink(missing_ok=True)  # a stale one from an earlier run
 
     def discard(self) -> None:
         for temp, handle in self._temps.values():
@@ -836,6 +920,8 @@ def _manifest(
     report: ValidationReport,
     *,
     referenced: set[bytes] | None = None,
+    test_path: Path | None = None,
+    test_split: str | None = None,
 ) -> dict[str, Any]:
     """The manifest: the contract keys, every written file with its S3 key, and the dataset digest.
 
@@ -876,8 +962,11 @@ def _manifest(
             "images": images,
             "converted_images": converted,
             "skipped": skipped,
+            "test": counts.get(TEST, 0),
         },
         "files": files,
+        # Held-out evaluation data from the source's test split: beside the files above, never uploaded with them.
+        "test": None if test_path is None else {"file": test_path.name, "split": test_split, **file_facts(test_path)},
         "settings": {
             "source": s.source,
             "source_kind": source.kind,

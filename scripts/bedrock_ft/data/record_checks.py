@@ -103,7 +103,8 @@ def _messages(record: dict[str, Any]) -> list[Any]:
 
 def _blocks(message: Any) -> list[Any]:
     if isinstance(message, dict) and isinstance(message.get("content"), list):
-        return message["content"]
+        content: list[Any] = message["content"]
+        return content
     return []
 
 
@@ -343,7 +344,7 @@ def image_format(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]
 
 def image_count(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     rules = ctx.spec.images if ctx.spec else None
-    if rules is None:
+    if ctx.spec is None or rules is None:
         return
     total = sum(1 for _, kind, _, _ in _media(record) if kind == "image")
     if total > rules.max_per_record:
@@ -402,7 +403,7 @@ def video(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
 
 def reserved_words(record: dict[str, Any], ctx: CheckContext) -> Iterator[Finding]:
     words = ctx.spec.reserved_words if ctx.spec else ()
-    if not words:
+    if not words or ctx.spec is None:
         return
     for path, _, text in texts(record, ctx.record_format):
         found = [w for w in words if w in text]

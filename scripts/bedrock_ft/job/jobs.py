@@ -23,7 +23,7 @@ TERMINAL_BAD = ("Failed", "Stopped")
 DEFAULT_INITIAL_DELAY = 10.0
 DEFAULT_MAX_DELAY = 120.0
 # Submitting the same inputs again names the same job (see submit.py), so a new attempt needs new names.
-RESUBMIT_HINT = "fix the cause, then submit with a new --job-name and --model-name (the same inputs name the same job)"
+RESUBMIT_HINT = "fix the cause, then submit with a new job name and model name (the same inputs name the same job)"
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,10 @@ class JobStatus:
 class JobNotCompleted(JobFailed):
     """The job ended Failed or Stopped, or was still running at the timeout; ``job`` is its last status."""
 
-    def __init__(self, message: str, *, job: JobStatus, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self, message: str, *, job: JobStatus, hint: str | None = None, settings: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, hint=hint, settings=settings)
         self.job = job
 
 
@@ -163,12 +165,14 @@ def wait_for_job(
                 f"job {job.name} ended {job.status}: {reason}",
                 job=job,
                 hint=None if job.status == "Stopped" else RESUBMIT_HINT,
+                settings=() if job.status == "Stopped" else ("job_name", "model_name"),
             )
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:
             raise JobNotCompleted(
-                f"job {job.name} is still {job.status} after {elapsed:.0f} s (--timeout {timeout:g})",
+                f"job {job.name} is still {job.status} after {elapsed:.0f} s (the timeout, {timeout:g} s)",
                 job=job,
+                settings=("timeout",),
                 hint=f"it keeps running; follow it with `bedrock-ft wait {job.name}` or stop it with `bedrock-ft stop`",
             )
         pause = delay if timeout is None else max(0.0, min(delay, timeout - elapsed))

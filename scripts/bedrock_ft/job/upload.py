@@ -11,7 +11,7 @@ README "S3 layout"). Upload
 4. asks S3 what each key holds, by S3's own SHA-256 checksum (``HeadObject`` with ``ChecksumMode=ENABLED``; for a
    multipart object the composite checksum, recomputed locally with the object's own part size): an object with the
    same content is not sent again, a missing one is sent, and one with other content stops the upload before
-   anything is sent, unless ``replace_changed=True`` (``--force``);
+   anything is sent, unless ``replace_changed=True``;
 5. sends images first, then the JSONL files, then the manifest, each with ``ChecksumAlgorithm=SHA256`` and the
    checksum computed here (S3 verifies it on arrival and stores it), and checks the checksum S3 answers with.
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
@@ -48,16 +49,17 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bedrock_ft.core.errors import AwsError, ConfigError, InputError
+from bedrock_ft.core.errors import AwsError, ConfigError, InputError, UsageError
 from bedrock_ft.core.progress import NullProgress, Progress
 from bedrock_ft.core.s3_uris import join_key, key_problem
-from bedrock_ft.job.session import S3_MAX_ATTEMPTS
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.requests import DEFAULT_WORKERS, UploadRequest
+from bedrock_ft.job.session import S3_MAX_ATTEMPTS, AwsSession
 
 MANIFEST_NAME = "manifest.json"
 TRAINING_NAME = "train.jsonl"
 VALIDATION_NAME = "validation.jsonl"
 SHA256_METADATA_KEY = "sha256"  # also stored as x-amz-meta-sha256, for people reading the bucket
-DEFAULT_WORKERS = 8
 MB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 64 * MB
 DEFAULT_PART_SIZE = 16 * MB
@@ -168,7 +170,7 @@ def read_manifest_document(path: Path) -> dict[str, Any]:
             data = handle.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         raise InputError(
-            f"{path} does not exist", hint="point at the folder `bedrock-ft generate --out` wrote"
+            f"{path} does not exist", hint="point at the output folder generate wrote", setting="out_dir"
         ) from None
     except OSError as exc:
         raise _read_error(exc, path) from None
@@ -346,9 +348,9 @@ def upload_dataset(
     """
     folder = Path(out_dir)
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder", hint="pass the folder `bedrock-ft generate --out` wrote")
+        raise InputError(f"{folder} is not a folder", hint="name the output folder generate wrote", setting="out_dir")
     if workers < 1:
-        raise InputError("--workers must be at least 1")
+        raise UsageError("workers must be at least 1", setting="workers")
     started = time.time()
     manifest = read_manifest(folder)
     if bucket and manifest.bucket != bucket:
@@ -375,7 +377,8 @@ def upload_dataset(
         raise UploadConflict(
             f"s3://{manifest.bucket}: {len(different)} object(s) hold other content than the manifest says: {shown}",
             hint="published data is never replaced silently: find out who changed it, "
-            "or pass --force to replace it with this dataset",
+            "or replace it with this dataset (replace_changed)",
+            setting="replace_changed",
         )
     tick = progress or NullProgress()
     pending: list[UploadItem] = []
@@ -467,7 +470,7 @@ class _Sender:
         )
         for prefix in sorted(prefixes):
             try:
-                uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
+                uploads = _with_retries(functools.partial(self._incomplete_uploads, prefix))
             except ClientError as exc:
                 if _code(exc) not in ("AccessDenied", "403"):
                     raise _aws_error(exc, self.bucket, prefix) from None
@@ -485,8 +488,11 @@ class _Sender:
                     continue
                 try:
                     _with_retries(
-                        lambda upload=upload: self.s3.abort_multipart_upload(
-                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        functools.partial(
+                            self.s3.abort_multipart_upload,
+                            Bucket=self.bucket,
+                            Key=upload["Key"],
+                            UploadId=upload["UploadId"],
                         )
                     )
                 except ClientError as exc:
@@ -744,3 +750,25 @@ def _aws_error(exc: ClientError, bucket: str, key: str) -> AwsError:
     elif code in ("BadDigest", "InvalidRequest") and "checksum" in str(error.get("Message", "")).lower():
         hint = "the bytes S3 received do not match their SHA-256: run the upload again"
     return AwsError(f"s3://{bucket}/{key}: {code}: {error.get('Message', '')}".rstrip(": "), hint=hint)
+
+
+def upload(
+    session: AwsSession,
+    outputs: TerraformOutputs,
+    request: UploadRequest,
+    *,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> UploadResult:
+    """Upload generate's folder ``request.out_dir`` into the module's bucket (the Terraform outputs' bucket, with
+    their KMS key): the operation in the ``(session, outputs, request)`` order of every job operation."""
+    return upload_dataset(
+        request.out_dir,
+        session.s3(),
+        bucket=outputs.bucket_name,
+        kms_key_arn=outputs.kms_key_arn,
+        workers=request.workers,
+        progress=progress,
+        replace_changed=request.replace_changed,
+        on_total=on_total,
+    )

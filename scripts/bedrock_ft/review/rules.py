@@ -178,7 +178,7 @@ def _is_any_bucket(resource: str) -> bool:
     if _is_resource_star(resource) or resource in {"arn:*:s3:::*", "arn:aws:s3:::*"}:
         return True
     match = re.match(r"^arn:[^:]*:s3:::([^/]*)", resource)
-    return bool(match) and set(match.group(1)) <= {"*", "?"}
+    return match is not None and set(match.group(1)) <= {"*", "?"}
 
 
 def _covers_s3(statement: Statement) -> bool:
