@@ -16,6 +16,7 @@ from bedrock_ft import cli as cli_module
 from bedrock_ft.core.models import MODELS
 from bedrock_ft.job.doctor import DoctorReport, DoctorRequest, run_doctor
 from bedrock_ft.job.session import AwsSession, make_session
+from helpers.output_contract import assert_documented
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -46,6 +47,7 @@ def test_models_json_has_the_envelope_and_one_row_per_model(capsys: pytest.Captu
     code, document = run_json(capsys, "models")
     assert code == 0
     assert (document["ok"], document["command"], document["schema_version"]) == (True, "models", 1)
+    assert_documented(document, "models")
     assert [row["family"] for row in document["models"]] == [spec.family for spec in MODELS]
 
 
@@ -390,5 +392,6 @@ def test_doctor_command_json_follows_the_contract(
         code, document = run_json(capsys, "doctor", "--region", REGION)
     assert code == 1
     assert (document["ok"], document["command"], document["schema_version"]) == (False, "doctor", 1)
+    assert_documented(document, "doctor")
     assert {c["status"] for c in document["checks"]} <= {"pass", "fail", "warn", "skip"}
     assert document["counts"]["fail"] >= 1 and document["account_id"] == ACCOUNT

@@ -105,7 +105,8 @@ def test_a_presets_validation_split_for_nova_2_lite_is_refused_naming_the_preset
     with pytest.raises(UsageError) as caught:
         generate_dataset(settings)
     assert "Nova 2 Lite accepts no validation set" in str(caught.value) and str(preset) in str(caught.value)
-    assert caught.value.hint is not None and "--validation-split 0" in caught.value.hint
+    assert caught.value.hint is not None and "validation split to 0" in caught.value.hint
+    assert caught.value.settings == ("validation_split",)  # the command line adds "(--validation-split)"
     assert not (tmp_path / "out").exists()
 
 

@@ -15,6 +15,7 @@ from bedrock_ft.cli import lifecycle_eval_commands, main
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.lifecycle.metrics import TRAINING_FILE
 from helpers.converse_fakes import FakeConverse
+from helpers.output_contract import assert_documented
 
 TUNED = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/abc123"
 LABELS = ["spam", "ham", "spam", "ham"]
@@ -91,6 +92,7 @@ def test_json_output_is_one_document_with_the_envelope(
     document = json.loads(capsys.readouterr().out)
     assert code == 0
     assert (document["ok"], document["command"], document["schema_version"]) == (True, "evaluate", 1)
+    assert_documented(document, "evaluate")
     assert document["models"]["tuned"]["scores"]["accuracy"] == 0.75
     assert document["models"]["base"]["model_id"] == "us.amazon.nova-lite-v1:0"
     assert document["difference"]["metric"] == "accuracy"
@@ -202,6 +204,7 @@ def test_metrics_json_and_plot(job: str, tmp_path: Path, capsys: pytest.CaptureF
     assert main(["metrics", job, "--output", "json", "--plot", str(plot)]) == 0
     document = json.loads(capsys.readouterr().out)
     assert (document["ok"], document["command"], document["schema_version"]) == (True, "metrics", 1)
+    assert_documented(document, "metrics")
     assert len(document["training"]) == 40 and document["plot"] == str(plot)
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", key) for key in keys_of(document))
     assert plot.read_bytes()[:4] == b"\x89PNG"

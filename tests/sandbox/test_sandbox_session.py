@@ -31,6 +31,7 @@ from bedrock_ft.sandbox.session import (
     sandbox_down,
     sandbox_up,
 )
+from helpers.output_contract import assert_documented
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +109,7 @@ def test_up_json_follows_the_contract(running: UpResult, capsys: pytest.CaptureF
     document = json.loads(out)
     assert code == 0
     assert (document["ok"], document["command"], document["schema_version"]) == (True, "sandbox up", 1)
+    assert_documented(document, "sandbox up")
     assert document["already_running"] is True and document["endpoint_url"] == running.state.endpoint_url
     assert document["started"].endswith("Z")
 
@@ -146,6 +148,7 @@ def test_down_with_nothing_running_is_no_error(tmp_path: Path, capsys: pytest.Ca
     code, out, _ = run(capsys, "sandbox", "down", "--dir", str(tmp_path / "none"), "--output", "json")
     document = json.loads(out)
     assert code == 0 and document["was_running"] is False and document["command"] == "sandbox down"
+    assert_documented(document, "sandbox down")
 
 
 def stale_state(folder: Path, pid: int, port: int = 1) -> SandboxState:

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.config import fill_unset, from_project_file, without_project_file
+from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.output import emit, on_interrupt
 from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.core.wording import plural
 from bedrock_ft.data.generate import PURPOSES, GenerateResult, GenerateSettings, generate_dataset
 from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.data.presets import load_preset, resolve_text
@@ -115,7 +118,7 @@ def generate(
 
     \b
     --output json prints one document:
-      {ok, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
+      {ok, command, schema_version, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
        validation: <the document of validate --output json>}
     """
     if purpose is not None:
@@ -123,20 +126,26 @@ def generate(
         if given and given != PURPOSES[purpose].value:
             raise UsageError(f"--for {purpose} and --customization-type {given} disagree", hint="give one of them")
         options["customization_type"] = PURPOSES[purpose].value
-    settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
+    from_file = from_project_file(options)
+    settings = GenerateSettings(
+        system=resolve_text(system) if system else None,
+        **without_project_file(options),
+    )
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:
         settings = settings_in_module_bucket(settings, outputs)
     if preset_file:
         settings = settings.with_preset(load_preset(preset_file))
-    result = generate_dataset(settings)
+    settings = fill_unset(settings, from_file)
+    with on_interrupt(lambda: _generate_interrupted(settings.out_dir)):
+        result = generate_dataset(settings)
     if output_format == "json":
-        echo_json(result.to_dict())
+        emit(result.to_dict())
     else:
         _render_generate(result)
     if not result.ok:
         raise ChecksFailed(
-            f"the data written to {result.out_dir} has {result.validation.errors} validation error(s)",
+            f"the data written to {result.out_dir} has {plural(result.validation.errors, 'validation error')}",
             hint="see the problems above; fix the source or the templates, or pass --skip-invalid",
         )
 
@@ -173,9 +182,9 @@ def validate(
 
     \b
     --output json prints one document:
-      {ok, errors, warnings, record_format, base_model, family, files: [{path, role, records, lines}],
-       images_checked, by_rule: {rule: {severity: n}}, problems: [{rule, severity, file, line, field, message}],
-       problems_omitted, notes}
+      {ok, command, schema_version, errors, warnings, record_format, base_model, family,
+       files: [{path, role, records, lines}], images_checked, by_rule: {rule: {severity: n}},
+       problems: [{rule, severity, file, line, field, message}], problems_omitted, notes}
     """
     report = validate_files(
         list(files),
@@ -185,11 +194,11 @@ def validate(
         images_dir=images_dir,
     )
     if output_format == "json":
-        echo_json(report.to_dict())
+        emit(report.to_dict())
     else:
         _render_report(report)
     if not report.ok:
-        raise ChecksFailed(f"{report.errors} validation error(s)")
+        raise ChecksFailed(plural(report.errors, "validation error"))
 
 
 def _render_report(report: ValidationReport) -> None:
@@ -215,16 +224,24 @@ def _render_generate(result: GenerateResult) -> None:
     if counts["images"]:
         detail = ", ".join(f"{n} {why}" for why, n in sorted(result.conversions.items()))
         click.echo(
-            f"  {counts['images']} images, {counts['converted_images']} converted" + (f" ({detail})" if detail else "")
+            f"  {plural(counts['images'], 'image')}, {counts['converted_images']} converted"
+            + (f" ({detail})" if detail else "")
         )
     if counts["skipped"]:
-        click.echo(f"  {counts['skipped']} records skipped:")
+        click.echo(f"  {plural(counts['skipped'], 'record')} skipped:")
         for skipped in result.skipped[:MAX_PROBLEMS_SHOWN]:
             field = f" [{skipped.field}]" if skipped.field else ""
             click.echo(f"    {skipped.record}{field}: {skipped.reason}")
     for note in result.notes:
         click.echo(f"  note: {note}")
     _render_report(result.validation)
+
+
+def _generate_interrupted(out_dir: str | Path) -> str:
+    return (
+        f"generate interrupted: nothing was written to {out_dir} (the folder is replaced only once complete) and "
+        "nothing keeps running; run the same command again"
+    )
 
 
 COMMANDS = [generate, validate]

@@ -7,19 +7,14 @@ from typing import Any
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, tf_outputs_options
+from bedrock_ft.cli.options import output_option, tf_outputs_options
+from bedrock_ft.cli.output import emit
 from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.model_table import TYPE_HEADINGS, hyperparameter_text, records_text, regions_text
 from bedrock_ft.core.models import CustomizationType, ModelSpec, find_model, models_matching, teachers_for
 from bedrock_ft.core.tf_outputs import ENV_OUTPUTS_FILE, ENV_TF_DIR
 
-SCHEMA_VERSION = 1
 CUSTOMIZATION_TYPES = click.Choice([t.value for t in CustomizationType], case_sensitive=False)
-
-
-def _document(command: str, ok: bool, payload: dict[str, Any]) -> dict[str, Any]:
-    """The docs/output.md envelope (helper A's ``cli.output.emit`` prints the same keys)."""
-    return {"ok": ok, "command": command, "schema_version": SCHEMA_VERSION, **payload}
 
 
 @click.command(short_help="List the customizable base models: IDs, regions, formats, limits.")
@@ -61,16 +56,13 @@ def models(region: str | None, customization_type: str | None, model: str | None
     else:
         found = models_matching(region=region, customization_type=kind)
     if output_format == "json":
-        echo_json(
-            _document(
-                "models",
-                True,
-                {
-                    "region": region,
-                    "customization_type": kind.value if kind else None,
-                    "models": [_model_dict(spec, region) for spec in found],
-                },
-            )
+        emit(
+            {
+                "region": region,
+                "customization_type": kind.value if kind else None,
+                "models": [_model_dict(spec, region) for spec in found],
+            },
+            ok=True,
         )
         return
     if not found:
@@ -199,7 +191,7 @@ def doctor(
         on_check=None if output_format == "json" else show,
     )
     if output_format == "json":
-        echo_json(_document("doctor", report.ok, report.to_dict()))
+        emit(report.to_dict(), ok=report.ok)
     else:
         counts = report.counts()
         click.echo(", ".join(f"{n} {state}" for state, n in counts.items()))

@@ -8,16 +8,11 @@ from typing import Any
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.cli.options import output_option, read_tf_outputs, tf_outputs_options
+from bedrock_ft.cli.output import emit
 from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession, make_session
-
-SCHEMA_VERSION = 1
-
-
-def _document(command: str, ok: bool, body: dict[str, Any]) -> dict[str, Any]:
-    return {"ok": ok, "command": command, "schema_version": SCHEMA_VERSION, **body}
 
 
 def _session(outputs: TerraformOutputs | None, endpoint_url: str | None, concurrency: int = 4) -> AwsSession:
@@ -59,7 +54,7 @@ def metrics(
     result = read_job_metrics(_session(outputs, endpoint_url), outputs, MetricsRequest(job))
     plot = str(write_loss_plot(result, plot_path)) if plot_path else None
     if output_format == "json":
-        echo_json(_document("metrics", True, {**result.to_dict(), "plot": plot}))
+        emit({**result.to_dict(), "plot": plot}, ok=True)
         return
     click.echo(f"{result.job_name}: {result.status}")
     if result.output_uri:
@@ -264,7 +259,7 @@ def evaluate(
     progress = _progress() if output_format == "text" and sys.stderr.isatty() else None
     report = run_evaluation(session, outputs, request, progress=progress)
     if output_format == "json":
-        echo_json(_document("evaluate", report.ok, report.to_dict()))
+        emit(report.to_dict(), ok=report.ok)
     else:
         _render(report)
     if not report.ok:

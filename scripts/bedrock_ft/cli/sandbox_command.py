@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option
+from bedrock_ft.cli.options import output_option
+from bedrock_ft.cli.output import emit
 
-SCHEMA_VERSION = 1
 DEFAULT_DIR = ".bedrock-ft-sandbox"
 
 dir_option = click.option(
@@ -20,11 +19,6 @@ dir_option = click.option(
     show_default=True,
     help="Folder of the sandbox's state, outputs file and log.",
 )
-
-
-def _document(command: str, ok: bool, payload: dict[str, Any]) -> dict[str, Any]:
-    """The docs/output.md envelope (helper A's ``cli.output.emit`` prints the same keys)."""
-    return {"ok": ok, "command": command, "schema_version": SCHEMA_VERSION, **payload}
 
 
 @click.group(short_help="Keep a local AWS emulator with the module's resources running.")
@@ -65,7 +59,7 @@ def up(folder: Path, region: str, port: int | None, env_only: bool, output_forma
     result = sandbox_up(folder, region=region, port=port)
     state = result.state
     if output_format == "json":
-        echo_json(_document("sandbox up", True, result.to_dict()))
+        emit(result.to_dict(), ok=True)
         return
     if env_only:
         for line in state.export_lines():
@@ -105,7 +99,7 @@ def down(folder: Path, output_format: str) -> None:
 
     result = sandbox_down(folder)
     if output_format == "json":
-        echo_json(_document("sandbox down", True, result.to_dict()))
+        emit(result.to_dict(), ok=True)
         return
     if result.was_running:
         click.echo(f"sandbox stopped (moto server PID {result.pid}); removed its files in {result.folder}")

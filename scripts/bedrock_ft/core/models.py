@@ -721,7 +721,8 @@ def find_model(identifier: str) -> ModelSpec:
             return spec
     raise UsageError(
         f"unknown base model {identifier!r}",
-        hint="known families: " + "; ".join(known_families()) + ". Use --format to choose a record format anyway",
+        hint="known families: " + "; ".join(known_families()) + ". Name a record format to go on anyway",
+        settings=("base_model", "record_format"),
     )
 
 

@@ -43,7 +43,6 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +53,8 @@ from bedrock_ft.core.models import MB, CustomizationType, ImageRules, ModelSpec,
 from bedrock_ft.core.progress import progress_bar
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
+from bedrock_ft.core.timestamps import now_utc
+from bedrock_ft.core.wording import plural
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
 from bedrock_ft.data.record_checks import REASONING_FAMILIES, CheckContext, ImageInfo, check_record
@@ -111,7 +112,7 @@ S3_IMAGE_FORMATS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "
 
 
 def parse_purpose(value: str | None) -> CustomizationType:
-    """A customization type from its API name or a ``--for`` word (distillation, rft, ...)."""
+    """A customization type from its API name or a purpose word (distillation, rft, ...)."""
     text = (value or "FINE_TUNING").strip()
     if text.lower() in PURPOSES:
         return PURPOSES[text.lower()]
@@ -281,7 +282,9 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     try:
         writer = _Writer(out_dir, with_validation=assignment.has_validation, with_test=assignment.test_n > 0)
     except OSError as exc:
-        raise UsageError(f"--out {plan.out_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {plan.out_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
@@ -423,23 +426,27 @@ def _check_replaceable(out_dir: Path, roots: MediaRoots) -> None:
     real = os.path.realpath(out_dir)
     if any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for root in roots.roots):
         raise UsageError(
-            f"--out {out_dir} holds the source (or the media root): generate replaces the whole folder",
+            f"the output folder {out_dir} holds the source (or the media root): generate replaces the whole folder",
             hint="write the output to another folder",
+            setting="out_dir",
         )
     if not out_dir.is_dir():
         return
     try:
         entries = sorted(entry.name for entry in os.scandir(out_dir))
     except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot read the folder: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {out_dir}: cannot read it: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     if not entries or read_manifest(out_dir) is not None:
         return
     foreign = [name for name in entries if name not in _OUTPUT_NAMES and not _LEFTOVER.match(name)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise UsageError(
-            f"--out {out_dir} holds files generate did not write ({shown})",
+            f"the output folder {out_dir} holds files generate did not write ({shown})",
             hint="generate replaces the whole folder: choose a new or empty one",
+            setting="out_dir",
         )
 
 
@@ -458,7 +465,9 @@ def _staged(final_dir: Path) -> Iterator[Path]:
         os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes it 0700: OUT gets an ordinary folder's permissions
     except OSError as exc:
         _remove_empty(created)
-        raise UsageError(f"--out {final_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {final_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     try:
         yield stage
         _swap(stage, target)
@@ -528,10 +537,14 @@ def _with_defaults(settings: GenerateSettings) -> GenerateSettings:
 def _plan(settings: GenerateSettings) -> _Plan:
     if not settings.source:
         raise UsageError(
-            "no source given", hint="pass --source (a dataset name, folder or file) or put source in the preset"
+            "no source given",
+            hint="name a dataset, folder or file, or a preset that names one",
+            settings=("source", "preset"),
         )
     if not settings.base_model and not settings.record_format:
-        raise UsageError("no base model given", hint="pass --base-model ID (or --format NAME)")
+        raise UsageError(
+            "no base model given", hint="name one (or a record format)", settings=("base_model", "record_format")
+        )
     kind = parse_purpose(settings.customization_type)
     spec, fmt = resolve_model(settings.base_model, settings.record_format, kind.value)
     if settings.record_format is None and kind is CustomizationType.CONTINUED_PRE_TRAINING:
@@ -540,19 +553,21 @@ def _plan(settings: GenerateSettings) -> _Plan:
     prompt, response, reasoning = _plan_templates(settings, kind, fmt, spec)
     if settings.validation_split is not None and not 0 <= settings.validation_split < 1:
         raise UsageError(
-            f"--validation-split {settings.validation_split} must be a fraction between 0 (none) and 1 (e.g. 0.1)"
+            f"validation_split {settings.validation_split} must be a fraction between 0 (none) and 1 (e.g. 0.1)",
+            setting="validation_split",
         )
     if settings.validation_split and spec is not None and spec.accepts_validation_for(kind) is False:
         origin = f" (set by the preset {settings.preset})" if settings.preset else ""
         raise UsageError(
             f"{spec.display_name} accepts no validation set, but a validation split of "
             f"{settings.validation_split:g} is asked for{origin}",
-            hint="pass --validation-split 0 (it overrides a preset's) to train on every record",
+            hint="set the validation split to 0 (it overrides a preset's) to train on every record",
+            setting="validation_split",
         )
     if settings.image_column and kind in (CustomizationType.DISTILLATION, CustomizationType.REINFORCEMENT_FINE_TUNING):
-        raise UsageError(f"{kind.value} records are text only", hint="drop --image-column")
+        raise UsageError(f"{kind.value} records are text only", hint="give no image column", setting="image_column")
     if settings.limit is not None and settings.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError("limit must be at least 1", setting="limit")
 
     bucket = settings.bucket
     owner = settings.bucket_owner
@@ -564,27 +579,35 @@ def _plan(settings: GenerateSettings) -> _Plan:
     location = None
     if settings.image_column:
         if fmt not in FORMAT_TAKES_IMAGES:
-            raise UsageError(f"the {fmt} format takes no images", hint="drop --image-column, or choose a vision model")
+            raise UsageError(
+                f"the {fmt} format takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
+            )
         if spec is not None and spec.images is None:
             raise UsageError(
-                f"{spec.display_name} takes no images", hint="drop --image-column, or choose a vision model"
+                f"{spec.display_name} takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
             )
         if not bucket:
             raise ConfigError(
                 "images need the bucket the dataset will be uploaded to",
-                hint="pass --bucket, or --tf-outputs / --tf-dir with the output bucket_name",
+                hint="name the bucket, or give the Terraform outputs (their bucket_name)",
+                settings=("bucket", "tf_outputs", "tf_dir"),
             )
         if not owner:
             raise ConfigError(
                 "images need the account that owns the bucket",
-                hint="pass --bucket-owner, or --tf-outputs / --tf-dir with the output account_id",
+                hint="name the bucket owner, or give the Terraform outputs (their account_id)",
+                settings=("bucket_owner", "tf_outputs", "tf_dir"),
             )
     if bucket and bucket_problem(bucket):
-        raise UsageError(f"--bucket: {bucket_problem(bucket)}")
+        raise UsageError(f"bucket: {bucket_problem(bucket)}", setting="bucket")
     if owner and not ACCOUNT_ID.match(owner):
-        raise UsageError(f"--bucket-owner {owner!r} is not a 12-digit AWS account id")
+        raise UsageError(f"bucket_owner {owner!r} is not a 12-digit AWS account id", setting="bucket_owner")
     if prefix and key_problem(prefix + "/x"):
-        raise UsageError(f"--prefix: {key_problem(prefix + '/x')}")
+        raise UsageError(f"prefix: {key_problem(prefix + '/x')}", setting="prefix")
     image_root = join_key(settings.data_prefix)
     if image_root and key_problem(image_root + "/x"):
         raise UsageError(f"data prefix: {key_problem(image_root + '/x')}")
@@ -592,7 +615,7 @@ def _plan(settings: GenerateSettings) -> _Plan:
         location = ImageLocation(bucket=bucket, prefix=image_root, bucket_owner=owner)
     out_dir = Path(settings.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir} is a file, not a folder")
+        raise UsageError(f"the output folder {out_dir} is a file, not a folder", setting="out_dir")
     return _Plan(
         settings,
         spec,
@@ -617,9 +640,15 @@ def _plan_templates(
     """The prompt, response and reasoning templates the settings and the purpose need."""
     conversation = settings.messages_column is not None
     if conversation and fmt is RecordFormat.PRETRAINING:
-        raise UsageError("--messages-column makes conversations: continued pre-training takes plain text")
+        raise UsageError(
+            "a messages column makes conversations: continued pre-training takes plain text", setting="messages_column"
+        )
     if not settings.prompt_template and not conversation:
-        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
+        raise UsageError(
+            "no prompt template given",
+            hint="give one ('...{field}...') or a preset",
+            settings=("prompt_template", "preset"),
+        )
     prompt = (
         Template.parse(settings.prompt_template, name="prompt template")
         if settings.prompt_template and not conversation
@@ -635,15 +664,22 @@ def _plan_templates(
     elif response is None and not conversation and fmt is not RecordFormat.PRETRAINING:
         what = "the reference answer" if fmt is RecordFormat.RFT else "the response"
         raise UsageError(
-            f"the {fmt} format needs a response template ({what})", hint="pass --response-template '...{field}...'"
+            f"the {fmt} format needs a response template ({what})",
+            hint="give one: '...{field}...'",
+            setting="response_template",
         )
     reasoning = None
     if settings.reasoning_template:
         if fmt is not RecordFormat.CONVERSATION or kind is not CustomizationType.FINE_TUNING:
-            raise UsageError("--reasoning-template is for fine-tuning bedrock-conversation-2024 records")
+            raise UsageError(
+                "a reasoning template is for fine-tuning bedrock-conversation-2024 records",
+                setting="reasoning_template",
+            )
         if spec is not None and spec.family not in REASONING_FAMILIES:
             raise UsageError(
-                f"{spec.display_name} takes no reasoning content", hint="drop --reasoning-template, or use Nova 2 Lite"
+                f"{spec.display_name} takes no reasoning content",
+                hint="drop the reasoning template, or use Nova 2 Lite",
+                setting="reasoning_template",
             )
         reasoning = Template.parse(settings.reasoning_template, name="reasoning template")
     return prompt, response, reasoning
@@ -654,7 +690,7 @@ def _slug(source: str) -> str:
 
 
 def _generic_image_rules() -> ImageRules:
-    """Image rules when only --format names the record format: what every Bedrock vision model accepts."""
+    """Image rules when only a record format is named (no model): what every Bedrock vision model accepts."""
     return ImageRules(formats=frozenset({"png", "jpeg", "gif"}), max_per_record=10, max_bytes=10 * MB)
 
 
@@ -668,9 +704,9 @@ def _check_columns(plan: _Plan, source: Source) -> None:
     if plan.reasoning is not None:
         wanted += [("reasoning template", f) for f in plan.reasoning.fields]
     if plan.settings.image_column:
-        wanted.append(("--image-column", plan.settings.image_column))
+        wanted.append(("image column", plan.settings.image_column))
     if plan.settings.messages_column:
-        wanted.append(("--messages-column", plan.settings.messages_column))
+        wanted.append(("messages column", plan.settings.messages_column))
     for where, name in wanted:
         if name.split(".")[0] not in source.columns and name not in source.columns:
             raise InputError(
@@ -733,7 +769,7 @@ def _assign_training(source: Source, settings: GenerateSettings, plan: _Plan, no
             if settings.limit is not None:
                 val_n = min(val_n, settings.limit)
             if settings.validation_split:
-                notes.append(f"the source has a {source.validation_split!r} split: used it, --validation-split ignored")
+                notes.append(f"the source has a {source.validation_split!r} split: used it (validation_split ignored)")
             return _Assignment(source.train_split, train_n, source.validation_split, val_n)
     if settings.validation_split and train_n >= 2:
         k = min(train_n - 1, max(1, round(train_n * settings.validation_split)))
@@ -800,7 +836,7 @@ def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple
                     raise RecordError(
                         record.label,
                         plan.settings.messages_column,
-                        "ends with no assistant turn to take the reference answer from: pass --response-template",
+                        "ends with no assistant turn to take the reference answer from: give a response template",
                     )
             built = build_turns_record(
                 plan.record_format,
@@ -900,7 +936,7 @@ def _conversation_turns(fields_: dict[str, Any], column: str, label: str) -> tup
         text = _message_text(content)
         if text is None:
             raise RecordError(
-                label, where, "content must be text (a string or text parts): put images in --image-column"
+                label, where, "content must be text (a string or text parts): put images in the image column"
             )
         if role == "system":
             if n != 0:
@@ -1124,7 +1160,10 @@ def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, A
         facts[path.relative_to(out_dir).as_posix()] = {"sha256": digest.hexdigest(), "bytes": size}
     found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
     if found != referenced:
-        raise InputError(f"{len(referenced - found)} image(s) the records point at are missing from {folder}")
+        missing = len(referenced - found)
+        raise InputError(
+            f"{plural(missing, 'image')} the records point at {'is' if missing == 1 else 'are'} missing from {folder}"
+        )
     return facts
 
 
@@ -1165,7 +1204,7 @@ def _manifest(
     return {
         "tool": "bedrock-ft",
         "version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": now_utc(),
         "base_model": s.base_model,
         "family": plan.spec.family if plan.spec else None,
         "record_format": plan.record_format.value,

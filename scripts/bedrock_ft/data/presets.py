@@ -99,7 +99,8 @@ def load_preset(path: str | Path) -> Preset:
     unknown = sorted(set(document) - set(KNOWN_KEYS))
     if unknown:
         raise InputError(
-            f"preset {file} has unknown key(s): {', '.join(unknown)}", hint="keys: " + ", ".join(KNOWN_KEYS)
+            f"preset {file} has unknown {'key' if len(unknown) == 1 else 'keys'}: {', '.join(unknown)}",
+            hint="keys: " + ", ".join(KNOWN_KEYS),
         )
     values: dict[str, Any] = {}
     for key, value in document.items():
@@ -123,7 +124,7 @@ def load_preset(path: str | Path) -> Preset:
     return Preset(path=file, **values)
 
 
-def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "--system") -> str:
+def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "the system prompt") -> str:
     """``@file`` -> the file's text (relative to ``base_dir``); anything else as it is. ``@@x`` is the text ``@x``."""
     if value.startswith("@@"):
         return value[1:]

@@ -129,9 +129,11 @@ def build_record(
         record["messages"] = [{"role": "user", "content": [{"text": prompt}]}]
         return record
     if images and record_format not in FORMAT_TAKES_IMAGES:
-        raise UsageError(f"the {record_format} format takes no images", hint="drop --image-column")
+        raise UsageError(
+            f"the {record_format} format takes no images", hint="give no image column", setting="image_column"
+        )
     if record_format is not RecordFormat.PRETRAINING and response is None:
-        raise UsageError(f"the {record_format} format needs a response", hint="give --response-template")
+        raise UsageError(f"the {record_format} format needs a response", hint="give one", setting="response_template")
     if record_format is RecordFormat.CONVERSATION:
         conversation = _conversation(system, prompt, response or "", images, location)
         if reasoning is not None:
@@ -253,7 +255,9 @@ def _conversation(
 ) -> dict[str, Any]:
     if images and location is None:
         raise UsageError(
-            "images need a bucket and a bucket owner", hint="pass --bucket and --bucket-owner, or --tf-outputs"
+            "images need a bucket and a bucket owner",
+            hint="name them, or give the Terraform outputs",
+            settings=("bucket", "bucket_owner", "tf_outputs"),
         )
     user_content: list[dict[str, Any]] = [{"text": prompt}]
     user_content.extend(image_block(image, location) for image in images if location is not None)

@@ -100,7 +100,9 @@ def open_source(
     path = Path(name).expanduser()
     if path.is_file():
         if subset:
-            raise InputError(f"--subset applies to Hugging Face datasets, not to the file {path}")
+            raise InputError(
+                f"a subset applies to Hugging Face datasets, not to the file {path}", hint="give none", setting="subset"
+            )
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".json", ".ndjson"):
             reader: _Split = _JsonlSplit(path, path.parent)
@@ -360,7 +362,8 @@ def _pick_splits(available: list[str], split: str | None, source: str) -> tuple[
     else:
         raise InputError(
             f"{source} has several splits and none is called train",
-            hint="choose one with --split: " + ", ".join(available),
+            hint="choose the split to train on: " + ", ".join(available),
+            setting="split",
         )
     validation = next((s for s in VALIDATION_SPLIT_NAMES if s in available and s != train), None)
     return train, validation
@@ -469,7 +472,7 @@ def _hf_hint(exc: Exception) -> str | None:
             "(save_to_disk folder, JSONL, CSV or image folder)"
         )
     if "config" in text.lower():
-        return "check --subset"
+        return "check the subset (the dataset's configuration name)"
     if "split" in text.lower():
-        return "check --split"
+        return "check the split's name"
     return None

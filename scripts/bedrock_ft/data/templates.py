@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.wording import plural
 
 FILTERS = ("json", "lines", "bullets", "comma")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -32,11 +33,15 @@ class TemplateSyntaxError(InputError):
 
 
 class RecordError(InputError):
-    """One record cannot become a training record. ``--skip-invalid`` drops such records instead of stopping."""
+    """One record cannot become a training record. ``skip_invalid`` drops such records instead of stopping."""
 
     def __init__(self, record: str, field: str | None, reason: str) -> None:
         where = f"{record}, field {field!r}" if field else record
-        super().__init__(f"{where}: {reason}", hint="fix the record, or pass --skip-invalid to drop such records")
+        super().__init__(
+            f"{where}: {reason}",
+            hint="fix the record, or skip invalid records to drop such ones",
+            setting="skip_invalid",
+        )
         self.record = record
         self.field = field
         self.reason = reason
@@ -140,7 +145,7 @@ def lookup(record: Mapping[str, Any], path: Sequence[str], label: str = "record"
             if index is None:
                 _missing(path, depth, value, label, why="is a list: use a number to pick an item")
             if not -len(value) <= index < len(value):
-                _missing(path, depth, value, label, why=f"has {len(value)} item(s)")
+                _missing(path, depth, value, label, why=f"has {plural(len(value), 'item')}")
             value = value[index]
         else:
             _missing(path, depth, value, label, why="is not a dict or a list")

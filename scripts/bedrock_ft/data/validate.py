@@ -141,7 +141,11 @@ def resolve_model(
             )
         fmt = format_for(spec, kind)
     else:
-        raise UsageError("say which model the data is for", hint="pass --base-model ID (or --format NAME)")
+        raise UsageError(
+            "say which model the data is for",
+            hint="name the base model (or a record format)",
+            settings=("base_model", "record_format"),
+        )
     return spec, fmt
 
 
@@ -221,8 +225,8 @@ def validate_files(
     report.images_checked = ctx.images_checked
     if "image" in media_kinds and not has_local:
         report.notes.append(
-            "image bytes and pixels were not checked: no local copies (pass --images-dir, or "
-            "validate the files inside the folder generate wrote)"
+            "image bytes and pixels were not checked: no local copies (give the folder of the images, images_dir, "
+            "or validate the files inside the folder generate wrote)"
         )
     return report
 

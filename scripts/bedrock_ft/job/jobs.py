@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
 from bedrock_ft.core.errors import AwsError, JobFailed, UsageError
+from bedrock_ft.core.timestamps import iso_utc
 from bedrock_ft.job.submit import NAME_PREFIX
 
 TERMINAL_OK = "Completed"
@@ -43,7 +44,7 @@ class JobStatus:
     def from_response(cls, job: dict[str, Any]) -> JobStatus:
         details = {
             stage.removesuffix("Details"): str(value.get("status"))
-            for stage, value in (job.get("statusDetails") or {}).items()
+            for stage, value in (job.get("status_details") or {}).items()
             if isinstance(value, dict) and value.get("status")
         }
         validation = [m.get("validationLoss") for m in job.get("validationMetrics") or [] if "validationLoss" in m]
@@ -59,8 +60,8 @@ class JobStatus:
             validation_loss=validation[-1] if validation else None,
             output_model_arn=job.get("outputModelArn"),
             output_model_name=job.get("outputModelName"),
-            created=str(job["creationTime"]) if job.get("creationTime") else None,
-            ended=str(job["endTime"]) if job.get("endTime") and status in (TERMINAL_OK, *TERMINAL_BAD) else None,
+            created=iso_utc(job.get("creationTime")),
+            ended=iso_utc(job.get("endTime")) if status in (TERMINAL_OK, *TERMINAL_BAD) else None,
         )
 
     @property
@@ -82,17 +83,17 @@ class JobStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jobName": self.name,
-            "jobArn": self.arn,
+            "job_name": self.name,
+            "job_arn": self.arn,
             "status": self.status,
-            "statusDetails": self.status_details,
-            "failureMessage": self.failure_message,
-            "trainingLoss": self.training_loss,
-            "validationLoss": self.validation_loss,
-            "outputModelArn": self.output_model_arn,
-            "outputModelName": self.output_model_name,
-            "creationTime": self.created,
-            "endTime": self.ended,
+            "status_details": self.status_details,
+            "failure_message": self.failure_message,
+            "training_loss": self.training_loss,
+            "validation_loss": self.validation_loss,
+            "output_model_arn": self.output_model_arn,
+            "output_model_name": self.output_model_name,
+            "creation_time": self.created,
+            "end_time": self.ended,
         }
 
 
@@ -180,10 +181,11 @@ def wait_for_job(
 
 
 def stop_job(bedrock: Any, identifier: str) -> JobStatus:
-    """Ask the job to stop and return its status after the request."""
+    """Ask the job to stop and return its status after the request; a job that has already ended is returned as it
+    is (``finished``), with nothing asked of it."""
     job = get_job(bedrock, identifier)
     if job.finished:
-        raise UsageError(f"job {job.name} has already ended {job.status}; there is nothing to stop")
+        return job
     if job.status == "Stopping":
         return job  # asked already; asking again only earns a ValidationException
     try:

@@ -58,7 +58,7 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "workDir": str(self.work_dir),
+            "work_dir": str(self.work_dir),
             "ran": self.ran,
             "resumed": self.resumed,
             "steps": self.steps,

@@ -324,10 +324,10 @@ class SubmitResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jobName": self.job_name,
-            "jobArn": self.job_arn,
-            "alreadySubmitted": self.already_submitted,
-            "dryRun": self.dry_run,
+            "job_name": self.job_name,
+            "job_arn": self.job_arn,
+            "already_submitted": self.already_submitted,
+            "dry_run": self.dry_run,
             "request": self.request,
             "preflight": self.preflight.to_dict() if self.preflight else None,
             "warnings": self.warnings,

@@ -739,8 +739,7 @@ def trust_other_account(doc: PolicyDoc) -> list[Finding]:
                         s,
                         f"{s.label} lets {identifier} (account {account}) assume the role, and the "
                         "role's own account is not known here: confirm it is the same account",
-                        "review the live role (--role) so its account is known, or trust a role "
-                        "of this account by its ARN",
+                        "review the live role so its account is known, or trust a role of this account by its ARN",
                     )
                 )
             elif account != home:
