@@ -116,7 +116,7 @@ def test_an_unknown_student_is_refused_with_the_students_listed() -> None:
 
 @pytest.mark.parametrize("teacher", ["", "Nova Pro", "amazon.nova-pro-v1:0; drop", "x" * 300])
 def test_a_teacher_outside_the_apis_pattern_is_refused(teacher: str) -> None:
-    with pytest.raises(UsageError, match="^teacher "):
+    with pytest.raises(UsageError, match=r"^teacher "):
         distillation_config(teacher, "amazon.nova-lite-v1:0:300k", REGION)
 
 
@@ -275,7 +275,7 @@ def test_an_rft_hyperparameter_outside_the_apis_range_is_refused(name: str, valu
     ],
 )
 def test_a_grader_that_is_not_a_lambda_function_arn_is_refused(arn: str) -> None:
-    with pytest.raises(UsageError, match="^grader "):
+    with pytest.raises(UsageError, match=r"^grader "):
         rft_config(arn, {})
 
 
