@@ -51,6 +51,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
       kms_master_key_id = local.use_kms ? local.kms_key_arn : null
     }
   }
+
+  lifecycle {
+    # S3 and Bedrock use only a key of their own region; AWS would refuse a key of another region at apply only.
+    precondition {
+      condition     = var.kms_key_arn == null || try(split(":", var.kms_key_arn)[3], "") == local.region
+      error_message = "kms_key_arn must be a key in the region the module is applied in (${local.region}): S3 and Bedrock use only keys of their own region."
+    }
+  }
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "this" {

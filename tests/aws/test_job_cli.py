@@ -58,7 +58,7 @@ def test_submit_dry_run_prints_the_exact_request_and_starts_nothing(account: Acc
 
 
 def test_submit_then_status_shows_the_job(account: Account, bedrock_ft: Invoke) -> None:
-    arn = submit_json(bedrock_ft, account, "--validation-data", account.validation_uri)["jobArn"]
+    arn = submit_json(bedrock_ft, account, "--validation-data", account.validation_uri)["job_arn"]
     status = bedrock_ft("status", str(arn), "--output", "json")
     assert json.loads(status.stdout)["status"] == "InProgress"
 
@@ -78,7 +78,7 @@ def test_preflight_json_lists_every_check(account: Account, bedrock_ft: Invoke) 
 
 def test_a_bad_hp_option_is_a_usage_error_with_exit_code_2(account: Account, bedrock_ft_main: Main, capsys) -> None:
     assert bedrock_ft_main("submit", *job_args(account, "--hp", "epochCount", "--dry-run")) == 2
-    assert "--hp 'epochCount' is not key=value" in capsys.readouterr().err
+    assert "hyperparameter 'epochCount' is not key=value" in capsys.readouterr().err
 
 
 def test_missing_outputs_exit_with_the_config_code(capsys) -> None:
@@ -164,12 +164,12 @@ def test_submit_data_and_training_data_together_is_a_usage_error(
 ) -> None:
     out = _out_folder(account, tmp_path)
     assert bedrock_ft_main("submit", "--data", str(out), "--training-data", account.training_uri) == 2
-    assert "either --data or --training-data" in capsys.readouterr().err
+    assert "either a dataset folder or data URIs, not both (--data, --training-data" in capsys.readouterr().err
 
 
 def test_submit_without_any_data_is_a_usage_error(account: Account, bedrock_ft_main: Main, capsys) -> None:
     assert bedrock_ft_main("submit", "--base-model", MODEL, "--dry-run") == 2
-    assert "--data OUT" in capsys.readouterr().err
+    assert "no training data given (--data, --training-data)" in capsys.readouterr().err
 
 
 def test_submit_regenerated_data_is_a_new_job_and_the_same_data_the_same_job(
@@ -185,8 +185,8 @@ def test_submit_regenerated_data_is_a_new_job_and_the_same_data_the_same_job(
     first = upload_and_submit('{"seed": 1}')
     changed = upload_and_submit('{"seed": 2}')
     again = upload_and_submit('{"seed": 1}')
-    assert changed["jobArn"] != first["jobArn"] and not changed["alreadySubmitted"]
-    assert again["jobArn"] == first["jobArn"] and again["alreadySubmitted"]
+    assert changed["job_arn"] != first["job_arn"] and not changed["already_submitted"]
+    assert again["job_arn"] == first["job_arn"] and again["already_submitted"]
 
 
 def test_upload_shows_no_progress_bar_when_stderr_is_not_a_terminal(
@@ -197,28 +197,39 @@ def test_upload_shows_no_progress_bar_when_stderr_is_not_a_terminal(
     assert result.stderr == ""
 
 
-def test_a_missing_out_folder_is_a_usage_error(bedrock_ft_main: Main, tmp_path: Path, capsys) -> None:
-    assert bedrock_ft_main("upload", str(tmp_path / "nowhere")) == 2
+def test_a_missing_out_folder_is_an_input_error(bedrock_ft_main: Main, tmp_path: Path, capsys) -> None:
+    assert bedrock_ft_main("upload", str(tmp_path / "nowhere")) == 3
     assert "does not exist" in capsys.readouterr().err
 
 
 def test_list_and_stop(account: Account, bedrock_ft: Invoke) -> None:
-    name = submit_json(bedrock_ft, account, "--skip-preflight")["jobName"]
+    name = submit_json(bedrock_ft, account, "--skip-preflight")["job_name"]
     listed = bedrock_ft("list", "--output", "json")
-    assert [j["jobName"] for j in json.loads(listed.stdout)["jobs"]] == [name]
+    assert [j["job_name"] for j in json.loads(listed.stdout)["jobs"]] == [name]
     stopped = bedrock_ft("stop", str(name))
     assert "Stopped" in stopped.stdout
 
 
-def test_stop_on_a_finished_job_says_so(account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys) -> None:
-    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+def test_stop_on_a_finished_job_says_it_had_ended_and_exits_0(
+    account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys
+) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
     set_status(name, "Completed")
-    assert bedrock_ft_main("stop", name) == 2
-    assert f"job {name} has already ended Completed; there is nothing to stop" in capsys.readouterr().err
+    assert bedrock_ft_main("stop", name) == 0
+    assert f"job {name} had already ended Completed; nothing to stop" in capsys.readouterr().out
+
+
+def test_stop_on_a_finished_job_in_json_says_already_ended(account: Account, bedrock_ft: Invoke) -> None:
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
+    set_status(name, "Failed", "bad data")
+    result = bedrock_ft("stop", name, "--output", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["already_ended"], document["status"]) == (True, True, "Failed")
 
 
 def test_wait_exits_0_when_the_job_completes(account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main) -> None:
-    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
     set_status(name, "Completed")
     assert bedrock_ft_main("wait", name, "--interval", "0.01") == 0
 
@@ -227,7 +238,7 @@ def test_wait_exits_0_when_the_job_completes(account: Account, bedrock_ft: Invok
 def test_wait_exits_non_zero_with_the_failure_message(
     account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys, status: str
 ) -> None:
-    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
     set_status(name, status, "Could not validate GetObject permissions")
     assert bedrock_ft_main("wait", name, "--interval", "0.01") == 6
     assert f"ended {status}: Could not validate GetObject permissions" in capsys.readouterr().err
@@ -236,18 +247,18 @@ def test_wait_exits_non_zero_with_the_failure_message(
 def test_wait_exits_non_zero_at_the_timeout(
     account: Account, bedrock_ft: Invoke, bedrock_ft_main: Main, capsys
 ) -> None:
-    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
     assert bedrock_ft_main("wait", name, "--interval", "0.01", "--timeout", "0") == 6
     assert "is still InProgress" in capsys.readouterr().err
 
 
 def test_wait_json_still_prints_the_job_when_it_fails(account: Account, bedrock_ft: Invoke) -> None:
-    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["jobName"])
+    name = str(submit_json(bedrock_ft, account, "--skip-preflight")["job_name"])
     set_status(name, "Failed", "Input size exceeded")
     result = bedrock_ft("wait", name, "--interval", "0.01", "--output", "json")
     assert isinstance(result.exception, JobFailed)
     document = json.loads(result.stdout)
-    assert document["status"] == "Failed" and document["failureMessage"] == "Input size exceeded"
+    assert document["status"] == "Failed" and document["failure_message"] == "Input size exceeded"
 
 
 def _run_args(account: Account, tmp_path: Path, *extra: str) -> list[str]:
@@ -291,7 +302,7 @@ def test_run_wait_json_still_prints_the_result_when_the_job_fails(
     document = json.loads(again.stdout)
     assert document["resumed"] == ["generate", "upload", "preflight", "submit"]
     assert document["job"]["status"] == "Failed"
-    assert document["job"]["failureMessage"] == "Input size exceeded"
+    assert document["job"]["failure_message"] == "Input size exceeded"
 
 
 def test_run_wait_exits_with_the_job_failed_code(
@@ -373,5 +384,5 @@ def test_regenerating_with_another_seed_then_upload_and_submit_starts_a_new_job(
     first = generate_upload_submit("1")
     reseeded = generate_upload_submit("2")
     same = generate_upload_submit("1")
-    assert reseeded["jobArn"] != first["jobArn"] and not reseeded["alreadySubmitted"]
-    assert same["jobArn"] == first["jobArn"] and same["alreadySubmitted"]
+    assert reseeded["job_arn"] != first["job_arn"] and not reseeded["already_submitted"]
+    assert same["job_arn"] == first["job_arn"] and same["already_submitted"]

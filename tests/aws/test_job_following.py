@@ -6,13 +6,14 @@ import pytest
 
 from bedrock_ft.core.errors import JobFailed
 from bedrock_ft.job.jobs import get_job, list_tool_jobs, stop_job, wait_for_job
-from bedrock_ft.job.submit import JobSpec, submit_job
+from bedrock_ft.job.requests import SubmitRequest
+from bedrock_ft.job.submit import submit_job
 from helpers.aws_fixtures import MODEL, Account, set_status
 
 
 def submitted(account: Account) -> str:
-    job = JobSpec(base_model=MODEL, training_data=account.training_uri)
-    return str(submit_job(account.session, account.outputs, job, skip_preflight=True).job_arn)
+    job = SubmitRequest(base_model=MODEL, training_data=account.training_uri, skip_preflight=True)
+    return str(submit_job(account.session, account.outputs, job).job_arn)
 
 
 class FakeClock:

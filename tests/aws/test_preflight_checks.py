@@ -21,7 +21,7 @@ def preflight(account: Account, outputs: TerraformOutputs | None = None, **chang
         "hyperparameters": {"epochCount": "2", "learningRate": "0.00001"},
         **changes,
     }
-    return run_preflight(outputs or account.outputs, PreflightRequest(**request), account.session)
+    return run_preflight(account.session, outputs or account.outputs, PreflightRequest(**request))
 
 
 def status_of(report: PreflightReport, name: str) -> Status:
@@ -323,7 +323,7 @@ def test_an_image_without_a_bucket_owner_fails_with_a_hint(account: Account) -> 
     result = preflight(account).result("images")
     assert result.status is Status.FAIL
     assert "no bucketOwner" in result.message
-    assert result.hint is not None and "--bucket-owner" in result.hint and "Terraform outputs" in result.hint
+    assert result.hint is not None and "bucket owner" in result.hint and "Terraform outputs" in result.hint
 
 
 def _module_network_statements(account: Account) -> list[dict[str, Any]]:
@@ -419,7 +419,7 @@ def test_customization_type_the_model_table_does_not_offer_fails(account: Accoun
 
 
 def test_a_model_whose_regions_the_table_does_not_state_is_skipped(account: Account) -> None:
-    result = preflight(account, base_model="amazon.titan-text-express-v1", hyperparameters={}).result("base-model")
+    result = preflight(account, base_model="cohere.command-text-v14:7:4k", hyperparameters={}).result("base-model")
     assert result.status is Status.SKIPPED
 
 
@@ -475,7 +475,7 @@ def test_image_conversation_records_for_claude_3_haiku_fail(account: Account) ->
     result = fits(account, base_model=CLAUDE_HAIKU)
     assert result.status is Status.FAIL
     assert "claude-messages" in result.message and "takes no images" in result.message
-    assert result.hint and "bedrock-ft generate --base-model" in result.hint
+    assert result.hint and f"generate the dataset for base model {CLAUDE_HAIKU}" in result.hint
 
 
 def test_images_for_nova_micro_fail(account: Account) -> None:
@@ -561,10 +561,10 @@ def test_a_matching_manifest_passes_and_is_mentioned(account: Account) -> None:
 def test_only_the_first_bytes_are_read_back_and_a_cut_record_is_not_judged(
     account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bedrock_ft.job.preflight as preflight_module
+    import bedrock_ft.job.preflight.data as preflight_data
 
     account.put_records(TRAIN_KEY, [text_record("x" * 100) for _ in range(50)])
-    monkeypatch.setattr(preflight_module, "READ_BACK_BYTES", 700)  # ends inside the third record
+    monkeypatch.setattr(preflight_data, "READ_BACK_BYTES", 700)  # ends inside the third record
     result = fits(account)
     assert result.status is Status.PASS and "2 records read back" in result.message
 

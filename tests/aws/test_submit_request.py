@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -14,7 +15,8 @@ import bedrock_ft
 from bedrock_ft.core.errors import AwsError, UsageError
 from bedrock_ft.core.tf_outputs import parse_outputs
 from bedrock_ft.job.preflight import PreflightFailed
-from bedrock_ft.job.submit import JobSpec, build_request, client_request_token, submit_job
+from bedrock_ft.job.requests import SubmitRequest
+from bedrock_ft.job.submit import build_request, client_request_token, submit_job
 from helpers.aws_fixtures import MODEL, Account
 
 SHAPE = botocore.session.get_session().get_service_model("bedrock").operation_model("CreateModelCustomizationJob")
@@ -36,7 +38,7 @@ OUTPUTS = parse_outputs(
 )
 TRAIN_SHA = "sha256:" + "1" * 64
 VALIDATION_SHA = "sha256:" + "2" * 64
-JOB = JobSpec(
+JOB = SubmitRequest(
     base_model=MODEL,
     training_data="s3://bucket-1/data/a/train.jsonl",
     validation_data="s3://bucket-1/data/a/validation.jsonl",
@@ -46,8 +48,8 @@ JOB = JobSpec(
 )
 
 
-def changed(job: JobSpec = JOB, **changes: Any) -> JobSpec:
-    return JobSpec(**{**job.__dict__, **changes})
+def changed(job: SubmitRequest = JOB, **changes: Any) -> SubmitRequest:
+    return SubmitRequest(**{**job.__dict__, **changes})
 
 
 def test_the_request_is_exactly_what_the_job_needs() -> None:
@@ -98,7 +100,7 @@ def test_same_inputs_give_the_same_token_and_names() -> None:
 
 
 def test_different_inputs_give_a_different_token() -> None:
-    other = JobSpec(**{**JOB.__dict__, "hyperparameters": {"epochCount": "4"}})
+    other = SubmitRequest(**{**JOB.__dict__, "hyperparameters": {"epochCount": "4"}})
     assert build_request(OUTPUTS, JOB)["clientRequestToken"] != build_request(OUTPUTS, other)["clientRequestToken"]
 
 
@@ -160,23 +162,25 @@ def test_no_kms_key_leaves_out_custom_model_kms_key_id() -> None:
 
 
 def test_continued_pre_training_is_passed_through() -> None:
-    job = JobSpec(**{**JOB.__dict__, "customization_type": "CONTINUED_PRE_TRAINING"})
+    job = SubmitRequest(**{**JOB.__dict__, "customization_type": "CONTINUED_PRE_TRAINING"})
     assert build_request(OUTPUTS, job)["customizationType"] == "CONTINUED_PRE_TRAINING"
 
 
 def test_an_out_of_range_hyperparameter_is_refused() -> None:
     with pytest.raises(UsageError, match="epochCount"):
-        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "hyperparameters": {"epochCount": "50"}}))
+        build_request(OUTPUTS, SubmitRequest(**{**JOB.__dict__, "hyperparameters": {"epochCount": "50"}}))
 
 
-def test_a_job_name_outside_the_api_pattern_is_refused() -> None:
-    with pytest.raises(UsageError, match="--job-name"):
-        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "job_name": "-bad name"}))
+def test_a_job_name_outside_the_api_pattern_is_refused_naming_the_setting_not_a_flag() -> None:
+    with pytest.raises(UsageError, match="the job name '-bad name' does not match") as raised:
+        build_request(OUTPUTS, SubmitRequest(**{**JOB.__dict__, "job_name": "-bad name"}))
+    assert raised.value.settings == ("job_name",)
+    assert "--" not in str(raised.value)
 
 
 def test_data_outside_the_module_bucket_is_refused() -> None:
     with pytest.raises(UsageError, match="module's bucket"):
-        build_request(OUTPUTS, JobSpec(**{**JOB.__dict__, "training_data": "s3://elsewhere/train.jsonl"}))
+        build_request(OUTPUTS, SubmitRequest(**{**JOB.__dict__, "training_data": "s3://elsewhere/train.jsonl"}))
 
 
 class _StubSession:
@@ -197,7 +201,7 @@ def test_submit_sends_exactly_the_built_request() -> None:
     arn = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-lite-v1:0:300k/abcdefabcdef"
     session.stubber.add_response("create_model_customization_job", {"jobArn": arn}, request)
     with session.stubber:
-        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+        result = submit_job(session, OUTPUTS, replace(JOB, skip_preflight=True))  # type: ignore[arg-type]
     session.stubber.assert_no_pending_responses()
     assert result.job_arn == arn
     assert result.warnings and "preflight skipped" in result.warnings[0]
@@ -206,12 +210,12 @@ def test_submit_sends_exactly_the_built_request() -> None:
 def test_a_dry_run_calls_nothing() -> None:
     session = _StubSession()
     with session.stubber:  # any call would fail: no responses are queued
-        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True, dry_run=True)  # type: ignore[arg-type]
+        result = submit_job(session, OUTPUTS, replace(JOB, skip_preflight=True, dry_run=True))  # type: ignore[arg-type]
     assert result.dry_run and result.job_arn is None
 
 
-def _job(account: Account) -> JobSpec:
-    return JobSpec(base_model=MODEL, training_data=account.training_uri, validation_data=account.validation_uri)
+def _job(account: Account) -> SubmitRequest:
+    return SubmitRequest(base_model=MODEL, training_data=account.training_uri, validation_data=account.validation_uri)
 
 
 def test_data_given_by_uri_is_identified_by_s3s_checksum(account: Account) -> None:
@@ -243,7 +247,7 @@ def test_data_that_cannot_be_read_has_no_digest(account: Account) -> None:
 def test_training_data_overwritten_at_the_same_uri_starts_a_new_job(account: Account) -> None:
     first = submit_job(account.session, account.outputs, _job(account))
     account.put_records("data/sample/train.jsonl", [{"changed": True}])
-    second = submit_job(account.session, account.outputs, _job(account), skip_preflight=True)
+    second = submit_job(account.session, account.outputs, replace(_job(account), skip_preflight=True))
     assert second.job_arn != first.job_arn and not second.already_submitted
     jobs = account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"]
     assert len(jobs) == 2
@@ -258,14 +262,14 @@ def test_repeating_a_submit_starts_one_job(account: Account) -> None:
 
 
 def test_a_taken_job_name_with_other_inputs_is_refused(account: Account) -> None:
-    submit_job(account.session, account.outputs, JobSpec(**{**_job(account).__dict__, "job_name": "mine"}))
+    submit_job(account.session, account.outputs, SubmitRequest(**{**_job(account).__dict__, "job_name": "mine"}))
     other = changed(_job(account), job_name="mine", hyperparameters={"epochCount": "1"})
     with pytest.raises(AwsError, match="already exists"):
         submit_job(account.session, account.outputs, other)
 
 
 def test_a_failed_preflight_starts_no_job(account: Account) -> None:
-    bad = JobSpec(**{**_job(account).__dict__, "training_data": f"s3://{account.bucket}/data/missing.jsonl"})
+    bad = SubmitRequest(**{**_job(account).__dict__, "training_data": f"s3://{account.bucket}/data/missing.jsonl"})
     with pytest.raises(PreflightFailed, match="training-data"):
         submit_job(account.session, account.outputs, bad)
     assert account.client("bedrock").list_model_customization_jobs()["modelCustomizationJobSummaries"] == []
@@ -306,7 +310,7 @@ def test_a_same_named_job_with_the_same_token_is_the_one_already_submitted() -> 
     request = build_request(OUTPUTS, JOB)
     session = _conflict_with(_existing_job(request, clientRequestToken=request["clientRequestToken"]))
     with session.stubber:
-        result = submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+        result = submit_job(session, OUTPUTS, replace(JOB, skip_preflight=True))  # type: ignore[arg-type]
     assert result.already_submitted
 
 
@@ -315,7 +319,7 @@ def test_a_same_named_job_without_a_token_and_other_data_is_not_taken_for_ours()
     other_data = {"s3Uri": "s3://bucket-1/data/other/train.jsonl"}
     session = _conflict_with(_existing_job(request, trainingDataConfig=other_data))
     with session.stubber, pytest.raises(AwsError, match="already exists"):
-        submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
+        submit_job(session, OUTPUTS, replace(JOB, skip_preflight=True))  # type: ignore[arg-type]
 
 
 def test_resubmitting_the_inputs_of_a_failed_job_says_how_to_start_another() -> None:
@@ -325,8 +329,9 @@ def test_resubmitting_the_inputs_of_a_failed_job_says_how_to_start_another() -> 
     )
     session = _conflict_with(failed)
     with session.stubber, pytest.raises(AwsError, match="ended Failed: Input size exceeded") as raised:
-        submit_job(session, OUTPUTS, JOB, skip_preflight=True)  # type: ignore[arg-type]
-    assert "--job-name" in str(raised.value)
+        submit_job(session, OUTPUTS, replace(JOB, skip_preflight=True))  # type: ignore[arg-type]
+    assert "new job name and model name" in str(raised.value)
+    assert raised.value.settings == ("job_name", "model_name")
 
 
 # -- a generated folder instead of URIs ------------------------------------------------------------------------------
@@ -364,8 +369,9 @@ def test_a_dataset_made_without_a_model_needs_one_given(tmp_path: Any) -> None:
     from bedrock_ft.job.submit import job_from_dataset
 
     out, _ = _dataset(tmp_path, base_model=None)
-    with pytest.raises(UsageError, match="--base-model"):
+    with pytest.raises(UsageError, match="names no base model") as raised:
         job_from_dataset(out)
+    assert raised.value.settings == ("base_model",)
 
 
 def test_a_folder_without_a_manifest_is_an_input_error(tmp_path: Any) -> None:

@@ -71,7 +71,7 @@ def test_a_missing_terraform_binary_has_its_own_message(tmp_path: Path, monkeypa
     (tmp_path / "infra").mkdir()
     with pytest.raises(ConfigError, match="not on PATH") as caught:
         load_outputs(tf_dir=tmp_path / "infra", environ={})
-    assert "--tf-outputs" in str(caught.value)
+    assert "give that file instead" in str(caught.value) and caught.value.settings == ("tf_outputs",)
 
 
 def test_no_source_at_all_says_how_to_give_one() -> None:

@@ -225,7 +225,8 @@ def test_an_object_overwritten_with_other_bytes_but_the_same_metadata_stops_the_
     _overwrite_keeping_metadata(account, "data/sample/x/images/ab/0.png", b"image Z")
     with pytest.raises(UploadConflict, match=r"images/ab/0\.png") as raised:
         upload_dataset(out, account.client("s3"), bucket=account.bucket)
-    assert "--force" in str(raised.value)
+    assert "replace it with this dataset" in str(raised.value)
+    assert raised.value.settings == ("replace_changed",)
 
 
 def test_a_conflict_sends_nothing_at_all(account: Account, out: Path) -> None:
@@ -429,7 +430,7 @@ def test_a_read_error_while_sending_is_an_input_error_naming_the_file(account: A
 
 
 def test_a_connection_that_fails_on_every_attempt_is_an_aws_error_naming_the_object(
-    account: Account, out: Path
+    account: Account, out: Path, no_backoff: None
 ) -> None:
     from botocore.exceptions import ConnectionClosedError
 

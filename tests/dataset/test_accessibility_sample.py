@@ -49,7 +49,9 @@ def test_committed_sample_matches_the_script(accessibility_dir: Path, tmp_path: 
     assert (tmp_path / "metadata.jsonl").read_text() == committed
 
 
-@pytest.mark.parametrize("name", ["system.txt", "preset-nova.toml", "preset-llama32-vision.toml"])
+@pytest.mark.parametrize(
+    "name", ["system.txt", "preset-nova.toml", "preset-llama32-vision.toml", "preset-nova-2-lite.toml"]
+)
 def test_committed_presets_match_the_script(accessibility_dir: Path, tmp_path: Path, name: str) -> None:
     render_sample(tmp_path, count=1)
     assert (tmp_path / name).read_text() == (accessibility_dir / name).read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -46,7 +47,7 @@ def source_args(source: Path, out: Path, *extra: str, model: str = TITAN, prompt
 def test_generate_qa_sample_prints_a_summary(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, preset_args(qa_dir / "preset-prompt-completion.toml", tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "43 training and 5 validation records" in result.output and "OK: 0 error(s)" in result.output
+    assert "43 training and 5 validation records" in result.output and "OK: 0 errors" in result.output
 
 
 def test_generate_json_output_is_the_result_document(runner: CliRunner, qa_dir: Path, tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ def test_validate_generated_accessibility_data(runner: CliRunner, accessibility_
     runner.invoke(cli, preset_args(accessibility_dir / "preset-nova.toml", out, *IMAGES_TO_BUCKET))
     result = runner.invoke(cli, ["validate", str(out / "train.jsonl"), str(out / "validation.jsonl")])
     assert result.exit_code == 0, result.output
-    assert "OK: 0 error(s)" in result.output
+    assert "OK: 0 errors" in result.output
 
 
 def test_validate_reports_problems_with_file_line_and_field(runner: CliRunner, tmp_path: Path) -> None:
@@ -182,7 +183,7 @@ def test_main_out_folder_that_cannot_be_created(tmp_path: Path, capsys: pytest.C
     (tmp_path / "file").write_text("not a folder")
     assert main(source_args(tmp_path / "d.jsonl", tmp_path / "file" / "out")) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Error: --out") and "Traceback" not in err
+    assert err.startswith("Error: the output folder") and "(--out)" in err and "Traceback" not in err
 
 
 def test_main_skip_invalid_turns_the_bad_record_into_a_report(
@@ -190,7 +191,7 @@ def test_main_skip_invalid_turns_the_bad_record_into_a_report(
 ) -> None:
     (tmp_path / "d.jsonl").write_text('{"q": "x"}\n{"q": "y", "a": "z"}\n')
     code = main(source_args(tmp_path / "d.jsonl", tmp_path / "out", "--skip-invalid"))
-    assert code == 0 and "1 records skipped" in capsys.readouterr().out
+    assert code == 0 and "1 record skipped:" in capsys.readouterr().out
 
 
 def test_main_exit_code_when_generated_data_fails_validation(
@@ -203,12 +204,12 @@ def test_main_exit_code_when_generated_data_fails_validation(
 
 
 def test_commands_are_registered() -> None:
-    assert {"generate", "validate"} <= set(cli.commands)
+    assert {"generate", "validate"} <= set(cli.list_commands(click.Context(cli)))
 
 
-GENERATE_JSON_KEYS = {"ok", "out_dir", "manifest", "skipped", "conversions", "notes", "validation"}
-VALIDATE_JSON_KEYS = {
-    "ok",
+ENVELOPE_KEYS = {"ok", "command", "schema_version"}  # docs/output.md; tests/cli/test_output_contract.py checks it
+GENERATE_JSON_KEYS = ENVELOPE_KEYS | {"out_dir", "manifest", "skipped", "conversions", "notes", "validation"}
+VALIDATE_JSON_KEYS = ENVELOPE_KEYS | {
     "errors",
     "warnings",
     "record_format",
@@ -230,7 +231,7 @@ def test_json_documents_have_the_documented_keys(runner: CliRunner, tmp_path: Pa
     )
     validated = json.loads(runner.invoke(cli, ["validate", str(tmp_path / "out" / "train.jsonl"), *JSON]).output)
     assert set(generated) == GENERATE_JSON_KEYS and set(validated) == VALIDATE_JSON_KEYS
-    assert generated["validation"] == validated
+    assert generated["validation"] == {k: v for k, v in validated.items() if k not in ENVELOPE_KEYS - {"ok"}}
     assert set(generated["skipped"][0]) == {"record", "field", "reason"}
     assert set(validated["files"][0]) == {"path", "role", "records", "lines"}
     for command in ("generate", "validate"):

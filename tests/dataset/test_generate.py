@@ -36,6 +36,7 @@ MANIFEST_KEYS = {
     "files",
     "settings",
     "validation",
+    "test",
 }
 
 
@@ -93,7 +94,14 @@ def with_images(source: Path, out: Path, column: str, **changes) -> GenerateSett
 def test_qa_sample_generates_valid_prompt_completion_data(qa_dir: Path, tmp_path: Path) -> None:
     result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
     assert result.ok
-    assert result.counts == {"train": 43, "validation": 5, "images": 0, "converted_images": 0, "skipped": 0}
+    assert result.counts == {
+        "train": 43,
+        "validation": 5,
+        "images": 0,
+        "converted_images": 0,
+        "skipped": 0,
+        "test": 0,
+    }
     assert set(lines(result.train_path)[0]) == {"prompt", "completion"}
 
 
@@ -165,7 +173,7 @@ def test_manifest_has_the_contract_keys(qa_dir: Path, tmp_path: Path) -> None:
     result = generate_dataset(qa_settings(qa_dir, tmp_path / "out"))
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert set(manifest) == MANIFEST_KEYS
-    assert set(manifest["counts"]) == {"train", "validation", "images", "converted_images", "skipped"}
+    assert set(manifest["counts"]) == {"train", "validation", "images", "converted_images", "skipped", "test"}
     assert manifest == result.manifest
 
 

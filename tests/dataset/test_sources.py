@@ -204,7 +204,7 @@ def test_hub_name_goes_through_load_dataset_with_subset(monkeypatch: pytest.Monk
     assert (source.kind, source.validation_split) == ("hub", "validation")
 
 
-def test_hub_name_with_split_loads_that_split_and_finds_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hub_name_with_split_loads_that_split_and_finds_validation_and_test(monkeypatch: pytest.MonkeyPatch) -> None:
     import datasets
 
     calls: list[tuple] = []
@@ -216,5 +216,6 @@ def test_hub_name_with_split_loads_that_split_and_finds_validation(monkeypatch: 
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
     monkeypatch.setattr(datasets, "get_dataset_split_names", lambda name, subset: ["train", "validation", "test"])
     source = open_source("owner/name", split="train")
-    assert calls == [("owner/name", None, "train"), ("owner/name", None, "validation")]
+    assert calls == [("owner/name", None, "train"), ("owner/name", None, "validation"), ("owner/name", None, "test")]
     assert [r.fields["q"] for r in source.records("validation")] == ["validation"]
+    assert source.test_split == "test" and [r.fields["q"] for r in source.records("test")] == ["test"]

@@ -235,7 +235,7 @@ def test_report_is_json_serialisable(write_jsonl) -> None:
 
 def test_summary_says_failed_and_counts(write_jsonl) -> None:
     report = validate_files([write_jsonl("train.jsonl", pc(3))], base_model=HAIKU, record_format="prompt-completion")
-    assert report.summary().startswith("FAILED: 1 error(s)")
+    assert report.summary().startswith("FAILED: 1 error,")
 
 
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
@@ -244,8 +244,9 @@ def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_no_model_and_no_format_is_a_usage_error(write_jsonl) -> None:
-    with pytest.raises(UsageError, match="--base-model"):
+    with pytest.raises(UsageError, match="say which model the data is for") as caught:
         validate_files([write_jsonl("train.jsonl", pc(1))])
+    assert caught.value.settings == ("base_model", "record_format")
 
 
 def test_file_named_validation_counts_as_validation(write_jsonl) -> None:

@@ -60,7 +60,8 @@ def test_no_run_state_is_none(tmp_path: Path) -> None:
 def test_valid_json_of_the_wrong_shape_is_an_input_error(tmp_path: Path, document: object, said: str) -> None:
     with pytest.raises(InputError, match=f"is not a run state: {said}") as caught:
         _load_state(write(tmp_path, document))
-    assert caught.value.hint == "delete it, or pass --restart"
+    assert caught.value.hint == "delete it, or restart the run"
+    assert caught.value.settings == ("restart",)
 
 
 def test_an_unfinished_step_needs_no_fields(tmp_path: Path) -> None:

@@ -106,8 +106,9 @@ def test_a_venv_checkov_in_the_current_folder_is_never_used(tmp_path: Path, monk
 def test_explicit_path_inside_the_reviewed_folder_is_refused(tmp_path: Path) -> None:
     module = _module(tmp_path / "module")
     planted = _program(module / "tools" / "checkov")
-    with pytest.raises(ConfigError, match=r"refusing to run checkov --checkov .*inside .*under review"):
+    with pytest.raises(ConfigError, match=r"refusing to run checkov .*inside .*under review") as caught:
         find_checkov(str(planted), environ={"PATH": ""}, reviewed=[module], installation=[])
+    assert caught.value.settings == ("checkov",)
 
 
 def test_environment_path_inside_the_reviewed_folder_is_refused(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_review_refuses_an_explicit_checkov_planted_in_the_folder(
     marker = tmp_path / "ran"
     planted = _planted(module, marker)
     code, _, err = run(capsys, str(module), "--checkov", str(planted))
-    assert code == 4 and "refusing to run checkov" in err and "Traceback" not in err
+    assert code == 4 and "refusing to run checkov" in err and "(--checkov)" in err and "Traceback" not in err
     assert not marker.exists()
 
 

@@ -107,7 +107,8 @@ def test_run_refuses_other_inputs_in_the_same_work_dir(server: MotoServer, tmp_p
     from bedrock_ft.core.errors import UsageError
     from bedrock_ft.core.tf_outputs import parse_outputs
     from bedrock_ft.data.generate import GenerateSettings
-    from bedrock_ft.job.run import JobOptions, run_pipeline
+    from bedrock_ft.job.requests import RunRequest
+    from bedrock_ft.job.run import run_pipeline
 
     session = make_session("us-east-1", server.url, static_credentials=EMULATOR_CREDENTIALS)
     values = create_infrastructure(session, name="bedrock-ft-refuse-test", flow_logs=False)
@@ -121,9 +122,10 @@ def test_run_refuses_other_inputs_in_the_same_work_dir(server: MotoServer, tmp_p
         validation_split=0.2,
         show_progress=False,
     )
-    run_pipeline(session, outputs, tmp_path / "work", settings, JobOptions())
+    run_pipeline(session, outputs, RunRequest(work_dir=tmp_path / "work", generate=settings))
+    other = RunRequest(work_dir=tmp_path / "work", generate=settings, hyperparameters={"epochCount": "1"})
     with pytest.raises(UsageError, match="other inputs"):
-        run_pipeline(session, outputs, tmp_path / "work", settings, JobOptions(hyperparameters={"epochCount": "1"}))
+        run_pipeline(session, outputs, other)
 
 
 def test_run_takes_a_folder_generate_wrote_and_submits_it(server: MotoServer, tmp_path: Path) -> None:

@@ -164,3 +164,54 @@ run "more_than_16_zones_are_refused_before_anything_is_planned" {
 
   expect_failures = [var.availability_zones]
 }
+
+run "a_key_and_zones_brought_by_the_caller_are_used_and_no_key_is_created" {
+  command = plan
+
+  variables {
+    kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    availability_zones = ["us-east-1c", "us-east-1a"]
+  }
+
+  assert {
+    condition     = output.kms_key_arn == "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    error_message = "kms_key_arn should be the caller's key."
+  }
+
+  assert {
+    condition     = output.availability_zones == tolist(["us-east-1a", "us-east-1c"]) && length(output.subnet_ids) == 2
+    error_message = "There should be one subnet in each zone the caller named, and in no other."
+  }
+}
+
+run "a_key_of_another_region_is_refused_at_plan" {
+  command = plan
+
+  module {
+    source = "./modules/storage"
+  }
+
+  variables {
+    kms_key_arn      = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    service_role_arn = "arn:aws:iam::123456789012:role/bedrock-ft-bedrock-customization"
+    s3_endpoint_id   = "vpce-0123456789abcdef0"
+  }
+
+  expect_failures = [aws_s3_bucket_server_side_encryption_configuration.this]
+}
+
+run "the_second_example_refuses_an_alias_arn_and_a_zone_id" {
+  command = plan
+
+  module {
+    source = "./examples/existing-key-and-zones"
+  }
+
+  variables {
+    region             = "us-east-1"
+    kms_key_arn        = "arn:aws:kms:us-east-1:123456789012:alias/my-key"
+    availability_zones = ["use1-az1", "use1-az1"]
+  }
+
+  expect_failures = [var.kms_key_arn, var.availability_zones]
+}

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tf_static import (
-    EXAMPLE,
+    EXAMPLES,
     MODULE_DIRS,
     ROOT,
     Files,
@@ -21,6 +21,7 @@ from tf_static import (
 from bedrock_ft.core import terraform_hcl
 from bedrock_ft.core.terraform_hcl import unwrap
 from bedrock_ft.core.tf_outputs import OUTPUT_NAMES
+from helpers.hcl_edit import TfFile, string
 
 
 def sid_problems(files: Files) -> list[str]:
@@ -37,10 +38,12 @@ def test_every_policy_statement_has_a_sid(tf: Files) -> None:
     assert sid_problems(tf) == []
 
 
+def trust_statement_without_sid(tf: TfFile) -> None:
+    del tf.statement("trust", "BedrockCustomizationJobsOfThisAccountAndRegionOnly")["sid"]
+
+
 def test_sid_check_fails_on_a_statement_without_sid(mutated) -> None:
-    broken = mutated(
-        "modules/access/trust_policy.tf", '    sid     = "BedrockCustomizationJobsOfThisAccountAndRegionOnly"\n', ""
-    )
+    broken = mutated("modules/access/trust_policy.tf", trust_statement_without_sid)
     assert sid_problems(broken) == [
         "modules/access/trust_policy.tf: data.aws_iam_policy_document.trust has a statement without a sid"
     ]
@@ -68,12 +71,12 @@ def test_no_account_id_region_or_partition_written_in_the_code(tf: Files) -> Non
     assert literal_problems(tf) == []
 
 
+def hard_coded_account(tf: TfFile) -> None:
+    tf.locals_with("account_id")["account_id"] = string("123456789012")
+
+
 def test_literal_check_fails_on_a_hard_coded_account(mutated) -> None:
-    broken = mutated(
-        "modules/access/locals.tf",
-        "account_id = data.aws_caller_identity.current.account_id",
-        'account_id = "123456789012"',
-    )
+    broken = mutated("modules/access/locals.tf", hard_coded_account)
     assert literal_problems(broken) == ["modules/access/locals.tf: an account id"]
 
 
@@ -109,15 +112,16 @@ ISSUE_OUTPUTS = {
 
 def test_root_and_example_have_the_outputs_the_scripts_read(tf: Files) -> None:
     assert ISSUE_OUTPUTS <= REQUIRED_OUTPUTS
-    for folder in (ROOT, EXAMPLE):
+    for folder in (ROOT, *EXAMPLES):
         names = {b.name for b in blocks(tf, "output", folder)}
         assert names >= REQUIRED_OUTPUTS, f"{folder or 'root'} lacks {sorted(REQUIRED_OUTPUTS - names)}"
     root = {b.name: unwrap(b.body["value"]) for b in blocks(tf, "output", ROOT)}
     assert root["security_group_ids"] == ["${module.network.security_group_id}"]
     assert root["region"] == "data.aws_region.current.region"
     assert root["account_id"] == "data.aws_caller_identity.current.account_id"
-    example = {b.name: unwrap(b.body["value"]) for b in blocks(tf, "output", EXAMPLE)}
-    assert all(example[name] == f"module.bedrock_ft.{name}" for name in REQUIRED_OUTPUTS)
+    for folder in EXAMPLES:
+        example = {b.name: unwrap(b.body["value"]) for b in blocks(tf, "output", folder)}
+        assert all(example[name] == f"module.bedrock_ft.{name}" for name in REQUIRED_OUTPUTS), folder
 
 
 def test_prefix_outputs_come_from_variables_with_the_agreed_defaults(tf: Files) -> None:
@@ -126,7 +130,7 @@ def test_prefix_outputs_come_from_variables_with_the_agreed_defaults(tf: Files) 
 
 
 def test_terraform_and_provider_versions_are_bounded_everywhere(tf: Files) -> None:
-    for folder in (*MODULE_DIRS, EXAMPLE):
+    for folder in (*MODULE_DIRS, *EXAMPLES):
         (settings,) = [b.body for b in blocks(tf, "terraform", folder)]
         assert settings["required_version"] == ">= 1.5", folder
         (providers,) = settings["required_providers"]
@@ -134,13 +138,26 @@ def test_terraform_and_provider_versions_are_bounded_everywhere(tf: Files) -> No
         assert re.fullmatch(r">= 6\.\d+, < 7\.0", providers["aws"]["version"]), folder
 
 
-def test_example_calls_the_root_module_with_a_provider(tf: Files) -> None:
-    (call,) = blocks(tf, "module", EXAMPLE)
-    assert call.body["source"] == "../.."
-    assert unwrap(call.body["name"]) == "var.name"
-    (provider,) = blocks(tf, "provider", EXAMPLE)
-    assert provider.name == "aws" and unwrap(provider.body["region"]) == "var.region"
-    assert (Path(__file__).resolve().parents[2] / EXAMPLE / "terraform.tfvars.example").is_file()
+def test_examples_lists_every_folder_of_examples(tf_root: Path) -> None:
+    assert sorted(f"examples/{p.name}" for p in (tf_root / "examples").iterdir() if p.is_dir()) == sorted(EXAMPLES)
+
+
+def test_each_example_calls_the_root_module_with_a_provider(tf: Files) -> None:
+    for example in EXAMPLES:
+        (call,) = blocks(tf, "module", example)
+        assert call.body["source"] == "../..", example
+        assert unwrap(call.body["name"]) == "var.name", example
+        (provider,) = blocks(tf, "provider", example)
+        assert provider.name == "aws" and unwrap(provider.body["region"]) == "var.region", example
+        assert (Path(__file__).resolve().parents[2] / example / "terraform.tfvars.example").is_file(), example
+
+
+def test_the_second_example_brings_its_own_key_and_zones(tf: Files) -> None:
+    (call,) = blocks(tf, "module", "examples/existing-key-and-zones")
+    assert unwrap(call.body["kms_key_arn"]) == "var.kms_key_arn"
+    assert unwrap(call.body["availability_zones"]) == "var.availability_zones"
+    for name in ("kms_key_arn", "availability_zones"):
+        assert "default" not in variable(tf, "examples/existing-key-and-zones", name), f"{name} should be required"
 
 
 def test_root_module_wires_every_submodule_by_relative_source(tf: Files) -> None:
@@ -159,7 +176,7 @@ MODULE_CALL_META_ARGUMENTS = {"source", "version", "count", "for_each", "provide
 def module_call_problems(files: Files) -> list[str]:
     """Every local module call passes each required variable of its module and no argument the module lacks."""
     problems = []
-    for folder in (ROOT, EXAMPLE):
+    for folder in (ROOT, *EXAMPLES):
         for call in blocks(files, "module", folder):
             source = str(call.body["source"])
             target = _normalise(f"{folder}/{source}")
@@ -194,21 +211,21 @@ def test_every_module_call_passes_the_required_variables_and_only_declared_ones(
     assert module_call_problems(tf) == []
 
 
+def network_without_use_kms(tf: TfFile) -> None:
+    del tf.block("module", "network")["use_kms"]
+
+
 def test_module_call_check_fails_when_a_required_variable_is_not_passed(mutated) -> None:
-    broken = mutated(
-        "main.tf",
-        "  use_kms                 = local.use_kms\n  kms_key_arn             = module.storage",
-        "  kms_key_arn             = module.storage",
-    )
+    broken = mutated("main.tf", network_without_use_kms)
     assert module_call_problems(broken) == ["root: module.network does not pass required variable use_kms"]
 
 
+def network_with_an_undeclared_argument(tf: TfFile) -> None:
+    tf.block("module", "network")["kms"] = 1
+
+
 def test_module_call_check_fails_on_an_argument_the_module_does_not_declare(mutated) -> None:
-    broken = mutated(
-        "main.tf",
-        "  use_kms                 = local.use_kms\n",
-        "  use_kms                 = local.use_kms\n  kms = 1\n",
-    )
+    broken = mutated("main.tf", network_with_an_undeclared_argument)
     assert module_call_problems(broken) == ["root: module.network passes kms, which modules/network does not declare"]
 
 
@@ -326,4 +343,4 @@ def test_policy_documents_are_all_aws_iam_policy_document(tf: Files) -> None:
         if re.search(r"\b(policy|assume_role_policy)\s*=", line) and "jsonencode" in line
     ]
     assert raw_policies == []
-    assert all(not in_dir(doc, EXAMPLE) for doc in terraform_hcl.policy_documents(tf))
+    assert all(not in_dir(doc, example) for doc in terraform_hcl.policy_documents(tf) for example in EXAMPLES)

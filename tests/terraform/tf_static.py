@@ -18,6 +18,8 @@ STORAGE = "modules/storage"
 ACCESS = "modules/access"
 OPERATOR = "modules/operator"
 EXAMPLE = "examples/complete"
+# Every folder of examples/: .ci/terraform-verify plans each, and each follows the conventions of test_conventions.py.
+EXAMPLES = ("examples/complete", "examples/existing-key-and-zones")
 MODULE_DIRS = (ROOT, NETWORK, STORAGE, ACCESS, OPERATOR)
 
 

@@ -6,10 +6,14 @@ from pathlib import Path
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
-from bedrock_ft.core.errors import ChecksFailed
+from bedrock_ft.cli.config import fill_unset, from_project_file, without_project_file
+from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.output import emit, on_interrupt
+from bedrock_ft.core.errors import ChecksFailed, UsageError
 from bedrock_ft.core.models import RecordFormat
-from bedrock_ft.data.generate import GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.core.wording import plural
+from bedrock_ft.data.generate import PURPOSES, GenerateResult, GenerateSettings, generate_dataset
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.data.presets import load_preset, resolve_text
 from bedrock_ft.data.validate import validate_files
 from bedrock_ft.data.validation_report import ValidationReport
@@ -18,7 +22,9 @@ MAX_PROBLEMS_SHOWN = 50
 
 
 FORMAT_NAMES = ", ".join(f.value for f in RecordFormat)
-CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
+CUSTOMIZATION_TYPES = click.Choice(
+    ["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION", "REINFORCEMENT_FINE_TUNING"]
+)
 
 
 @click.command(short_help="Turn a dataset into Bedrock training data and validate it.")
@@ -38,6 +44,23 @@ CUSTOMIZATION_TYPES = click.Choice(["FINE_TUNING", "CONTINUED_PRE_TRAINING"])
 )
 @click.option("--base-model", metavar="ID", help="Base model id or ARN: chooses the record format and the limits.")
 @click.option("--customization-type", type=CUSTOMIZATION_TYPES, help="[default: FINE_TUNING]")
+@click.option(
+    "--for",
+    "purpose",
+    type=click.Choice(list(PURPOSES)),
+    help="What the records are for: distillation writes prompt-only records, rft messages + reference_answer "
+    "(the response template renders the reference answer). Same as --customization-type.",
+)
+@click.option(
+    "--messages-column",
+    metavar="COLUMN",
+    help="A column holding whole conversations ([{role, content}], roles user/human, assistant/gpt, system).",
+)
+@click.option(
+    "--reasoning-template",
+    metavar="TEMPLATE",
+    help="Nova 2 Lite: reasoning text put before each answer as reasoningContent, e.g. '{thinking}'.",
+)
 @click.option(
     "--format", "record_format", metavar="NAME", help=f"Record format, overriding the model's: {FORMAT_NAMES}."
 )
@@ -78,6 +101,7 @@ def generate(
     tf_dir: str | None,
     output_format: str,
     system: str | None,
+    purpose: str | None,
     **options: object,
 ) -> None:
     """Turn a dataset into Bedrock training data: OUT/train.jsonl, OUT/validation.jsonl (when there is a
@@ -94,27 +118,34 @@ def generate(
 
     \b
     --output json prints one document:
-      {ok, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
+      {ok, command, schema_version, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
        validation: <the document of validate --output json>}
     """
-    settings = GenerateSettings(system=resolve_text(system) if system else None, **options)  # type: ignore[arg-type]
+    if purpose is not None:
+        given = options.get("customization_type")
+        if given and given != PURPOSES[purpose].value:
+            raise UsageError(f"--for {purpose} and --customization-type {given} disagree", hint="give one of them")
+        options["customization_type"] = PURPOSES[purpose].value
+    from_file = from_project_file(options)
+    settings = GenerateSettings(
+        system=resolve_text(system) if system else None,
+        **without_project_file(options),
+    )
     outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     if outputs is not None:
-        settings.bucket = settings.bucket or outputs.get("bucket_name")
-        settings.bucket_owner = settings.bucket_owner or (
-            str(outputs.get("account_id")) if outputs.get("account_id") else None
-        )
-        settings.data_prefix = outputs.data_prefix
+        settings = settings_in_module_bucket(settings, outputs)
     if preset_file:
         settings = settings.with_preset(load_preset(preset_file))
-    result = generate_dataset(settings)
+    settings = fill_unset(settings, from_file)
+    with on_interrupt(lambda: _generate_interrupted(settings.out_dir)):
+        result = generate_dataset(settings)
     if output_format == "json":
-        echo_json(result.to_dict())
+        emit(result.to_dict())
     else:
         _render_generate(result)
     if not result.ok:
         raise ChecksFailed(
-            f"the data written to {result.out_dir} has {result.validation.errors} validation error(s)",
+            f"the data written to {result.out_dir} has {plural(result.validation.errors, 'validation error')}",
             hint="see the problems above; fix the source or the templates, or pass --skip-invalid",
         )
 
@@ -151,9 +182,9 @@ def validate(
 
     \b
     --output json prints one document:
-      {ok, errors, warnings, record_format, base_model, family, files: [{path, role, records, lines}],
-       images_checked, by_rule: {rule: {severity: n}}, problems: [{rule, severity, file, line, field, message}],
-       problems_omitted, notes}
+      {ok, command, schema_version, errors, warnings, record_format, base_model, family,
+       files: [{path, role, records, lines}], images_checked, by_rule: {rule: {severity: n}},
+       problems: [{rule, severity, file, line, field, message}], problems_omitted, notes}
     """
     report = validate_files(
         list(files),
@@ -163,11 +194,11 @@ def validate(
         images_dir=images_dir,
     )
     if output_format == "json":
-        echo_json(report.to_dict())
+        emit(report.to_dict())
     else:
         _render_report(report)
     if not report.ok:
-        raise ChecksFailed(f"{report.errors} validation error(s)")
+        raise ChecksFailed(plural(report.errors, "validation error"))
 
 
 def _render_report(report: ValidationReport) -> None:
@@ -193,16 +224,24 @@ def _render_generate(result: GenerateResult) -> None:
     if counts["images"]:
         detail = ", ".join(f"{n} {why}" for why, n in sorted(result.conversions.items()))
         click.echo(
-            f"  {counts['images']} images, {counts['converted_images']} converted" + (f" ({detail})" if detail else "")
+            f"  {plural(counts['images'], 'image')}, {counts['converted_images']} converted"
+            + (f" ({detail})" if detail else "")
         )
     if counts["skipped"]:
-        click.echo(f"  {counts['skipped']} records skipped:")
+        click.echo(f"  {plural(counts['skipped'], 'record')} skipped:")
         for skipped in result.skipped[:MAX_PROBLEMS_SHOWN]:
             field = f" [{skipped.field}]" if skipped.field else ""
             click.echo(f"    {skipped.record}{field}: {skipped.reason}")
     for note in result.notes:
         click.echo(f"  note: {note}")
     _render_report(result.validation)
+
+
+def _generate_interrupted(out_dir: str | Path) -> str:
+    return (
+        f"generate interrupted: nothing was written to {out_dir} (the folder is replaced only once complete) and "
+        "nothing keeps running; run the same command again"
+    )
 
 
 COMMANDS = [generate, validate]

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.config import fill_unset, from_project_file, hyperparameter_options, without_project_file
+from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
+from bedrock_ft.cli.output import echo_json, emit, on_interrupt
 from bedrock_ft.core.errors import BedrockFtError, ChecksFailed, UsageError
+from bedrock_ft.core.progress import Progress
 from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.core.wording import plural
 from bedrock_ft.job.preflight import CheckResult, PreflightReport, Status, run_preflight
+from bedrock_ft.job.requests import SubmitRequest
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.job.submit import (
     CUSTOMIZATION_TYPES,
-    JobSpec,
     job_from_dataset,
     parse_hyperparameter_options,
     submit_job,
@@ -97,7 +102,7 @@ skip_preflight_option = click.option(
 
 def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
     """The job's data and settings options (with ``names``, --job-name and --model-name too), handed to the
-    command as one ``job: JobSpec`` keyword argument instead of one argument each."""
+    command as one ``job: SubmitRequest`` keyword argument instead of one argument each."""
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
@@ -119,7 +124,7 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
                 training_data=training_data,
                 validation_data=validation_data,
                 customization_type=customization_type,
-                hyperparameters=parse_hyperparameter_options(hp),
+                hyperparameters=parse_hyperparameter_options(hyperparameter_options(hp)),
                 job_name=job_name,
                 model_name=model_name,
             )
@@ -141,11 +146,14 @@ def job_spec(
     hyperparameters: dict[str, str],
     job_name: str | None,
     model_name: str | None,
-) -> JobSpec:
-    """The JobSpec from --data OUT, or from --training-data (and --validation-data) with --base-model."""
+) -> SubmitRequest:
+    """The SubmitRequest from --data OUT, or from --training-data (and --validation-data) with --base-model."""
     if data is not None:
         if training_data or validation_data:
-            raise UsageError("pass either --data or --training-data/--validation-data, not both")
+            raise UsageError(
+                "give either a dataset folder or data URIs, not both",
+                settings=("data", "training_data", "validation_data"),
+            )
         return job_from_dataset(
             data,
             base_model=base_model,
@@ -155,10 +163,18 @@ def job_spec(
             hyperparameters=hyperparameters,
         )
     if not training_data:
-        raise UsageError("no training data given", hint="pass --data OUT (generate's folder) or --training-data URI")
+        raise UsageError(
+            "no training data given",
+            hint="give generate's folder, or the training data's s3:// URI",
+            settings=("data", "training_data"),
+        )
     if not base_model:
-        raise UsageError("no base model given", hint="pass --base-model (or --data OUT, whose manifest names it)")
-    return JobSpec(
+        raise UsageError(
+            "no base model given",
+            hint="name one, or give generate's folder, whose manifest names it",
+            settings=("base_model", "data"),
+        )
+    return SubmitRequest(
         base_model=base_model,
         training_data=training_data,
         validation_data=validation_data,
@@ -196,9 +212,9 @@ def _bedrock(tf_outputs: str | None, tf_dir: str | None, endpoint_url: str | Non
 
 
 def _show(output_format: str, result: Any, text: str) -> None:
-    """``result.to_dict()`` as JSON, or the line ``text``."""
+    """``result.to_dict()`` as the command's JSON document, or the line ``text``."""
     if output_format == "json":
-        echo_json(result.to_dict())
+        emit(result.to_dict())
     else:
         click.echo(text)
 
@@ -212,8 +228,8 @@ def render_check(result: CheckResult) -> None:
 def render_report(report: PreflightReport) -> None:
     counts = report.counts()
     click.echo(
-        f"preflight: {counts['pass']} passed, {counts['fail']} failed, {counts['warn']} warnings, "
-        f"{counts['skipped']} skipped"
+        f"preflight: {counts['pass']} passed, {counts['fail']} failed, {plural(counts['warn'], 'warning')}, "
+        f"{counts['skip']} skipped"
     )
 
 
@@ -244,7 +260,8 @@ def upload(
     training and validation data (submit also takes OUT itself: --data OUT).
     """
     from bedrock_ft.core.progress import progress_bar
-    from bedrock_ft.job.upload import read_manifest, upload_dataset
+    from bedrock_ft.job.requests import UploadRequest
+    from bedrock_ft.job.upload import read_manifest, upload
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
@@ -252,29 +269,36 @@ def upload(
         total: int | None = len(read_manifest(out).files) + 1  # the files and the manifest
     except BedrockFtError:
         total = None  # upload_dataset says what is wrong
-    with progress_bar(total, "upload") as bar:
-        result = upload_dataset(
-            out,
-            session.s3(),
-            bucket=outputs.bucket_name,
-            kms_key_arn=outputs.kms_key_arn,
-            workers=workers,
-            progress=bar,
-            replace_changed=force,
+    done = [0]
+
+    def interrupted_upload() -> str:
+        sent = f"{done[0]} of {total}" if total is not None else str(done[0])
+        return (
+            f"upload interrupted after {sent} files: what was sent stays in the bucket, nothing keeps running; "
+            f"run the same upload again to send the rest (what is there is skipped)"
+        )
+
+    with progress_bar(total, "upload") as bar, on_interrupt(interrupted_upload):
+        result = upload(
+            session,
+            outputs,
+            UploadRequest(out_dir=out, workers=workers, replace_changed=force),
+            progress=_Counted(bar, done),
         )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if output_format == "json":
-        echo_json(result.to_dict())
+        emit(result.to_dict(), ok=True)
         return
     click.echo(
-        f"uploaded {len(result.uploaded)} objects ({result.bytes_sent} bytes), "
+        f"uploaded {plural(len(result.uploaded), 'object')} ({plural(result.bytes_sent, 'byte')}), "
         f"{len(result.skipped)} already there, to s3://{result.bucket}/{result.prefix}"
     )
     if result.replaced:
-        click.echo(f"replaced {len(result.replaced)} objects that held other content (--force)")
+        click.echo(f"replaced {plural(len(result.replaced), 'object')} that held other content (--force)")
     if result.aborted_multipart_uploads:
-        click.echo(f"aborted {len(result.aborted_multipart_uploads)} incomplete multipart uploads of an earlier run")
+        aborted = plural(len(result.aborted_multipart_uploads), "incomplete multipart upload")
+        click.echo(f"aborted {aborted} of an earlier run")
     click.echo(f"training data:   {result.training_uri}")
     if result.validation_uri:
         click.echo(f"validation data: {result.validation_uri}")
@@ -286,18 +310,18 @@ def upload(
 @output_option()
 @endpoint_option
 def preflight(
-    tf_outputs: str | None, tf_dir: str | None, job: JobSpec, output_format: str, endpoint_url: str | None
+    tf_outputs: str | None, tf_dir: str | None, job: SubmitRequest, output_format: str, endpoint_url: str | None
 ) -> None:
     """Check everything a VPC-attached customization job needs; exit non-zero on any failure."""
     outputs = _outputs(tf_outputs, tf_dir)
     text = output_format == "text"
     report = run_preflight(
-        outputs, job.preflight_request(), _session(outputs, endpoint_url), on_result=render_check if text else None
+        _session(outputs, endpoint_url), outputs, job.preflight_request(), on_result=render_check if text else None
     )
     if text:
         render_report(report)
     else:
-        echo_json(report.to_dict())
+        emit(report.to_dict())
     if not report.ok:
         raise ChecksFailed(f"preflight failed: {', '.join(r.name for r in report.failures)}")
 
@@ -312,7 +336,7 @@ def preflight(
 def submit(
     tf_outputs: str | None,
     tf_dir: str | None,
-    job: JobSpec,
+    job: SubmitRequest,
     skip_preflight: bool,
     dry_run: bool,
     output_format: str,
@@ -321,18 +345,17 @@ def submit(
     """Start the customization job in the module's VPC (preflight first); repeating it never starts a second job."""
     outputs = _outputs(tf_outputs, tf_dir)
     text = output_format == "text"
-    result = submit_job(
-        _session(outputs, endpoint_url),
-        outputs,
-        job,
-        skip_preflight=skip_preflight,
-        dry_run=dry_run,
-        on_check=render_check if text else None,
-    )
+    with on_interrupt(_submit_interrupted):
+        result = submit_job(
+            _session(outputs, endpoint_url),
+            outputs,
+            replace(job, skip_preflight=skip_preflight, dry_run=dry_run),
+            on_check=render_check if text else None,
+        )
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if not text:
-        echo_json(result.to_dict())
+        emit(result.to_dict())
         return
     if result.preflight:
         render_report(result.preflight)
@@ -397,17 +420,18 @@ def wait(
 
     text = output_format == "text"
     try:
-        result = wait_for_job(
-            _bedrock(tf_outputs, tf_dir, endpoint_url),
-            job,
-            timeout=timeout,
-            initial_delay=interval,
-            max_delay=max(interval, max_interval),
-            on_poll=(lambda s: click.echo(s.summary())) if text else None,
-        )
+        with on_interrupt(lambda: _wait_interrupted(job)):
+            result = wait_for_job(
+                _bedrock(tf_outputs, tf_dir, endpoint_url),
+                job,
+                timeout=timeout,
+                initial_delay=interval,
+                max_delay=max(interval, max_interval),
+                on_poll=(lambda s: click.echo(s.summary())) if text else None,
+            )
     except JobNotCompleted as exc:
         if not text:
-            echo_json(exc.job.to_dict())
+            emit(exc.job.to_dict(), ok=False)
         raise
     _show(output_format, result, f"completed: custom model {result.output_model_arn or result.output_model_name}")
 
@@ -416,11 +440,18 @@ def wait(
 @click.argument("job")
 @_follow_options
 def stop(job: str, tf_outputs: str | None, tf_dir: str | None, output_format: str, endpoint_url: str | None) -> None:
-    """Stop a running job (JOB is its name or ARN); a job that has already ended is an error."""
-    from bedrock_ft.job.jobs import stop_job
+    """Stop a running job (JOB is its name or ARN). A job that has already ended is left as it is (exit 0)."""
+    from bedrock_ft.job.jobs import get_job, stop_job
 
-    result = stop_job(_bedrock(tf_outputs, tf_dir, endpoint_url), job)
-    _show(output_format, result, f"stop requested: {result.summary()}")
+    bedrock = _bedrock(tf_outputs, tf_dir, endpoint_url)
+    already_ended = get_job(bedrock, job).finished
+    result = stop_job(bedrock, job)
+    if output_format == "json":
+        emit({**result.to_dict(), "already_ended": already_ended})
+    elif already_ended:
+        click.echo(f"job {result.name} had already ended {result.status}; nothing to stop")
+    else:
+        click.echo(f"stop requested: {result.summary()}")
 
 
 @click.command("list")
@@ -439,7 +470,7 @@ def list_jobs(
 
     jobs, method = list_tool_jobs(_bedrock(tf_outputs, tf_dir, endpoint_url), status=status_filter)
     if output_format == "json":
-        echo_json({"matchedBy": method, "jobs": [j.to_dict() for j in jobs]})
+        emit({"matched_by": method, "jobs": [j.to_dict() for j in jobs]})
         return
     if not jobs:
         click.echo("no jobs started by bedrock-ft in this region")
@@ -508,58 +539,99 @@ def run(
     """
     from bedrock_ft.data.generate import GenerateSettings
     from bedrock_ft.data.presets import load_preset, resolve_text
-    from bedrock_ft.job.run import JobOptions, RunJobNotCompleted, run_pipeline
+    from bedrock_ft.job.requests import RunRequest
+    from bedrock_ft.job.run import RunJobNotCompleted, run_pipeline
 
     outputs = _outputs(tf_outputs, tf_dir)
-    settings = GenerateSettings(
-        system=resolve_text(system) if system else None,
-        show_progress=None,
-        **{k: v for k, v in generate_options.items()},
-    )
+    from_file = from_project_file(generate_options)
+    generate_options = without_project_file(generate_options)
+    settings: GenerateSettings | None = None
     if data is not None:
         given = [name for name, value in generate_options.items() if value is not None and name != "base_model"]
         if preset_file or system or given:
             raise UsageError("--data takes a folder generate already wrote: drop the generate options")
     else:
+        settings = GenerateSettings(
+            system=resolve_text(system) if system else None,
+            show_progress=None,
+            **{k: v for k, v in generate_options.items()},
+        )
         if preset_file:
             settings = settings.with_preset(load_preset(preset_file))
+        settings = fill_unset(settings, from_file)
         if not settings.base_model:
             raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
-    job = JobOptions(
+    request = RunRequest(
+        work_dir=work_dir,
+        generate=settings,
+        dataset=data,
+        base_model=(generate_options.get("base_model") or from_file.get("base_model")) if data is not None else None,
         job_name=job_name,
         model_name=model_name,
         customization_type=customization_type,
-        hyperparameters=parse_hyperparameter_options(hp),
+        hyperparameters=parse_hyperparameter_options(hyperparameter_options(hp)),
+        workers=workers,
+        skip_preflight=skip_preflight,
+        wait=wait_for_end,
+        timeout=timeout,
+        restart=restart,
     )
     text = output_format == "text"
     try:
-        result = run_pipeline(
-            _upload_session(outputs, endpoint_url, workers),
-            outputs,
-            work_dir,
-            settings,
-            job,
-            workers=workers,
-            skip_preflight=skip_preflight,
-            wait=wait_for_end,
-            timeout=timeout,
-            restart=restart,
-            dataset=data,
-            on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
-            on_check=render_check if text else None,
-            on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
-        )
+        with on_interrupt(lambda: _run_interrupted(work_dir)):
+            result = run_pipeline(
+                _upload_session(outputs, endpoint_url, workers),
+                outputs,
+                request,
+                on_event=(lambda step, message: click.echo(f"[{step}] {message}")) if text else None,
+                on_check=render_check if text else None,
+                on_poll=(lambda s: click.echo(f"[wait] {s.summary()}")) if text else None,
+            )
     except RunJobNotCompleted as exc:
         # As wait does: the document still goes to stdout, and the exit code still says the job did not complete.
         if not text:
-            echo_json(exc.result.to_dict())
+            emit(exc.result.to_dict(), ok=False)
         raise
     if not text:
-        echo_json(result.to_dict())
+        emit(result.to_dict())
         return
     click.echo(f"job: {result.job_arn}")
     if result.job is None:
         click.echo(f"follow it with: bedrock-ft wait {result.job_arn}")
+
+
+class _Counted:
+    """A Progress that also counts what was done, for the message on Ctrl-C."""
+
+    def __init__(self, inner: Progress, done: list[int]) -> None:
+        self._inner = inner
+        self._done = done
+
+    def advance(self, n: int = 1) -> None:
+        self._done[0] += n
+        self._inner.advance(n)
+
+
+def _submit_interrupted() -> str:
+    return (
+        "submit interrupted: if the request reached Bedrock, the job keeps running there (and costing); "
+        "run the same submit again: the same inputs name the same job, so it reports that job instead of starting "
+        "a second one (`bedrock-ft list` shows what is running)"
+    )
+
+
+def _wait_interrupted(job: str) -> str:
+    return (
+        f"stopped waiting: the job {job} keeps running in Bedrock (and costing); "
+        f"resume with `bedrock-ft wait {job}`, or stop it with `bedrock-ft stop {job}`"
+    )
+
+
+def _run_interrupted(work_dir: Path) -> str:
+    return (
+        f"run interrupted: the finished steps are recorded in {work_dir}; a job already submitted keeps running in "
+        f"Bedrock (`bedrock-ft list`); run the same command again to continue where it stopped"
+    )
 
 
 COMMANDS = [upload, preflight, submit, status, wait, stop, list_jobs, run]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
+from bedrock_ft.cli.config import strongest_of
+from bedrock_ft.cli.output import remember_output_format
 from bedrock_ft.core.tf_outputs import ENV_OUTPUTS_FILE, ENV_TF_DIR, TerraformOutputs, load_outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,7 +51,12 @@ def template_options(func: F) -> F:
 
 
 def read_tf_outputs(tf_outputs: str | None, tf_dir: str | None, *, required: bool = True) -> TerraformOutputs | None:
-    # The environment has already been folded into the options by click's envvar.
+    """The Terraform outputs from --tf-outputs or --tf-dir, whichever is set at the highest precedence: a flag beats
+    the other's environment variable, which beats bedrock-ft.toml. click has already folded the environment and the
+    project file into the options."""
+    if click.get_current_context(silent=True) is not None:
+        chosen = strongest_of("tf_outputs", "tf_dir")
+        tf_outputs, tf_dir = chosen.get("tf_outputs"), chosen.get("tf_dir")
     return load_outputs(tf_outputs, tf_dir, environ={}, required=required)
 
 
@@ -63,9 +69,6 @@ def output_option(*choices: str) -> Callable[[F], F]:
         type=click.Choice(formats),
         default="text",
         show_default=True,
-        help="Readable text, or JSON for scripts.",
+        callback=remember_output_format,
+        help="Readable text, or JSON for scripts (docs/output.md).",
     )
-
-
-def echo_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, sort_keys=False, default=str))

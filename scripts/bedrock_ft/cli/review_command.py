@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from bedrock_ft.cli.options import echo_json
+from bedrock_ft.cli.output import echo_json, emit, remember_output_format
 from bedrock_ft.core.errors import ChecksFailed, ConfigError
-from bedrock_ft.review import review as run_review
-from bedrock_ft.review.findings import ScannerState, Severity, render_json, render_sarif, render_text
 
-SEVERITIES = [s.value for s in (Severity.LOW, Severity.MEDIUM, Severity.HIGH)]
+# Severity's values, lowest first (a test holds them equal); named here so `review --help` imports no reviewer.
+SEVERITIES = ["low", "medium", "high"]
 
 
 @click.command("review")
@@ -55,7 +54,8 @@ SEVERITIES = [s.value for s in (Severity.LOW, Severity.MEDIUM, Severity.HIGH)]
     type=click.Choice(["text", "json", "sarif"]),
     default="text",
     show_default=True,
-    help="Readable text, JSON, or SARIF 2.1.0 for code-scanning tools.",
+    callback=remember_output_format,
+    help="Readable text, JSON (docs/output.md), or SARIF 2.1.0 for code-scanning tools.",
 )
 @click.option(
     "--fail-on",
@@ -85,22 +85,28 @@ def review(
       bedrock-ft review --plan plan.json --output sarif > review.sarif
       bedrock-ft review --role "$(terraform output -raw role_arn)"
     """
+    from bedrock_ft.review import review as run_review
+    from bedrock_ft.review.findings import ScannerState, render_json, render_sarif, render_text
+
     report = run_review(
         paths, plans=plans, policies=policies, role=role, checkov=checkov_path, use_checkov=not no_checkov
     )
+    failing = report.at_or_above(fail_on)
+    checkov = report.scanner("checkov")
+    missing_checkov = None
+    if require_checkov and checkov is not None and checkov.state is ScannerState.SKIPPED:
+        missing_checkov = ConfigError(
+            f"checkov is required but was skipped: {checkov.reason}",
+            hint="give --checkov PATH or set BEDROCK_FT_CHECKOV to a checkov outside the reviewed folder",
+        )
     if output_format == "json":
-        echo_json(render_json(report))
+        emit({**render_json(report), "fail_on": fail_on}, ok=not failing, error=missing_checkov)
     elif output_format == "sarif":
         echo_json(render_sarif(report))
     else:
         click.echo(render_text(report))
-    checkov = report.scanner("checkov")
-    if require_checkov and checkov is not None and checkov.state is ScannerState.SKIPPED:
-        raise ConfigError(
-            f"checkov is required but was skipped: {checkov.reason}",
-            hint="give --checkov PATH or set BEDROCK_FT_CHECKOV to a checkov outside the reviewed folder",
-        )
-    failing = report.at_or_above(fail_on)
+    if missing_checkov is not None:
+        raise missing_checkov
     if failing:
         raise ChecksFailed(f"{len(failing)} finding{'s' if len(failing) != 1 else ''} at {fail_on} or above")
 

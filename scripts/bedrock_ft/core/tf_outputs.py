@@ -1,8 +1,8 @@
 """Read the Terraform module's outputs: the contract between `terraform apply` and the scripts.
 
-Two sources, one reader: a file holding ``terraform output -json`` (``--tf-outputs FILE`` or
+Two sources, one reader: a file holding ``terraform output -json`` (the setting ``tf_outputs``, or
 ``BEDROCK_FT_TF_OUTPUTS``) or a Terraform working directory where ``terraform -chdir=DIR output -json`` is run
-(``--tf-dir DIR`` or ``BEDROCK_FT_TF_DIR``).
+(``tf_dir``, or ``BEDROCK_FT_TF_DIR``).
 
 Every output the scripts read must have the type the module gives it (``OUTPUT_TYPES``): a list or a number where a
 string belongs is a ConfigError naming the output, never a value passed on to AWS.
@@ -194,7 +194,8 @@ def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraf
         raise ConfigError(
             f"`{terraform}` is not on PATH, so the outputs in {folder} cannot be read",
             hint="install Terraform, or save the outputs elsewhere with `terraform output -json > outputs.json` "
-            "and pass --tf-outputs outputs.json",
+            "and give that file instead (tf_outputs)",
+            setting="tf_outputs",
         )
     try:
         result = subprocess.run(
@@ -237,7 +238,10 @@ def load_outputs(
     """
     env = os.environ if environ is None else environ
     if outputs_file and tf_dir:
-        raise ConfigError("give either --tf-outputs or --tf-dir, not both")
+        raise ConfigError(
+            "give either the Terraform outputs file or the Terraform folder, not both",
+            settings=("tf_outputs", "tf_dir"),
+        )
     if outputs_file:
         return read_outputs_file(outputs_file)
     if tf_dir:
@@ -249,7 +253,8 @@ def load_outputs(
     if required:
         raise ConfigError(
             "no Terraform outputs given",
-            hint=f"pass --tf-outputs FILE or --tf-dir DIR, or set {ENV_OUTPUTS_FILE} or {ENV_TF_DIR}",
+            hint=f"give the outputs file or the Terraform folder, or set {ENV_OUTPUTS_FILE} or {ENV_TF_DIR}",
+            settings=("tf_outputs", "tf_dir"),
         )
     return None
 

@@ -7,6 +7,8 @@ The output folder (read by ``bedrock-ft upload`` and ``bedrock-ft run``)::
 
     OUT/train.jsonl
     OUT/validation.jsonl          only when there is a validation set
+    OUT/test.jsonl                only when the source has a test split: held-out evaluation data, in the same
+                                  format, never uploaded and never trained on (not in the manifest's file list)
     OUT/images/ab/<sha256>.png    images, named by the SHA-256 of their bytes
     OUT/manifest.json             every file above with its size, SHA-256 and S3 key, and the dataset digest
 
@@ -38,9 +40,9 @@ import random
 import re
 import shutil
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,10 +53,20 @@ from bedrock_ft.core.models import MB, CustomizationType, ImageRules, ModelSpec,
 from bedrock_ft.core.progress import progress_bar
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
+from bedrock_ft.core.timestamps import now_utc
+from bedrock_ft.core.wording import plural
 from bedrock_ft.data.images import ImageStore, StoredImage
 from bedrock_ft.data.presets import Preset
-from bedrock_ft.data.record_checks import CheckContext, ImageInfo, check_record
-from bedrock_ft.data.record_formats import FORMAT_TAKES_IMAGES, ImageLocation, build_record
+from bedrock_ft.data.record_checks import REASONING_FAMILIES, CheckContext, ImageInfo, check_record
+from bedrock_ft.data.record_formats import (
+    ASSISTANT,
+    FORMAT_TAKES_IMAGES,
+    USER,
+    ImageLocation,
+    ImageReference,
+    build_record,
+    build_turns_record,
+)
 from bedrock_ft.data.sources import Source, SourceRecord, open_source, slugify
 from bedrock_ft.data.templates import RecordError, Template, lookup
 from bedrock_ft.data.validate import (
@@ -70,8 +82,47 @@ from bedrock_ft.data.validation_report import ERROR, FileSummary, Problem, Valid
 
 TRAIN_FILE = "train.jsonl"
 VALIDATION_FILE = "validation.jsonl"
+TEST_FILE = "test.jsonl"
+TEST = "test"  # the role of a record of the source's test split
+ROLE_FILES = {TRAIN: TRAIN_FILE, VALIDATION: VALIDATION_FILE, TEST: TEST_FILE}
 KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
 _STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
+
+# ``generate --for``: what the records are for, as a customization type.
+PURPOSES = {
+    "fine-tuning": CustomizationType.FINE_TUNING,
+    "continued-pre-training": CustomizationType.CONTINUED_PRE_TRAINING,
+    "distillation": CustomizationType.DISTILLATION,
+    "rft": CustomizationType.REINFORCEMENT_FINE_TUNING,
+}
+# Roles of a messages-style column (OpenAI, ShareGPT and similar), as Bedrock's.
+ROLE_NAMES = {
+    "user": USER,
+    "human": USER,
+    "prompter": USER,
+    "assistant": ASSISTANT,
+    "gpt": ASSISTANT,
+    "bot": ASSISTANT,
+    "model": ASSISTANT,
+    "ai": ASSISTANT,
+    "system": "system",
+}
+# An s3:// image value's extension -> Bedrock's format name.
+S3_IMAGE_FORMATS = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "gif": "gif", "webp": "webp"}
+
+
+def parse_purpose(value: str | None) -> CustomizationType:
+    """A customization type from its API name or a purpose word (distillation, rft, ...)."""
+    text = (value or "FINE_TUNING").strip()
+    if text.lower() in PURPOSES:
+        return PURPOSES[text.lower()]
+    try:
+        return CustomizationType(text.upper())
+    except ValueError:
+        raise UsageError(
+            f"unknown customization type {value!r}",
+            hint="one of " + ", ".join([*PURPOSES, *(t.value for t in CustomizationType)]),
+        ) from None
 
 
 @dataclass
@@ -82,18 +133,27 @@ class GenerateSettings:
     out_dir: str | Path = "out"
     base_model: str | None = None
     record_format: str | None = None  # overrides the model's format
-    customization_type: str | None = None  # FINE_TUNING (default) | CONTINUED_PRE_TRAINING
+    # FINE_TUNING (default) | CONTINUED_PRE_TRAINING | DISTILLATION (prompt-only records) | REINFORCEMENT_FINE_TUNING
+    # (messages + reference_answer, the response template rendering the reference answer); or a PURPOSES word
+    customization_type: str | None = None
     system: str | None = None  # the system text itself (the CLI resolves @file)
     prompt_template: str | None = None
     response_template: str | None = None
     image_column: str | None = None
+    # A column holding a whole conversation: a list of {"role"|"from", "content"|"value"} (roles mapped by ROLE_NAMES).
+    # The prompt and response templates are then not used (RFT: the response template, when given, still renders the
+    # reference answer; otherwise it is the conversation's last assistant turn).
+    messages_column: str | None = None
+    # Nova 2 Lite's reasoning text, rendered into reasoningContent before the answer (a template, e.g. "{thinking}").
+    reasoning_template: str | None = None
     subset: str | None = None
     split: str | None = None
     bucket: str | None = None
     prefix: str | None = None  # default f"{data_prefix}/{slug of the source}"
     data_prefix: str = DEFAULT_DATA_PREFIX  # the module's default; Terraform outputs may name another
     bucket_owner: str | None = None
-    validation_split: float | None = None  # a fraction of the records, when the source has no validation split
+    # A fraction of the records, when the source has no validation split; 0 means none (it overrides a preset's).
+    validation_split: float | None = None
     seed: int | None = None  # default 0
     skip_invalid: bool = False
     limit: int | None = None  # read at most this many records from each split
@@ -163,7 +223,7 @@ class _Plan:
     spec: ModelSpec | None
     record_format: RecordFormat
     customization_type: CustomizationType
-    prompt: Template
+    prompt: Template | None
     response: Template | None
     location: ImageLocation | None
     bucket: str | None
@@ -171,6 +231,12 @@ class _Plan:
     bucket_owner: str | None
     out_dir: Path
     image_root: str = ""  # images go to IMAGE_ROOT/images/...: the data prefix, shared by every dataset
+    reasoning: Template | None = None
+    notes: list[str] = field(default_factory=list)  # what planning decided that the user should hear
+
+    @property
+    def prompt_only(self) -> bool:
+        return self.customization_type is CustomizationType.DISTILLATION
 
 
 def generate_dataset(settings: GenerateSettings) -> GenerateResult:
@@ -211,15 +277,19 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     if store is None and settings.image_column:
         store = ImageStore(out_dir, _generic_image_rules(), force_reencode=settings.force_reencode, roots=roots)
 
-    notes: list[str] = []
+    notes: list[str] = list(plan.notes)
     assignment = _assign(source, settings, plan, notes)
     try:
-        writer = _Writer(out_dir, with_validation=assignment.has_validation)
+        writer = _Writer(out_dir, with_validation=assignment.has_validation, with_test=assignment.test_n > 0)
     except OSError as exc:
-        raise UsageError(f"--out {plan.out_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {plan.out_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     skipped: list[SkippedRecord] = []
     skipped_count = 0
     referenced: set[bytes] = set()  # SHA-256 digests of the images written records point at
+    test_images: set[bytes] = set()  # those only test records point at: kept in OUT/images, never uploaded
+    origins = {TRAIN: _Origins(), VALIDATION: _Origins()}  # the source record of each written line
     converted: set[bytes] = set()
     reasons: dict[str, int] = {}
     locator = ImageLocator(out_dir=out_dir, bucket=plan.bucket, prefix=plan.image_root)
@@ -231,6 +301,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         dataset_bucket=plan.bucket,
         decode_images=False,  # the store decoded every image it wrote
         known=known,
+        customization_type=plan.customization_type,
     )
     try:
         with progress_bar(assignment.total, "generate", enabled=settings.show_progress) as bar:
@@ -248,6 +319,10 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
                         skipped.append(SkippedRecord(exc.record, exc.field, exc.reason))
                     continue
                 writer.write(role, line)
+                if role == TEST:
+                    test_images.update(image.digest for image in images)
+                    continue
+                origins[role].add(record.label)
                 for image in images:
                     referenced.add(image.digest)
                     if image.converted and image.digest not in converted:
@@ -261,7 +336,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
     finally:
         writer.discard()
     if store is not None or (out_dir / "images").is_dir():
-        _prune_images(out_dir, referenced)
+        _prune_images(out_dir, referenced | test_images)
 
     train_path = out_dir / TRAIN_FILE
     validation_path = out_dir / VALIDATION_FILE if writer.counts[VALIDATION] else None
@@ -277,6 +352,15 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         decode_images=False,
         known_images=known,
     )
+    _name_source_records(report, {str(train_path): origins[TRAIN], str(validation_path): origins[VALIDATION]})
+    if plan.spec is not None and plan.spec.legacy_warning:
+        notes.append(plan.spec.legacy_warning)
+    test_path = out_dir / TEST_FILE if writer.counts[TEST] else None
+    if test_path is not None:
+        notes.append(
+            f"the source's {assignment.test_split!r} split ({writer.counts[TEST]} records) is in {TEST_FILE}: held-out "
+            "evaluation data, not uploaded and not trained on"
+        )
     manifest = _manifest(
         plan,
         source,
@@ -288,6 +372,8 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         paths,
         report,
         referenced=referenced,
+        test_path=test_path,
+        test_split=assignment.test_split,
     )
     _write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     if skipped_count > len(skipped):
@@ -340,23 +426,27 @@ def _check_replaceable(out_dir: Path, roots: MediaRoots) -> None:
     real = os.path.realpath(out_dir)
     if any(root == real or root.startswith(real.rstrip(os.sep) + os.sep) for root in roots.roots):
         raise UsageError(
-            f"--out {out_dir} holds the source (or the media root): generate replaces the whole folder",
+            f"the output folder {out_dir} holds the source (or the media root): generate replaces the whole folder",
             hint="write the output to another folder",
+            setting="out_dir",
         )
     if not out_dir.is_dir():
         return
     try:
         entries = sorted(entry.name for entry in os.scandir(out_dir))
     except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot read the folder: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {out_dir}: cannot read it: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     if not entries or read_manifest(out_dir) is not None:
         return
     foreign = [name for name in entries if name not in _OUTPUT_NAMES and not _LEFTOVER.match(name)]
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         raise UsageError(
-            f"--out {out_dir} holds files generate did not write ({shown})",
+            f"the output folder {out_dir} holds files generate did not write ({shown})",
             hint="generate replaces the whole folder: choose a new or empty one",
+            setting="out_dir",
         )
 
 
@@ -375,7 +465,9 @@ def _staged(final_dir: Path) -> Iterator[Path]:
         os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes it 0700: OUT gets an ordinary folder's permissions
     except OSError as exc:
         _remove_empty(created)
-        raise UsageError(f"--out {final_dir}: cannot write there: {exc.strerror or exc}") from None
+        raise UsageError(
+            f"the output folder {final_dir}: cannot write there: {exc.strerror or exc}", setting="out_dir"
+        ) from None
     try:
         yield stage
         _swap(stage, target)
@@ -445,35 +537,37 @@ def _with_defaults(settings: GenerateSettings) -> GenerateSettings:
 def _plan(settings: GenerateSettings) -> _Plan:
     if not settings.source:
         raise UsageError(
-            "no source given", hint="pass --source (a dataset name, folder or file) or put source in the preset"
+            "no source given",
+            hint="name a dataset, folder or file, or a preset that names one",
+            settings=("source", "preset"),
         )
     if not settings.base_model and not settings.record_format:
-        raise UsageError("no base model given", hint="pass --base-model ID (or --format NAME)")
-    try:
-        kind = CustomizationType((settings.customization_type or "FINE_TUNING").upper())
-    except ValueError:
         raise UsageError(
-            f"unknown customization type {settings.customization_type!r}", hint="FINE_TUNING or CONTINUED_PRE_TRAINING"
-        ) from None
+            "no base model given", hint="name one (or a record format)", settings=("base_model", "record_format")
+        )
+    kind = parse_purpose(settings.customization_type)
     spec, fmt = resolve_model(settings.base_model, settings.record_format, kind.value)
     if settings.record_format is None and kind is CustomizationType.CONTINUED_PRE_TRAINING:
         fmt = RecordFormat.PRETRAINING
-    if not settings.prompt_template:
-        raise UsageError("no prompt template given", hint="pass --prompt-template '...{field}...' or a --preset")
-    prompt = Template.parse(settings.prompt_template, name="prompt template")
-    response = (
-        Template.parse(settings.response_template, name="response template") if settings.response_template else None
-    )
-    if response is None and fmt is not RecordFormat.PRETRAINING:
-        raise UsageError(f"the {fmt} format needs a response template", hint="pass --response-template '...{field}...'")
-    if settings.validation_split is not None and not 0 < settings.validation_split < 1:
+    notes: list[str] = []
+    prompt, response, reasoning = _plan_templates(settings, kind, fmt, spec)
+    if settings.validation_split is not None and not 0 <= settings.validation_split < 1:
         raise UsageError(
-            f"--validation-split {settings.validation_split} must be a fraction between 0 and 1 (e.g. 0.1)"
+            f"validation_split {settings.validation_split} must be a fraction between 0 (none) and 1 (e.g. 0.1)",
+            setting="validation_split",
         )
-    if settings.validation_split and spec is not None and not spec.accepts_validation:
-        raise UsageError(f"{spec.display_name} accepts no validation set", hint="drop --validation-split")
+    if settings.validation_split and spec is not None and spec.accepts_validation_for(kind) is False:
+        origin = f" (set by the preset {settings.preset})" if settings.preset else ""
+        raise UsageError(
+            f"{spec.display_name} accepts no validation set, but a validation split of "
+            f"{settings.validation_split:g} is asked for{origin}",
+            hint="set the validation split to 0 (it overrides a preset's) to train on every record",
+            setting="validation_split",
+        )
+    if settings.image_column and kind in (CustomizationType.DISTILLATION, CustomizationType.REINFORCEMENT_FINE_TUNING):
+        raise UsageError(f"{kind.value} records are text only", hint="give no image column", setting="image_column")
     if settings.limit is not None and settings.limit < 1:
-        raise UsageError("--limit must be at least 1")
+        raise UsageError("limit must be at least 1", setting="limit")
 
     bucket = settings.bucket
     owner = settings.bucket_owner
@@ -485,27 +579,35 @@ def _plan(settings: GenerateSettings) -> _Plan:
     location = None
     if settings.image_column:
         if fmt not in FORMAT_TAKES_IMAGES:
-            raise UsageError(f"the {fmt} format takes no images", hint="drop --image-column, or choose a vision model")
+            raise UsageError(
+                f"the {fmt} format takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
+            )
         if spec is not None and spec.images is None:
             raise UsageError(
-                f"{spec.display_name} takes no images", hint="drop --image-column, or choose a vision model"
+                f"{spec.display_name} takes no images",
+                hint="give no image column, or choose a vision model",
+                settings=("image_column", "base_model"),
             )
         if not bucket:
             raise ConfigError(
                 "images need the bucket the dataset will be uploaded to",
-                hint="pass --bucket, or --tf-outputs / --tf-dir with the output bucket_name",
+                hint="name the bucket, or give the Terraform outputs (their bucket_name)",
+                settings=("bucket", "tf_outputs", "tf_dir"),
             )
         if not owner:
             raise ConfigError(
                 "images need the account that owns the bucket",
-                hint="pass --bucket-owner, or --tf-outputs / --tf-dir with the output account_id",
+                hint="name the bucket owner, or give the Terraform outputs (their account_id)",
+                settings=("bucket_owner", "tf_outputs", "tf_dir"),
             )
     if bucket and bucket_problem(bucket):
-        raise UsageError(f"--bucket: {bucket_problem(bucket)}")
+        raise UsageError(f"bucket: {bucket_problem(bucket)}", setting="bucket")
     if owner and not ACCOUNT_ID.match(owner):
-        raise UsageError(f"--bucket-owner {owner!r} is not a 12-digit AWS account id")
+        raise UsageError(f"bucket_owner {owner!r} is not a 12-digit AWS account id", setting="bucket_owner")
     if prefix and key_problem(prefix + "/x"):
-        raise UsageError(f"--prefix: {key_problem(prefix + '/x')}")
+        raise UsageError(f"prefix: {key_problem(prefix + '/x')}", setting="prefix")
     image_root = join_key(settings.data_prefix)
     if image_root and key_problem(image_root + "/x"):
         raise UsageError(f"data prefix: {key_problem(image_root + '/x')}")
@@ -513,8 +615,74 @@ def _plan(settings: GenerateSettings) -> _Plan:
         location = ImageLocation(bucket=bucket, prefix=image_root, bucket_owner=owner)
     out_dir = Path(settings.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir} is a file, not a folder")
-    return _Plan(settings, spec, fmt, kind, prompt, response, location, bucket, prefix, owner, out_dir, image_root)
+        raise UsageError(f"the output folder {out_dir} is a file, not a folder", setting="out_dir")
+    return _Plan(
+        settings,
+        spec,
+        fmt,
+        kind,
+        prompt,
+        response,
+        location,
+        bucket,
+        prefix,
+        owner,
+        out_dir,
+        image_root,
+        reasoning=reasoning,
+        notes=notes,
+    )
+
+
+def _plan_templates(
+    settings: GenerateSettings, kind: CustomizationType, fmt: RecordFormat, spec: ModelSpec | None
+) -> tuple[Template | None, Template | None, Template | None]:
+    """The prompt, response and reasoning templates the settings and the purpose need."""
+    conversation = settings.messages_column is not None
+    if conversation and fmt is RecordFormat.PRETRAINING:
+        raise UsageError(
+            "a messages column makes conversations: continued pre-training takes plain text", setting="messages_column"
+        )
+    if not settings.prompt_template and not conversation:
+        raise UsageError(
+            "no prompt template given",
+            hint="give one ('...{field}...') or a preset",
+            settings=("prompt_template", "preset"),
+        )
+    prompt = (
+        Template.parse(settings.prompt_template, name="prompt template")
+        if settings.prompt_template and not conversation
+        else None
+    )
+    response = (
+        Template.parse(settings.response_template, name="response template") if settings.response_template else None
+    )
+    if conversation and kind is not CustomizationType.REINFORCEMENT_FINE_TUNING:
+        response = None  # the conversation holds the answers
+    if kind is CustomizationType.DISTILLATION:
+        response = None  # prompt-only records: the teacher writes the answers
+    elif response is None and not conversation and fmt is not RecordFormat.PRETRAINING:
+        what = "the reference answer" if fmt is RecordFormat.RFT else "the response"
+        raise UsageError(
+            f"the {fmt} format needs a response template ({what})",
+            hint="give one: '...{field}...'",
+            setting="response_template",
+        )
+    reasoning = None
+    if settings.reasoning_template:
+        if fmt is not RecordFormat.CONVERSATION or kind is not CustomizationType.FINE_TUNING:
+            raise UsageError(
+                "a reasoning template is for fine-tuning bedrock-conversation-2024 records",
+                setting="reasoning_template",
+            )
+        if spec is not None and spec.family not in REASONING_FAMILIES:
+            raise UsageError(
+                f"{spec.display_name} takes no reasoning content",
+                hint="drop the reasoning template, or use Nova 2 Lite",
+                setting="reasoning_template",
+            )
+        reasoning = Template.parse(settings.reasoning_template, name="reasoning template")
+    return prompt, response, reasoning
 
 
 def _slug(source: str) -> str:
@@ -522,7 +690,7 @@ def _slug(source: str) -> str:
 
 
 def _generic_image_rules() -> ImageRules:
-    """Image rules when only --format names the record format: what every Bedrock vision model accepts."""
+    """Image rules when only a record format is named (no model): what every Bedrock vision model accepts."""
     return ImageRules(formats=frozenset({"png", "jpeg", "gif"}), max_per_record=10, max_bytes=10 * MB)
 
 
@@ -530,11 +698,15 @@ def _check_columns(plan: _Plan, source: Source) -> None:
     """For sources with a fixed schema, name a template field or image column that is not a column up front."""
     if source.kind not in ("hub", "disk") or not source.columns:
         return
-    wanted = [("prompt template", f) for f in plan.prompt.fields]
+    wanted = [("prompt template", f) for f in plan.prompt.fields] if plan.prompt is not None else []
     if plan.response is not None:
         wanted += [("response template", f) for f in plan.response.fields]
+    if plan.reasoning is not None:
+        wanted += [("reasoning template", f) for f in plan.reasoning.fields]
     if plan.settings.image_column:
-        wanted.append(("--image-column", plan.settings.image_column))
+        wanted.append(("image column", plan.settings.image_column))
+    if plan.settings.messages_column:
+        wanted.append(("messages column", plan.settings.messages_column))
     for where, name in wanted:
         if name.split(".")[0] not in source.columns and name not in source.columns:
             raise InputError(
@@ -553,10 +725,12 @@ class _Assignment:
     validation_split: str | None = None
     validation_n: int = 0
     held_out: frozenset[int] = frozenset()
+    test_split: str | None = None  # the source's test split: written to test.jsonl, never trained on
+    test_n: int = 0
 
     @property
     def total(self) -> int:
-        return self.train_n + self.validation_n
+        return self.train_n + self.validation_n + self.test_n
 
     @property
     def has_validation(self) -> bool:
@@ -571,6 +745,16 @@ class _Assignment:
 
 def _assign(source: Source, settings: GenerateSettings, plan: _Plan, notes: list[str]) -> _Assignment:
     """Decide the split without reading the records: a seeded sample of indices when a fraction is asked for."""
+    assignment = _assign_training(source, settings, plan, notes)
+    if source.test_split is None:
+        return assignment
+    test_n = source.count(source.test_split)
+    if settings.limit is not None:
+        test_n = min(test_n, settings.limit)
+    return replace(assignment, test_split=source.test_split, test_n=test_n)
+
+
+def _assign_training(source: Source, settings: GenerateSettings, plan: _Plan, notes: list[str]) -> _Assignment:
     train_n = source.count(source.train_split)
     if settings.limit is not None:
         train_n = min(train_n, settings.limit)
@@ -585,7 +769,7 @@ def _assign(source: Source, settings: GenerateSettings, plan: _Plan, notes: list
             if settings.limit is not None:
                 val_n = min(val_n, settings.limit)
             if settings.validation_split:
-                notes.append(f"the source has a {source.validation_split!r} split: used it, --validation-split ignored")
+                notes.append(f"the source has a {source.validation_split!r} split: used it (validation_split ignored)")
             return _Assignment(source.train_split, train_n, source.validation_split, val_n)
     if settings.validation_split and train_n >= 2:
         k = min(train_n - 1, max(1, round(train_n * settings.validation_split)))
@@ -607,18 +791,27 @@ def _records(source: Source, assignment: _Assignment) -> Iterator[tuple[str, Sou
             if record.index >= assignment.validation_n:
                 break
             yield VALIDATION, record
+    if assignment.test_split and assignment.test_n:
+        for record in source.records(assignment.test_split):
+            if record.index >= assignment.test_n:
+                break
+            yield TEST, record
 
 
 # -- one record ----------------------------------------------------------------------------------------------------
 
 
 def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple[str, list[StoredImage]]:
+    """One record's JSONL line, and the images it stored (not those it only names in the bucket)."""
     if record.error is not None:
         raise record.error
     fields_ = record.fields or {}
-    prompt = plan.prompt.render(fields_, record.label)
     response = plan.response.render(fields_, record.label) if plan.response is not None else None
+    reasoning = plan.reasoning.render(fields_, record.label) if plan.reasoning is not None else None
+    if reasoning is not None and not reasoning.strip():
+        reasoning = None  # no reasoning for this record: the field is empty
     images: list[StoredImage] = []
+    blocks: list[StoredImage | ImageReference] = []
     column = plan.settings.image_column
     if column and store is not None:
         value = lookup(fields_, column.split("."), record.label) if column not in fields_ else fields_[column]
@@ -627,16 +820,179 @@ def _build(record: SourceRecord, plan: _Plan, store: ImageStore | None) -> tuple
         values = value if isinstance(value, list) else [value]
         for n, item in enumerate(values):
             name = column if len(values) == 1 else f"{column}.{n}"
-            images.append(store.add(item, base_dir=record.base_dir, record=record.label, field_name=name))
-    built = build_record(
-        plan.record_format,
-        system=plan.settings.system,
-        prompt=prompt,
-        response=response,
-        images=images,
-        location=plan.location,
-    )
+            if isinstance(item, str) and item.startswith("s3://"):
+                blocks.append(_image_reference(item, plan, record.label, name))
+                continue
+            stored = store.add(item, base_dir=record.base_dir, record=record.label, field_name=name)
+            images.append(stored)
+            blocks.append(stored)
+    try:
+        if plan.settings.messages_column:
+            system, turns = _conversation_turns(fields_, plan.settings.messages_column, record.label)
+            reference: Any = response
+            if plan.record_format is RecordFormat.RFT and reference is None:
+                reference = turns[-1][1] if turns[-1][0] == ASSISTANT else None
+                if reference is None:
+                    raise RecordError(
+                        record.label,
+                        plan.settings.messages_column,
+                        "ends with no assistant turn to take the reference answer from: give a response template",
+                    )
+            built = build_turns_record(
+                plan.record_format,
+                system=plan.settings.system or system,
+                turns=turns,
+                images=blocks,
+                location=plan.location,
+                reasoning=reasoning,
+                prompt_only=plan.prompt_only,
+                reference_answer=reference,
+            )
+        else:
+            assert plan.prompt is not None  # _plan_templates requires one without a messages column
+            built = build_record(
+                plan.record_format,
+                system=plan.settings.system,
+                prompt=plan.prompt.render(fields_, record.label),
+                response=response,
+                images=blocks,
+                location=plan.location,
+                reasoning=reasoning,
+                prompt_only=plan.prompt_only,
+                reference_answer=response,
+            )
+    except UsageError as exc:
+        raise RecordError(record.label, plan.settings.messages_column, exc.message) from None
     return json.dumps(built, ensure_ascii=False, separators=(", ", ": ")), images
+
+
+def _image_reference(uri: str, plan: _Plan, label: str, field_name: str) -> ImageReference:
+    """An s3:// image value: kept as a reference when it names an image in the dataset's bucket."""
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket or not key:
+        raise RecordError(label, field_name, f"{uri[:200]!r} is not an s3://bucket/key URI")
+    if bucket != plan.bucket:
+        raise RecordError(
+            label,
+            field_name,
+            f"the image {uri[:200]} is in bucket {bucket!r}, the dataset goes to {plan.bucket!r}: Bedrock reads media "
+            "only from the dataset's bucket (copy it there, or give a local file)",
+        )
+    why = key_problem(key)
+    if why:
+        raise RecordError(label, field_name, f"{uri[:200]}: {why}")
+    extension = key.rpartition(".")[2].lower() if "." in key.rpartition("/")[2] else ""
+    fmt = S3_IMAGE_FORMATS.get(extension)
+    if fmt is None:
+        raise RecordError(
+            label, field_name, f"{uri[:200]}: the format is not known from its name (.png, .jpg, .jpeg, .gif, .webp)"
+        )
+    rules = plan.spec.images if plan.spec is not None else None
+    if rules is not None and fmt not in rules.formats:
+        raise RecordError(
+            label, field_name, f"{uri[:200]} is {fmt}: the model takes {', '.join(sorted(rules.formats))}"
+        )
+    return ImageReference(uri, fmt)
+
+
+def _message_text(content: Any) -> str | None:
+    """A message's text: a string, or a list of text parts ({"type": "text", "text"} or {"text"}); None otherwise."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list) and content:
+        parts = []
+        for part in content:
+            text = part.get("text") if isinstance(part, dict) and part.get("type", "text") == "text" else None
+            if not isinstance(text, str):
+                return None
+            parts.append(text)
+        return "\n".join(parts)
+    return None
+
+
+def _conversation_turns(fields_: dict[str, Any], column: str, label: str) -> tuple[str | None, list[tuple[str, str]]]:
+    """(system text, [(user | assistant, text)]) from a messages-style column, every rule of the format enforced:
+    known roles, a system message only first, user first, alternating turns, text only, no empty turn."""
+    value = lookup(fields_, column.split("."), label) if column not in fields_ else fields_[column]
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise RecordError(label, column, "is a string that is not a JSON list of messages") from None
+    if not isinstance(value, list) or not value:
+        raise RecordError(label, column, "must be a non-empty list of messages")
+    system: str | None = None
+    turns: list[tuple[str, str]] = []
+    for n, message in enumerate(value):
+        where = f"{column}[{n}]"
+        if not isinstance(message, dict):
+            raise RecordError(label, where, "must be an object with a role and a content")
+        raw_role = message.get("role", message.get("from"))
+        role = ROLE_NAMES.get(raw_role.strip().lower()) if isinstance(raw_role, str) else None
+        if role is None:
+            known = ", ".join(sorted(ROLE_NAMES))
+            raise RecordError(label, where, f"role {str(raw_role)[:40]!r} is not one of {known}")
+        content = message.get("content", message.get("value", message.get("text")))
+        text = _message_text(content)
+        if text is None:
+            raise RecordError(
+                label, where, "content must be text (a string or text parts): put images in the image column"
+            )
+        if role == "system":
+            if n != 0:
+                raise RecordError(label, where, "a system message may come only first")
+            system = text
+            continue
+        if not text.strip():
+            raise RecordError(label, where, f"an empty {role} turn")
+        if not turns and role != USER:
+            raise RecordError(label, where, "the conversation must start with a user turn")
+        if turns and turns[-1][0] == role:
+            raise RecordError(label, where, f"two {role} turns in a row: user and assistant must alternate")
+        turns.append((role, text))
+    if not turns:
+        raise RecordError(label, column, "holds no user turn")
+    return system, turns
+
+
+class _Origins:
+    """The source record (``qa.jsonl line 12``, ``split train row 3``) of each line written to one file, compactly:
+    a label's text before its last number is stored once, the numbers in an array."""
+
+    def __init__(self) -> None:
+        self._prefixes: list[str] = []
+        self._prefix_ids: dict[str, int] = {}
+        self._which = array("l")
+        self._numbers = array("q")
+
+    def add(self, label: str) -> None:
+        prefix, _, number = label.rpartition(" ")
+        if not (number.isascii() and number.isdigit() and len(number) < 18):
+            prefix, number = label, "-1"
+        if prefix not in self._prefix_ids:
+            self._prefix_ids[prefix] = len(self._prefixes)
+            self._prefixes.append(prefix)
+        self._which.append(self._prefix_ids[prefix])
+        self._numbers.append(int(number))
+
+    def label(self, line: int) -> str | None:
+        """The source record of the 1-based output ``line``; None past the end."""
+        if not 1 <= line <= len(self._which):
+            return None
+        prefix, number = self._prefixes[self._which[line - 1]], self._numbers[line - 1]
+        return prefix if number < 0 else f"{prefix} {number}"
+
+
+def _name_source_records(report: ValidationReport, origins: dict[str, _Origins]) -> None:
+    """Say which source record each problem with a written line comes from (the output line alone is no help)."""
+    renamed = []
+    for problem in report.problems:
+        found = origins.get(problem.file)
+        label = found.label(problem.line) if found is not None and problem.line is not None else None
+        if label is not None:
+            problem = replace(problem, message=f"from {label}: {problem.message}")
+        renamed.append(problem)
+    report.problems = renamed
 
 
 def _drop_if_invalid(line: str, record: SourceRecord, ctx: CheckContext) -> None:
@@ -651,14 +1007,14 @@ def _drop_if_invalid(line: str, record: SourceRecord, ctx: CheckContext) -> None
 class _Writer:
     """Writes the JSONL files under temporary names; ``commit`` renames them, ``discard`` removes what is left."""
 
-    def __init__(self, out_dir: Path, *, with_validation: bool) -> None:
+    def __init__(self, out_dir: Path, *, with_validation: bool, with_test: bool = False) -> None:
         self.out_dir = out_dir
-        self.counts = {TRAIN: 0, VALIDATION: 0}
+        self.counts = {TRAIN: 0, VALIDATION: 0, TEST: 0}
         self._temps: dict[str, tuple[Path, IO[str]]] = {}
-        roles = [TRAIN, VALIDATION] if with_validation else [TRAIN]
+        roles = [TRAIN] + ([VALIDATION] if with_validation else []) + ([TEST] if with_test else [])
         try:
             for role in roles:
-                final = TRAIN_FILE if role == TRAIN else VALIDATION_FILE
+                final = ROLE_FILES[role]
                 handle, name = _make_temp(out_dir, final)
                 self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
         except BaseException:
@@ -674,14 +1030,15 @@ class _Writer:
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
-            final = self.out_dir / (TRAIN_FILE if role == TRAIN else VALIDATION_FILE)
-            if role == VALIDATION and self.counts[VALIDATION] == 0:
+            final = self.out_dir / ROLE_FILES[role]
+            if role != TRAIN and self.counts[role] == 0:
                 temp.unlink(missing_ok=True)
             else:
                 os.replace(temp, final)
             del self._temps[role]
-        if self.counts[VALIDATION] == 0:
-            (self.out_dir / VALIDATION_FILE).unlink(missing_ok=True)  # a stale one from an earlier run
+        for role in (VALIDATION, TEST):
+            if self.counts[role] == 0:
+                (self.out_dir / ROLE_FILES[role]).unlink(missing_ok=True)  # a stale one from an earlier run
 
     def discard(self) -> None:
         for temp, handle in self._temps.values():
@@ -803,7 +1160,10 @@ def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, A
         facts[path.relative_to(out_dir).as_posix()] = {"sha256": digest.hexdigest(), "bytes": size}
     found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
     if found != referenced:
-        raise InputError(f"{len(referenced - found)} image(s) the records point at are missing from {folder}")
+        missing = len(referenced - found)
+        raise InputError(
+            f"{plural(missing, 'image')} the records point at {'is' if missing == 1 else 'are'} missing from {folder}"
+        )
     return facts
 
 
@@ -819,6 +1179,8 @@ def _manifest(
     report: ValidationReport,
     *,
     referenced: set[bytes] | None = None,
+    test_path: Path | None = None,
+    test_split: str | None = None,
 ) -> dict[str, Any]:
     """The manifest: the contract keys, every written file with its S3 key, and the dataset digest.
 
@@ -842,7 +1204,7 @@ def _manifest(
     return {
         "tool": "bedrock-ft",
         "version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": now_utc(),
         "base_model": s.base_model,
         "family": plan.spec.family if plan.spec else None,
         "record_format": plan.record_format.value,
@@ -859,8 +1221,11 @@ def _manifest(
             "images": images,
             "converted_images": converted,
             "skipped": skipped,
+            "test": counts.get(TEST, 0),
         },
         "files": files,
+        # Held-out evaluation data from the source's test split: beside the files above, never uploaded with them.
+        "test": None if test_path is None else {"file": test_path.name, "split": test_split, **file_facts(test_path)},
         "settings": {
             "source": s.source,
             "source_kind": source.kind,

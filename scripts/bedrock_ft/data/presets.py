@@ -9,6 +9,8 @@ Keys (all optional)::
     prompt_template = "Review this screen.\\n\\n{html}"
     response_template = "{outputs.rationale}"
     image_column = "image"
+    messages_column = "conversation"             # a column of whole conversations (instead of the templates)
+    reasoning_template = "{thinking}"            # Nova 2 Lite: reasoningContent before the answer
     source = "dataset/accessibility"             # relative to the preset file
     subset = "default"
     split = "train"
@@ -36,6 +38,8 @@ _STRING_KEYS = (
     "prompt_template",
     "response_template",
     "image_column",
+    "messages_column",
+    "reasoning_template",
     "source",
     "subset",
     "split",
@@ -52,6 +56,8 @@ class Preset:
     prompt_template: str | None = None
     response_template: str | None = None
     image_column: str | None = None
+    messages_column: str | None = None
+    reasoning_template: str | None = None
     source: str | None = None
     subset: str | None = None
     split: str | None = None
@@ -93,7 +99,8 @@ def load_preset(path: str | Path) -> Preset:
     unknown = sorted(set(document) - set(KNOWN_KEYS))
     if unknown:
         raise InputError(
-            f"preset {file} has unknown key(s): {', '.join(unknown)}", hint="keys: " + ", ".join(KNOWN_KEYS)
+            f"preset {file} has unknown {'key' if len(unknown) == 1 else 'keys'}: {', '.join(unknown)}",
+            hint="keys: " + ", ".join(KNOWN_KEYS),
         )
     values: dict[str, Any] = {}
     for key, value in document.items():
@@ -117,7 +124,7 @@ def load_preset(path: str | Path) -> Preset:
     return Preset(path=file, **values)
 
 
-def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "--system") -> str:
+def resolve_text(value: str, base_dir: Path | None = None, *, what: str = "the system prompt") -> str:
     """``@file`` -> the file's text (relative to ``base_dir``); anything else as it is. ``@@x`` is the text ``@x``."""
     if value.startswith("@@"):
         return value[1:]

@@ -12,7 +12,14 @@ Rules (their ids appear in every problem):
 - ``system-blocks``: one system block at most. The Nova data guide describes the system prompt as one optional
   "system turn" (docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html, item 6), and
   every example holds one block; two blocks are an error rather than something Bedrock would silently join
-- ``roles``: user and assistant only; ``first-user``; ``last-assistant``; ``alternating``
+- ``roles``: user and assistant only (RFT records: system, user, assistant); ``first-user``; ``last-assistant`` (not
+  for distillation's prompt-only records); ``alternating``
+- ``system-position``: an RFT record's system message comes first, once
+- ``prompt-turn``: an RFT record holds a user turn and ends with one (a warning when it ends otherwise)
+- ``reference-answer``: an RFT record's reference_answer is not null or empty
+- ``reasoning-content``: Nova 2 Lite's ``{"reasoningContent": {"reasoningText": {"text": ...}}}`` blocks: in assistant
+  turns only, one a turn, before the text, with a non-empty text, and only for a model that takes them
+- ``prompt-only-media``: distillation is text only
 - ``empty-text``: a text that is empty or only whitespace (warning)
 - ``empty-turn``: a user or assistant turn whose texts hold no character at all and that has no media (error). The
   data guide states no rule on empty text; the validator AWS publishes for it (aws-samples/amazon-nova-samples,
@@ -41,12 +48,14 @@ from functools import lru_cache
 from typing import Any
 
 from bedrock_ft.core.confined_files import FileRefused
-from bedrock_ft.core.models import CHARS_PER_TOKEN, ModelSpec, RecordFormat
+from bedrock_ft.core.models import CHARS_PER_TOKEN, CustomizationType, ModelSpec, RecordFormat
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, key_problem
 from bedrock_ft.data.record_formats import CONVERSATION_SCHEMA_VERSION, SCHEMAS
 from bedrock_ft.data.validation_report import ERROR, WARNING
 
 VIDEO_FORMATS = frozenset({"mov", "mkv", "mp4", "webm"})
+# Families whose fine-tuning records may carry reasoningContent in assistant turns (the Nova 2 SFT data guide).
+REASONING_FAMILIES = frozenset({"nova-2-lite"})
 PROBE_CACHE_SIZE = 1024  # local image facts remembered, for images many records share
 LLAMA_TILE_TOKENS = 1601  # one tile; used for an image whose size is unknown
 
@@ -78,6 +87,12 @@ class CheckContext:
     _probed: dict[str, ImageInfo | str | None] = field(default_factory=dict)
     images_checked: int = 0
     media_kinds: set[str] = field(default_factory=set)  # image | video: the kinds of media the records checked hold
+    # What the records are for: DISTILLATION makes them prompt-only records (the user turn alone is enough).
+    customization_type: CustomizationType | None = None
+
+    @property
+    def prompt_only(self) -> bool:
+        return self.customization_type is CustomizationType.DISTILLATION
 
     def image(self, uri: str) -> ImageInfo | str | None:
         """Local facts about the image at ``uri``: ImageInfo, an error text when unreadable, None when not local."""
@@ -125,9 +140,14 @@ RULE_ORDER: tuple[str, ...] = (
     "first-user",
     "last-assistant",
     "alternating",
+    "system-position",
+    "prompt-turn",
+    "reference-answer",
+    "reasoning-content",
     "empty-text",
     "empty-turn",
     "media-in-user",
+    "prompt-only-media",
     "image-block",
     "bucket-owner",
     "s3-uri",
@@ -157,9 +177,10 @@ class RecordWalk:
     texts: list[tuple[str | tuple[int, int], str, str]] = field(default_factory=list)
     media: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (field path, image | video, value, role)
     problems: list[Finding] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)  # field paths of reasoningContent blocks
 
 
-def walk_record(record: dict[str, Any], record_format: RecordFormat) -> RecordWalk:
+def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_only: bool = False) -> RecordWalk:
     """One pass over ``record``: the texts and media every rule reads, and the problems of its shape (the
     required-keys, key-types, unknown-keys, schema-version, system-shape, system-blocks, message-shape, roles,
     first-user, last-assistant, alternating, empty-text and empty-turn rules)."""
@@ -177,7 +198,7 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat) -> RecordWa
         value = record.get(key, _NOT_SEEN)
         if value is not _NOT_SEEN and not isinstance(value, kind):
             add(("key-types", ERROR, key, f"must be a JSON {_json_type(kind)}, not {_json_type(type(value))}"))
-    if not schema.allowed.issuperset(record):
+    if not schema.open and not schema.allowed.issuperset(record):
         for key in sorted(set(record) - schema.allowed):
             add(("unknown-keys", WARNING, key, f"not a key of the {record_format} format"))
 
@@ -212,8 +233,17 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat) -> RecordWa
                 texts.append((key, "output" if key == "completion" else "input", value))
 
     messages = record.get("messages")
-    if isinstance(messages, list):
-        _walk_messages(messages, out, shape=conversation or claude, conversation=conversation, claude=claude)
+    if record_format is RecordFormat.RFT:
+        _walk_rft(record, out)
+    elif isinstance(messages, list):
+        _walk_messages(
+            messages,
+            out,
+            shape=conversation or claude,
+            conversation=conversation,
+            claude=claude,
+            prompt_only=prompt_only,
+        )
 
     for where, _, text in texts:
         if not text or text.isspace():  # no copy of the text, as strip() would make
@@ -226,7 +256,93 @@ def text_path(where: str | tuple[int, int]) -> str:
     return where if isinstance(where, str) else f"messages[{where[0]}].content[{where[1]}].text"
 
 
-def _walk_messages(messages: list[Any], out: RecordWalk, *, shape: bool, conversation: bool, claude: bool) -> None:
+def _walk_rft(record: dict[str, Any], out: RecordWalk) -> None:
+    """An RFT record: OpenAI-format messages (content a string, or a list of {"type": "text", "text"} parts) and a
+    reference answer."""
+    add = out.problems.append
+    answer = record.get("reference_answer", _NOT_SEEN)
+    if (
+        answer is None
+        or (isinstance(answer, str | list | dict) and not answer)
+        or (isinstance(answer, str) and answer.isspace())
+    ):
+        add(("reference-answer", ERROR, "reference_answer", "is empty: the grader has nothing to score against"))
+    messages = record.get("messages")
+    if not isinstance(messages, list):
+        return
+    if not messages:
+        add(("message-shape", ERROR, "messages", "is empty"))
+        return
+    last_role: Any = None
+    users = 0
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            add(("message-shape", ERROR, f"messages[{i}]", "must be an object with role and content"))
+            continue
+        role = last_role = message.get("role")
+        if role not in ("system", "user", "assistant"):
+            add(("roles", ERROR, f"messages[{i}].role", f"is {_short(role)}: only system, user and assistant"))
+        elif role == "system" and i != 0:
+            add(("system-position", ERROR, f"messages[{i}].role", "a system message comes first, and only once"))
+        users += role == "user"
+        part = "output" if role == "assistant" else "system" if role == "system" else "input"
+        content = message.get("content", _NOT_SEEN)
+        if isinstance(content, str):
+            out.texts.append((f"messages[{i}].content", part, content))
+        elif isinstance(content, list) and content:
+            for j, block in enumerate(content):
+                text = block.get("text") if isinstance(block, dict) and block.get("type") == "text" else None
+                if isinstance(text, str):
+                    out.texts.append((f"messages[{i}].content[{j}].text", part, text))
+                else:
+                    add(
+                        ("message-shape", ERROR, f"messages[{i}].content[{j}]", 'must be {"type": "text", "text": ...}')
+                    )
+        else:
+            add(("message-shape", ERROR, f"messages[{i}].content", "must be a string (or a list of text parts)"))
+    if not users:
+        add(("prompt-turn", ERROR, "messages", "no user message: the record has no prompt"))
+    elif last_role != "user":
+        add(
+            (
+                "prompt-turn",
+                WARNING,
+                f"messages[{len(messages) - 1}].role",
+                f"the last message is {_short(last_role)}: the model answers the conversation, so it usually ends "
+                "with the user's prompt",
+            )
+        )
+
+
+def _walk_reasoning(block: dict[str, Any], i: int, j: int, role: Any, out: RecordWalk) -> bool:
+    """One reasoningContent block; True when it holds a usable text."""
+    add = out.problems.append
+    path = f"messages[{i}].content[{j}].reasoningContent"
+    out.reasoning.append(path)
+    if role != "assistant":
+        add(("reasoning-content", ERROR, path, f"in a {_short(role)} turn: reasoning belongs in assistant turns only"))
+    value = block["reasoningContent"]
+    reasoning_text = value.get("reasoningText") if isinstance(value, dict) else None
+    text = reasoning_text.get("text") if isinstance(reasoning_text, dict) else None
+    if not isinstance(text, str):
+        add(("reasoning-content", ERROR, path, 'must be {"reasoningText": {"text": "..."}}'))
+        return False
+    if not text.strip():
+        add(("reasoning-content", ERROR, f"{path}.reasoningText.text", "is empty"))
+        return False
+    out.texts.append((f"{path}.reasoningText.text", "output", text))
+    return True
+
+
+def _walk_messages(
+    messages: list[Any],
+    out: RecordWalk,
+    *,
+    shape: bool,
+    conversation: bool,
+    claude: bool,
+    prompt_only: bool = False,
+) -> None:
     add = out.problems.append
     texts = out.texts
     media = out.media
@@ -283,6 +399,7 @@ def _walk_messages(messages: list[Any], out: RecordWalk, *, shape: bool, convers
             add(("message-shape", ERROR, f"messages[{i}].content", "is empty"))
         characters = 0
         has_text = has_other = False
+        reasoning_blocks = 0
         for j, block in enumerate(content):
             if not isinstance(block, dict):
                 if blocks_shape:
@@ -322,6 +439,20 @@ def _walk_messages(messages: list[Any], out: RecordWalk, *, shape: bool, convers
                 has_other = True
             if "reasoningContent" in block:
                 has_other = True
+                if conversation:
+                    reasoning_blocks += 1
+                    _walk_reasoning(block, i, j, role, out)
+                    if reasoning_blocks > 1:
+                        add(("reasoning-content", ERROR, f"messages[{i}].content[{j}]", "one reasoning block a turn"))
+                    elif has_text:
+                        add(
+                            (
+                                "reasoning-content",
+                                ERROR,
+                                f"messages[{i}].content[{j}]",
+                                "the reasoning comes before the turn's text",
+                            )
+                        )
         if conversation and has_text and characters == 0 and not has_other:
             add(
                 (
@@ -334,6 +465,8 @@ def _walk_messages(messages: list[Any], out: RecordWalk, *, shape: bool, convers
     if messages and isinstance(messages[0], dict) and messages[0].get("role") != "user":
         add(("first-user", ERROR, "messages[0].role", f"the first turn must be user, not {messages[0].get('role')!r}"))
     last = messages[-1] if messages else None
+    if prompt_only:
+        return  # a distillation record may end with the user's prompt: the teacher answers it
     if isinstance(last, dict) and last.get("role") != "assistant":
         add(
             (
@@ -442,15 +575,16 @@ def _check_media(walk: RecordWalk, ctx: CheckContext) -> None:
             images += 1
             _check_image(path, media, uri, ctx, add)
         else:
-            if spec is not None and not spec.family.startswith(("nova-lite", "nova-pro")):
+            formats = spec.video_formats if spec is not None else VIDEO_FORMATS
+            if spec is not None and not formats:
                 add(("video", ERROR, path, f"{spec.display_name} takes no video"))
-            elif isinstance(media, dict) and _not_a_video_format(media.get("format")):
+            elif isinstance(media, dict) and _not_a_video_format(media.get("format"), formats):
                 add(
                     (
                         "video",
                         ERROR,
                         f"{path}.format",
-                        f"{_short(media.get('format'))} is not one of {', '.join(sorted(VIDEO_FORMATS))}",
+                        f"{_short(media.get('format'))} is not one of {', '.join(sorted(formats))}",
                     )
                 )
     if rules is not None and images > rules.max_per_record and spec is not None:
@@ -620,7 +754,7 @@ def _tokens(walk: RecordWalk, ctx: CheckContext) -> dict[str, int]:
 
 def estimate_tokens(record: dict[str, Any], ctx: CheckContext) -> dict[str, int]:
     """Estimated tokens of a record by part: input (system and user turns, images), output (assistant turns)."""
-    return _tokens(walk_record(record, ctx.record_format), ctx)
+    return _tokens(walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only), ctx)
 
 
 def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
@@ -628,10 +762,18 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     if not isinstance(record, dict):
         yield "json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}"
         return
-    walk = walk_record(record, ctx.record_format)
+    walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
     if walk.media:
         ctx.media_kinds.update(kind for _, kind, _, _ in walk.media)
+        if ctx.prompt_only:
+            for path, kind, _, _ in walk.media:
+                walk.problems.append(("prompt-only-media", ERROR, path, f"a {kind}: distillation is text only"))
         _check_media(walk, ctx)
+    if walk.reasoning and ctx.spec is not None and ctx.spec.family not in REASONING_FAMILIES:
+        for path in walk.reasoning:
+            walk.problems.append(
+                ("reasoning-content", ERROR, path, f"{ctx.spec.display_name} takes no reasoning content")
+            )
     _check_texts(walk, ctx)
     problems = walk.problems
     if len(problems) > 1:
@@ -639,8 +781,8 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     yield from problems
 
 
-def _not_a_video_format(value: Any) -> bool:
-    return not (isinstance(value, str) and value in VIDEO_FORMATS)
+def _not_a_video_format(value: Any, formats: frozenset[str] = VIDEO_FORMATS) -> bool:
+    return not (isinstance(value, str) and value in formats)
 
 
 def _short(value: Any) -> str:

@@ -18,6 +18,18 @@ Formats:
 - ``claude-messages`` (Claude 3 Haiku): ``{"system": ..., "messages": [{"role": "user", "content": ...},
   {"role": "assistant", "content": ...}]}``.
 - ``continued-pretraining``: ``{"input": ...}``: the prompt, then the response after a blank line when there is one.
+- ``rft-messages`` (reinforcement fine-tuning, Nova 2 Lite; the OpenAI chat format)::
+
+    {"messages": [{"role": "system", "content": ...}, {"role": "user", "content": ...}], "reference_answer": ...}
+
+  ``reference_answer`` is what the grader Lambda scores the model's answer against (any JSON value); other keys are
+  passed to the grader and allowed.
+
+Two variants of bedrock-conversation-2024 besides the plain one:
+
+- prompt-only records (distillation): the same shape with the user turn only; the teacher writes the answers.
+- Nova 2 Lite's optional reasoning: an assistant turn may open with
+  ``{"reasoningContent": {"reasoningText": {"text": ...}}}`` before its text block.
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ class Schema:
     required: dict[str, type]
     optional: dict[str, type]
     text_fields: tuple[str, ...] = ()  # string keys that hold the record's text
+    open: bool = False  # keys beyond these are allowed (RFT records carry fields for the grader)
 
     @cached_property
     def allowed(self) -> frozenset[str]:
@@ -62,6 +75,10 @@ SCHEMAS: dict[RecordFormat, Schema] = {
     ),
     RecordFormat.CLAUDE_MESSAGES: Schema(required={"messages": list}, optional={"system": str}),
     RecordFormat.PRETRAINING: Schema(required={"input": str}, optional={}, text_fields=("input",)),
+    # reference_answer may be any JSON value: ``object`` admits them all.
+    RecordFormat.RFT: Schema(
+        required={"messages": list, "reference_answer": object}, optional={"id": str, "tools": list}, open=True
+    ),
 }
 
 FORMAT_TAKES_IMAGES = {RecordFormat.CONVERSATION}
@@ -85,41 +102,180 @@ def build_record(
     system: str | None,
     prompt: str,
     response: str | None,
-    images: Sequence[StoredImage] = (),
+    images: Sequence[StoredImage | ImageReference] = (),
     location: ImageLocation | None = None,
+    reasoning: str | None = None,
+    prompt_only: bool = False,
+    reference_answer: Any = None,
 ) -> dict[str, Any]:
-    """One training record of ``record_format``."""
+    """One training record of ``record_format``.
+
+    ``reasoning``: Nova 2 Lite's reasoning text, put before the answer in the assistant turn (conversation only).
+    ``prompt_only``: a distillation record, the user turn alone (conversation only; ``response`` is not used).
+    ``reference_answer``: what an RFT record's grader compares the answer with (the rft-messages format).
+    """
+    if record_format is RecordFormat.RFT:
+        if images:
+            raise UsageError(
+                "reinforcement fine-tuning records take no images", hint="give no image column", setting="image_column"
+            )
+        return build_rft_record(system, prompt, reference_answer)
+    if (reasoning is not None or prompt_only) and record_format is not RecordFormat.CONVERSATION:
+        raise UsageError(f"the {record_format} format has no reasoning content and no prompt-only records")
+    if prompt_only:
+        if images:
+            raise UsageError(
+                "distillation is text only: prompt-only records take no images",
+                hint="give no image column",
+                setting="image_column",
+            )
+        record: dict[str, Any] = {"schemaVersion": CONVERSATION_SCHEMA_VERSION}
+        if system:
+            record["system"] = [{"text": system}]
+        record["messages"] = [{"role": "user", "content": [{"text": prompt}]}]
+        return record
     if images and record_format not in FORMAT_TAKES_IMAGES:
-        raise UsageError(f"the {record_format} format takes no images", hint="drop --image-column")
+        raise UsageError(
+            f"the {record_format} format takes no images", hint="give no image column", setting="image_column"
+        )
     if record_format is not RecordFormat.PRETRAINING and response is None:
-        raise UsageError(f"the {record_format} format needs a response", hint="give --response-template")
+        raise UsageError(f"the {record_format} format needs a response", hint="give one", setting="response_template")
     if record_format is RecordFormat.CONVERSATION:
-        return _conversation(system, prompt, response or "", images, location)
+        conversation = _conversation(system, prompt, response or "", images, location)
+        if reasoning is not None:
+            answer = conversation["messages"][-1]["content"]
+            answer.insert(0, {"reasoningContent": {"reasoningText": {"text": reasoning}}})
+        return conversation
     if record_format is RecordFormat.PROMPT_COMPLETION:
         return {"prompt": f"{system}\n\n{prompt}" if system else prompt, "completion": response or ""}
     if record_format is RecordFormat.CLAUDE_MESSAGES:
-        record: dict[str, Any] = {"system": system} if system else {}
+        record = {"system": system} if system else {}
         record["messages"] = [{"role": "user", "content": prompt}, {"role": "assistant", "content": response or ""}]
         return record
     text = prompt if not response else f"{prompt}\n\n{response}"
     return {"input": f"{system}\n\n{text}" if system else text}
 
 
-def image_block(image: StoredImage, location: ImageLocation) -> dict[str, Any]:
+def build_rft_record(system: str | None, prompt: str, reference_answer: Any) -> dict[str, Any]:
+    """A reinforcement fine-tuning record: the prompt as OpenAI-format messages, and the reference answer."""
+    if reference_answer is None or (isinstance(reference_answer, str) and not reference_answer.strip()):
+        raise UsageError(
+            "a reinforcement fine-tuning record needs a reference answer",
+            hint="give a response template",
+            setting="response_template",
+        )
+    messages = [{"role": "system", "content": system}] if system else []
+    messages.append({"role": "user", "content": prompt})
+    return {"messages": messages, "reference_answer": reference_answer}
+
+
+@dataclass(frozen=True)
+class ImageReference:
+    """An image that already lives in the dataset's bucket: the record names it, nothing is stored or uploaded."""
+
+    uri: str
+    format: str  # Bedrock's name: png, jpeg, gif, webp
+
+
+def image_block(image: StoredImage | ImageReference, location: ImageLocation) -> dict[str, Any]:
+    uri = image.uri if isinstance(image, ImageReference) else location.uri(image.relative_path)
     return {
         "image": {
             "format": image.format,
-            "source": {"s3Location": {"uri": location.uri(image.relative_path), "bucketOwner": location.bucket_owner}},
+            "source": {"s3Location": {"uri": uri, "bucketOwner": location.bucket_owner}},
         }
     }
 
 
+USER = "user"
+ASSISTANT = "assistant"
+
+
+def build_turns_record(
+    record_format: RecordFormat,
+    *,
+    system: str | None,
+    turns: Sequence[tuple[str, str]],
+    images: Sequence[StoredImage | ImageReference] = (),
+    location: ImageLocation | None = None,
+    reasoning: str | None = None,
+    prompt_only: bool = False,
+    reference_answer: Any = None,
+) -> dict[str, Any]:
+    """One record from a whole conversation: ``turns`` are (user | assistant, text), alternating, user first.
+
+    Images go in the first user turn, the reasoning before the last assistant turn's text. ``prompt_only``
+    (distillation) and the rft-messages format keep the turns up to the last user turn: the model answers it.
+    """
+    if not turns or turns[0][0] != USER:
+        raise UsageError("a conversation starts with a user turn")
+    keep_to_prompt = prompt_only or record_format is RecordFormat.RFT
+    if keep_to_prompt:
+        last_user = max(n for n, (role, _) in enumerate(turns) if role == USER)
+        turns = turns[: last_user + 1]
+    elif turns[-1][0] != ASSISTANT:
+        raise UsageError("a training conversation ends with an assistant turn")
+    if record_format is RecordFormat.RFT:
+        if images:
+            raise UsageError(
+                "reinforcement fine-tuning records take no images", hint="give no image column", setting="image_column"
+            )
+        if reference_answer is None or (isinstance(reference_answer, str) and not reference_answer.strip()):
+            raise UsageError("a reinforcement fine-tuning record needs a reference answer")
+        messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
+        messages += [{"role": role, "content": text} for role, text in turns]
+        return {"messages": messages, "reference_answer": reference_answer}
+    if record_format is RecordFormat.CLAUDE_MESSAGES:
+        if images or reasoning is not None or prompt_only:
+            raise UsageError("the claude-messages format takes no images, reasoning or prompt-only records")
+        record: dict[str, Any] = {"system": system} if system else {}
+        record["messages"] = [{"role": role, "content": text} for role, text in turns]
+        return record
+    if record_format is not RecordFormat.CONVERSATION:
+        if len(turns) != 2:
+            raise UsageError(f"the {record_format} format holds one exchange, not a {len(turns)}-turn conversation")
+        return build_record(
+            record_format, system=system, prompt=turns[0][1], response=turns[1][1], images=images, location=location
+        )
+    if images and location is None:
+        raise UsageError(
+            "images need a bucket and a bucket owner",
+            hint="name the bucket and its owner, or give the Terraform outputs",
+            settings=("bucket", "bucket_owner", "tf_outputs"),
+        )
+    if prompt_only and images:
+        raise UsageError(
+            "distillation is text only: prompt-only records take no images",
+            hint="give no image column",
+            setting="image_column",
+        )
+    record = {"schemaVersion": CONVERSATION_SCHEMA_VERSION}
+    if system:
+        record["system"] = [{"text": system}]
+    messages = []
+    for n, (role, text) in enumerate(turns):
+        content: list[dict[str, Any]] = [{"text": text}]
+        if n == 0 and location is not None:
+            content.extend(image_block(image, location) for image in images)
+        messages.append({"role": role, "content": content})
+    if reasoning is not None and not prompt_only:
+        messages[-1]["content"].insert(0, {"reasoningContent": {"reasoningText": {"text": reasoning}}})
+    record["messages"] = messages
+    return record
+
+
 def _conversation(
-    system: str | None, prompt: str, response: str, images: Sequence[StoredImage], location: ImageLocation | None
+    system: str | None,
+    prompt: str,
+    response: str,
+    images: Sequence[StoredImage | ImageReference],
+    location: ImageLocation | None,
 ) -> dict[str, Any]:
     if images and location is None:
         raise UsageError(
-            "images need a bucket and a bucket owner", hint="pass --bucket and --bucket-owner, or --tf-outputs"
+            "images need a bucket and a bucket owner",
+            hint="name them, or give the Terraform outputs",
+            settings=("bucket", "bucket_owner", "tf_outputs"),
         )
     user_content: list[dict[str, Any]] = [{"text": prompt}]
     user_content.extend(image_block(image, location) for image in images if location is not None)
@@ -143,6 +299,7 @@ def parse_format(value: str) -> RecordFormat:
         "claude": RecordFormat.CLAUDE_MESSAGES,
         "input": RecordFormat.PRETRAINING,
         "pretraining": RecordFormat.PRETRAINING,
+        "rft": RecordFormat.RFT,
     }
     key = value.strip().lower()
     if key in aliases:

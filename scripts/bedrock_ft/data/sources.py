@@ -16,7 +16,8 @@ user names as the media root; ``images.py`` enforces it. JSONL lines are read wi
 
 Records are read lazily; images are never decoded here (Hugging Face image columns are read with
 ``decode=False``, so their original bytes reach ``images.py``). A split named ``validation`` (or ``valid``,
-``val``, ``dev``) is reported as the source's own validation split.
+``val``, ``dev``) is reported as the source's own validation split, and one named ``test`` as its held-out test
+split (``generate`` writes it to ``test.jsonl`` for evaluation; it is never training data).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import re
 import sys
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from bedrock_ft.core.errors import InputError
 from bedrock_ft.data.templates import RecordError
 
 VALIDATION_SPLIT_NAMES = ("validation", "valid", "val", "dev")
+TEST_SPLIT_NAMES = ("test",)
 METADATA_FILES = ("metadata.jsonl", "metadata.csv")
 
 
@@ -61,9 +63,10 @@ class Source:
     train_split: str
     validation_split: str | None
     columns: list[str] = field(default_factory=list)
-    _splits: dict[str, Any] = field(default_factory=dict, repr=False)
+    _splits: Mapping[str, _Split] = field(default_factory=dict, repr=False)
     # The folders the files its records name may be in: the dataset's own folder (or the Hugging Face caches).
     media_folders: tuple[Path, ...] = ()
+    test_split: str | None = None  # the held-out test split, when the source has one
 
     @property
     def slug(self) -> str:
@@ -97,7 +100,9 @@ def open_source(
     path = Path(name).expanduser()
     if path.is_file():
         if subset:
-            raise InputError(f"--subset applies to Hugging Face datasets, not to the file {path}")
+            raise InputError(
+                f"a subset applies to Hugging Face datasets, not to the file {path}", hint="give none", setting="subset"
+            )
         suffix = path.suffix.lower()
         if suffix in (".jsonl", ".json", ".ndjson"):
             reader: _Split = _JsonlSplit(path, path.parent)
@@ -117,7 +122,9 @@ def open_source(
             with _hf_progress_bars(progress):
                 return _open_disk(name, path, split)
         if any((path / m).is_file() for m in METADATA_FILES) or any(
-            (path / s / m).is_file() for s in ("train", *VALIDATION_SPLIT_NAMES) for m in METADATA_FILES
+            (path / s / m).is_file()
+            for s in ("train", *VALIDATION_SPLIT_NAMES, *TEST_SPLIT_NAMES)
+            for m in METADATA_FILES
         ):
             return _open_image_folder(name, path, split)
         with _hf_progress_bars(progress):
@@ -208,7 +215,7 @@ class _JsonlSplit(_Split):
                 return sorted(record.fields) if record.fields else []
         return []
 
-    def records(self) -> Iterator[SourceRecord]:
+    def records(self) -> Generator[SourceRecord, None, None]:
         index = 0
         with self._open() as handle:
             for number, raw in iter_lines(handle):
@@ -242,7 +249,7 @@ class _CsvSplit(_Split):
         self.base_dir = base_dir
         self.image_folder = image_folder
 
-    def _reader(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _reader(self) -> Generator[tuple[int, dict[str, Any]], None, None]:
         csv.field_size_limit(MAX_LINE_BYTES)
         try:
             handle = self.path.open("rb")
@@ -355,10 +362,16 @@ def _pick_splits(available: list[str], split: str | None, source: str) -> tuple[
     else:
         raise InputError(
             f"{source} has several splits and none is called train",
-            hint="choose one with --split: " + ", ".join(available),
+            hint="choose the split to train on: " + ", ".join(available),
+            setting="split",
         )
     validation = next((s for s in VALIDATION_SPLIT_NAMES if s in available and s != train), None)
     return train, validation
+
+
+def _pick_test(available: list[str], *taken: str | None) -> str | None:
+    """The source's test split: one named ``test`` that is neither the training nor the validation split."""
+    return next((s for s in TEST_SPLIT_NAMES if s in available and s not in taken), None)
 
 
 def _open_disk(name: str, path: Path, split: str | None) -> Source:
@@ -368,25 +381,28 @@ def _open_disk(name: str, path: Path, split: str | None) -> Source:
         loaded = datasets.load_from_disk(str(path))
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise InputError(f"cannot load the saved dataset in {path}: {exc}") from None
+    test: str | None = None
     if isinstance(loaded, datasets.DatasetDict):
         train, validation = _pick_splits(list(loaded), split, str(path))
-        splits = {s: _HfSplit(loaded[s], s) for s in (train, validation) if s}
+        test = _pick_test(list(loaded), train, validation)
+        splits = {s: _HfSplit(loaded[s], s) for s in (train, validation, test) if s}
     else:
         train, validation = split or "train", None
         splits = {train: _HfSplit(loaded, train)}
-    return Source(name, "disk", train, validation, splits[train].columns(), splits, (path,))
+    return Source(name, "disk", train, validation, splits[train].columns(), splits, (path,), test)
 
 
 def _open_image_folder(name: str, path: Path, split: str | None) -> Source:
     folders: dict[str, Path] = {}
     if any((path / m).is_file() for m in METADATA_FILES):
         folders["train"] = path
-    for sub in ("train", *VALIDATION_SPLIT_NAMES):
+    for sub in ("train", *VALIDATION_SPLIT_NAMES, *TEST_SPLIT_NAMES):
         if any((path / sub / m).is_file() for m in METADATA_FILES):
             folders[sub] = path / sub
     train, validation = _pick_splits(list(folders), split, str(path))
+    test = _pick_test(list(folders), train, validation)
     splits: dict[str, _Split] = {}
-    for split_name in (train, validation):
+    for split_name in (train, validation, test):
         if split_name is None:
             continue
         folder = folders[split_name]
@@ -394,7 +410,7 @@ def _open_image_folder(name: str, path: Path, split: str | None) -> Source:
             splits[split_name] = _JsonlSplit(folder / "metadata.jsonl", folder, image_folder=True)
         else:
             splits[split_name] = _CsvSplit(folder / "metadata.csv", folder, image_folder=True)
-    return Source(name, "imagefolder", train, validation, splits[train].columns(), splits, (path,))
+    return Source(name, "imagefolder", train, validation, splits[train].columns(), splits, (path,), test)
 
 
 def _open_hub(name: str, subset: str | None, split: str | None, *, display: str, folder: Path | None = None) -> Source:
@@ -405,18 +421,20 @@ def _open_hub(name: str, subset: str | None, split: str | None, *, display: str,
         if split:
             train_ds = datasets.load_dataset(name, subset, split=split)
             splits: dict[str, _Split] = {split: _HfSplit(train_ds, split)}
-            validation = _hub_validation_split(name, subset, split)
-            if validation:
-                splits[validation] = _HfSplit(datasets.load_dataset(name, subset, split=validation), validation)
-            return Source(display, "hub", split, validation, splits[split].columns(), splits, folders)
+            validation, test = _hub_other_splits(name, subset, split)
+            for other in (validation, test):
+                if other:
+                    splits[other] = _HfSplit(datasets.load_dataset(name, subset, split=other), other)
+            return Source(display, "hub", split, validation, splits[split].columns(), splits, folders, test)
         loaded = datasets.load_dataset(name, subset)
     except InputError:
         raise
     except Exception as exc:  # datasets raises many kinds: not found, offline, bad config, bad split
         raise InputError(f"cannot load dataset {display!r}: {_hf_reason(exc)}", hint=_hf_hint(exc)) from None
     train, validation = _pick_splits(list(loaded), None, display)
-    splits = {s: _HfSplit(loaded[s], s) for s in (train, validation) if s}
-    return Source(display, "hub", train, validation, splits[train].columns(), splits, folders)
+    test = _pick_test(list(loaded), train, validation)
+    splits = {s: _HfSplit(loaded[s], s) for s in (train, validation, test) if s}
+    return Source(display, "hub", train, validation, splits[train].columns(), splits, folders, test)
 
 
 def _hf_cache_folders() -> tuple[Path, ...]:
@@ -427,16 +445,18 @@ def _hf_cache_folders() -> tuple[Path, ...]:
     return (Path(datasets.config.HF_DATASETS_CACHE), Path(huggingface_hub.constants.HF_HUB_CACHE))
 
 
-def _hub_validation_split(name: str, subset: str | None, split: str) -> str | None:
+def _hub_other_splits(name: str, subset: str | None, split: str) -> tuple[str | None, str | None]:
+    """The validation and test splits beside an explicitly chosen training split."""
     import datasets
 
-    if "[" in split or split in VALIDATION_SPLIT_NAMES:
-        return None
+    if "[" in split or split in VALIDATION_SPLIT_NAMES or split in TEST_SPLIT_NAMES:
+        return None, None
     try:
         available = datasets.get_dataset_split_names(name, subset)
-    except Exception:  # the split names are a nicety: without them, no validation split is used
-        return None
-    return next((s for s in VALIDATION_SPLIT_NAMES if s in available and s != split), None)
+    except Exception:  # the split names are a nicety: without them, no validation or test split is used
+        return None, None
+    validation = next((s for s in VALIDATION_SPLIT_NAMES if s in available and s != split), None)
+    return validation, _pick_test(available, split, validation)
 
 
 def _hf_reason(exc: Exception) -> str:
@@ -452,7 +472,7 @@ def _hf_hint(exc: Exception) -> str | None:
             "(save_to_disk folder, JSONL, CSV or image folder)"
         )
     if "config" in text.lower():
-        return "check --subset"
+        return "check the subset (the dataset's configuration name)"
     if "split" in text.lower():
-        return "check --split"
+        return "check the split's name"
     return None

@@ -4,19 +4,24 @@ A placeholder is a dotted path into the record's nested dicts and lists. ``{{`` 
 A path may end in a filter after ``|``: ``json`` (the value as JSON), ``lines`` (list items one per line, the default
 for lists), ``bullets`` (``- item`` per line) or ``comma`` (items joined by ``, ``).
 
-Values render as text: strings as they are, numbers and booleans with ``str``, dicts as JSON. A path that does not
+Values render as text: strings as they are, numbers and booleans with ``str``, dicts as JSON. A float that is a
+float32 value (Hugging Face float32 columns arrive as such) renders as the shortest decimal that reads back as the
+same float32: ``0.134``, not ``0.1340000033378601``. A path that does not
 exist in a record, or whose value is null, raises ``TemplateFieldError`` naming the record and the field.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from bedrock_ft.core.errors import InputError
+from bedrock_ft.core.wording import plural
 
 FILTERS = ("json", "lines", "bullets", "comma")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -28,11 +33,15 @@ class TemplateSyntaxError(InputError):
 
 
 class RecordError(InputError):
-    """One record cannot become a training record. ``--skip-invalid`` drops such records instead of stopping."""
+    """One record cannot become a training record. ``skip_invalid`` drops such records instead of stopping."""
 
     def __init__(self, record: str, field: str | None, reason: str) -> None:
         where = f"{record}, field {field!r}" if field else record
-        super().__init__(f"{where}: {reason}", hint="fix the record, or pass --skip-invalid to drop such records")
+        super().__init__(
+            f"{where}: {reason}",
+            hint="fix the record, or skip invalid records to drop such ones",
+            setting="skip_invalid",
+        )
         self.record = record
         self.field = field
         self.reason = reason
@@ -101,9 +110,9 @@ class Template:
 
 def _parse_field(inner: str, name: str) -> _Field:
     body = inner.strip()
-    path_text, _, filter_name = body.partition("|")
+    path_text, _, filter_text = body.partition("|")
     path_text = path_text.strip()
-    filter_name = filter_name.strip() or None
+    filter_name = filter_text.strip() or None
     if not path_text or not _PATH.match(path_text):
         raise TemplateSyntaxError(
             f"{name}: placeholder {{{inner}}} is not a field name",
@@ -136,7 +145,7 @@ def lookup(record: Mapping[str, Any], path: Sequence[str], label: str = "record"
             if index is None:
                 _missing(path, depth, value, label, why="is a list: use a number to pick an item")
             if not -len(value) <= index < len(value):
-                _missing(path, depth, value, label, why=f"has {len(value)} item(s)")
+                _missing(path, depth, value, label, why=f"has {plural(len(value), 'item')}")
             value = value[index]
         else:
             _missing(path, depth, value, label, why="is not a dict or a list")
@@ -163,7 +172,42 @@ def _missing(path: Sequence[str], depth: int, container: Any, label: str, why: s
     raise TemplateFieldError(label, field, why)
 
 
+def _as_float32(number: float) -> float | None:
+    """``number`` rounded to float32 (as a Python float), or None when it is out of float32's range."""
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", number))[0])
+    except OverflowError:
+        return None
+
+
+def shortest_float(number: float) -> float:
+    """``number``, or the float with the shortest decimal form that is the same float32 when ``number`` is a float32.
+
+    ``0.1340000033378601`` (the float32 nearest 0.134, widened) -> ``0.134``; ``0.1`` (a float64 that is no float32)
+    stays itself, so float64 data keeps every digit.
+    """
+    if not math.isfinite(number) or _as_float32(number) != number:
+        return number
+    for digits in range(1, 10):  # 9 significant digits always round-trip a float32
+        candidate = float(f"{number:.{digits}g}")
+        if _as_float32(candidate) == number:
+            return candidate
+    return number
+
+
+def _tidy(value: Any) -> Any:
+    """``value`` with every float (at any depth) replaced by its :func:`shortest_float`."""
+    if isinstance(value, float):
+        return shortest_float(value)
+    if isinstance(value, Mapping):
+        return {key: _tidy(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_tidy(item) for item in value]
+    return value
+
+
 def _format(value: Any, filter_name: str | None) -> str:
+    value = _tidy(value)
     if filter_name == "json":
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):

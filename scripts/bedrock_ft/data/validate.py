@@ -107,28 +107,45 @@ def _image_root(manifest: dict[str, Any]) -> str:
     return str(manifest.get("prefix") or "")
 
 
+def parse_customization_type(customization_type: str | None) -> CustomizationType:
+    """The customization type named (FINE_TUNING when none is); a UsageError listing them otherwise."""
+    try:
+        return CustomizationType(customization_type or CustomizationType.FINE_TUNING)
+    except ValueError:
+        raise UsageError(
+            f"unknown customization type {customization_type!r}",
+            hint="one of " + ", ".join(t.value for t in CustomizationType),
+        ) from None
+
+
+def format_for(spec: ModelSpec, kind: CustomizationType) -> RecordFormat:
+    """The record format a job of ``kind`` on ``spec`` reads: RFT's own, else the model's."""
+    return RecordFormat.RFT if kind is CustomizationType.REINFORCEMENT_FINE_TUNING else spec.record_format(kind)
+
+
 def resolve_model(
     base_model: str | None, record_format: str | RecordFormat | None, customization_type: str | None = None
 ) -> tuple[ModelSpec | None, RecordFormat]:
     """The model spec (when a model is named) and the record format: ``record_format`` wins over the model's."""
     spec = find_model(base_model) if base_model else None
+    kind = parse_customization_type(customization_type)
     if record_format:
         fmt = record_format if isinstance(record_format, RecordFormat) else parse_format(record_format)
+    elif spec is None and kind is CustomizationType.REINFORCEMENT_FINE_TUNING:
+        fmt = RecordFormat.RFT
     elif spec is not None:
-        try:
-            kind = CustomizationType(customization_type or CustomizationType.FINE_TUNING)
-        except ValueError:
-            raise UsageError(
-                f"unknown customization type {customization_type!r}", hint="FINE_TUNING or CONTINUED_PRE_TRAINING"
-            ) from None
         if kind not in spec.customization_types:
             raise UsageError(
                 f"{spec.display_name} does not support {kind.value}",
                 hint="supported: " + ", ".join(t.value for t in spec.customization_types),
             )
-        fmt = spec.record_format(kind)
+        fmt = format_for(spec, kind)
     else:
-        raise UsageError("say which model the data is for", hint="pass --base-model ID (or --format NAME)")
+        raise UsageError(
+            "say which model the data is for",
+            hint="name the base model (or a record format)",
+            settings=("base_model", "record_format"),
+        )
     return spec, fmt
 
 
@@ -172,6 +189,7 @@ def validate_files(
         record_format = manifest.get("record_format")
         customization_type = customization_type or manifest.get("customization_type")
     spec, fmt = resolve_model(base_model, record_format, customization_type)
+    kind = parse_customization_type(customization_type)
     if locator is None:
         locator = ImageLocator(
             out_dir=files[0].parent if manifest else None,
@@ -187,6 +205,7 @@ def validate_files(
         dataset_bucket=dataset_bucket or (manifest.get("bucket") if manifest else None),
         decode_images=decode_images,
         known=known_images,
+        customization_type=kind,
     )
     report = ValidationReport(record_format=fmt.value, base_model=base_model, family=spec.family if spec else None)
     media_kinds: set[str] = set()
@@ -195,7 +214,7 @@ def validate_files(
         summary = FileSummary(path=str(file), role=role)
         report.files.append(summary)
         _validate_file(file, summary, ctx, report, media_kinds)
-    _check_counts(report, spec)
+    _check_counts(report, spec, kind)
     if len(media_kinds) > 1:
         _file_problem(
             report,
@@ -206,8 +225,8 @@ def validate_files(
     report.images_checked = ctx.images_checked
     if "image" in media_kinds and not has_local:
         report.notes.append(
-            "image bytes and pixels were not checked: no local copies (pass --images-dir, or "
-            "validate the files inside the folder generate wrote)"
+            "image bytes and pixels were not checked: no local copies (give the folder of the images, images_dir, "
+            "or validate the files inside the folder generate wrote)"
         )
     return report
 
@@ -286,11 +305,17 @@ def _validate_file(
     media_kinds.update(ctx.media_kinds)
 
 
-def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
+def _check_counts(
+    report: ValidationReport, spec: ModelSpec | None, kind: CustomizationType = CustomizationType.FINE_TUNING
+) -> None:
     for summary in report.files:
         if summary.records == 0 and summary.lines == 0:
             _file_problem(report, "record-count", summary.path, "the file is empty")
     if spec is None:
+        return
+    customization = spec.customization(kind)
+    if customization is not None and not customization.inherits_model_limits:
+        _check_type_counts(report, spec, kind)
         return
     name = spec.display_name
     for role, word, minimum, maximum in (
@@ -325,6 +350,32 @@ def _check_counts(report: ValidationReport, spec: ModelSpec | None) -> None:
                 f"{counts[TRAIN]} training + {counts[VALIDATION]} validation records: {name} takes at most "
                 f"{spec.max_records} in all",
             )
+
+
+TYPE_WORDS = {
+    CustomizationType.DISTILLATION: "distillation prompts",
+    CustomizationType.REINFORCEMENT_FINE_TUNING: "reinforcement fine-tuning prompts",
+}
+
+
+def _check_type_counts(report: ValidationReport, spec: ModelSpec, kind: CustomizationType) -> None:
+    """The counts of a customization type with limits of its own (distillation, RFT): training and validation
+    together against the type's range, and a validation file refused where the type takes none."""
+    name = f"{spec.display_name} {kind.value}"
+    word = TYPE_WORDS.get(kind, "records")
+    minimum, maximum = spec.record_limits(kind)
+    counts = {role: sum(f.records for f in report.files if f.role == role) for role in (TRAIN, VALIDATION)}
+    validation = next((f for f in report.files if f.role == VALIDATION), None)
+    if validation is not None and counts[VALIDATION] and spec.accepts_validation_for(kind) is False:
+        _file_problem(
+            report, "validation-not-accepted", validation.path, f"{name} accepts no validation set: train on all"
+        )
+    where = next((f.path for f in report.files if f.role == TRAIN), report.files[0].path)
+    total = counts[TRAIN] + counts[VALIDATION]
+    if minimum is not None and counts[TRAIN] < minimum:
+        _file_problem(report, "record-count", where, f"{counts[TRAIN]} {word}: {name} needs at least {minimum}")
+    if maximum is not None and total > maximum:
+        _file_problem(report, "record-count", where, f"{total} {word}: {name} takes at most {maximum:,}")
 
 
 def _file_problem(report: ValidationReport, rule: str, path: str, message: str) -> None:

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bedrock_ft.core.wording import plural
+
 ERROR = "error"
 WARNING = "warning"
 # Problems kept per rule; the rest are only counted, so a huge bad file does not fill memory.
@@ -71,10 +73,10 @@ class ValidationReport:
         return out
 
     def summary(self) -> str:
-        records = ", ".join(f"{f.path} ({f.role}): {f.records} records" for f in self.files) or "no files"
+        records = ", ".join(f"{f.path} ({f.role}): {plural(f.records, 'record')}" for f in self.files) or "no files"
         model = f"{self.family} ({self.base_model})" if self.family else self.record_format
         verdict = "OK" if self.ok else "FAILED"
-        return f"{verdict}: {self.errors} error(s), {self.warnings} warning(s) for {model}; {records}"
+        return f"{verdict}: {plural(self.errors, 'error')}, {plural(self.warnings, 'warning')} for {model}; {records}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

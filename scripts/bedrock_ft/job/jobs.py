@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
 from bedrock_ft.core.errors import AwsError, JobFailed, UsageError
+from bedrock_ft.core.timestamps import iso_utc
 from bedrock_ft.job.submit import NAME_PREFIX
 
 TERMINAL_OK = "Completed"
@@ -22,7 +23,7 @@ TERMINAL_BAD = ("Failed", "Stopped")
 DEFAULT_INITIAL_DELAY = 10.0
 DEFAULT_MAX_DELAY = 120.0
 # Submitting the same inputs again names the same job (see submit.py), so a new attempt needs new names.
-RESUBMIT_HINT = "fix the cause, then submit with a new --job-name and --model-name (the same inputs name the same job)"
+RESUBMIT_HINT = "fix the cause, then submit with a new job name and model name (the same inputs name the same job)"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class JobStatus:
     def from_response(cls, job: dict[str, Any]) -> JobStatus:
         details = {
             stage.removesuffix("Details"): str(value.get("status"))
-            for stage, value in (job.get("statusDetails") or {}).items()
+            for stage, value in (job.get("status_details") or {}).items()
             if isinstance(value, dict) and value.get("status")
         }
         validation = [m.get("validationLoss") for m in job.get("validationMetrics") or [] if "validationLoss" in m]
@@ -59,8 +60,8 @@ class JobStatus:
             validation_loss=validation[-1] if validation else None,
             output_model_arn=job.get("outputModelArn"),
             output_model_name=job.get("outputModelName"),
-            created=str(job["creationTime"]) if job.get("creationTime") else None,
-            ended=str(job["endTime"]) if job.get("endTime") and status in (TERMINAL_OK, *TERMINAL_BAD) else None,
+            created=iso_utc(job.get("creationTime")),
+            ended=iso_utc(job.get("endTime")) if status in (TERMINAL_OK, *TERMINAL_BAD) else None,
         )
 
     @property
@@ -82,25 +83,27 @@ class JobStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jobName": self.name,
-            "jobArn": self.arn,
+            "job_name": self.name,
+            "job_arn": self.arn,
             "status": self.status,
-            "statusDetails": self.status_details,
-            "failureMessage": self.failure_message,
-            "trainingLoss": self.training_loss,
-            "validationLoss": self.validation_loss,
-            "outputModelArn": self.output_model_arn,
-            "outputModelName": self.output_model_name,
-            "creationTime": self.created,
-            "endTime": self.ended,
+            "status_details": self.status_details,
+            "failure_message": self.failure_message,
+            "training_loss": self.training_loss,
+            "validation_loss": self.validation_loss,
+            "output_model_arn": self.output_model_arn,
+            "output_model_name": self.output_model_name,
+            "creation_time": self.created,
+            "end_time": self.ended,
         }
 
 
 class JobNotCompleted(JobFailed):
     """The job ended Failed or Stopped, or was still running at the timeout; ``job`` is its last status."""
 
-    def __init__(self, message: str, *, job: JobStatus, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
+    def __init__(
+        self, message: str, *, job: JobStatus, hint: str | None = None, settings: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, hint=hint, settings=settings)
         self.job = job
 
 
@@ -162,12 +165,14 @@ def wait_for_job(
                 f"job {job.name} ended {job.status}: {reason}",
                 job=job,
                 hint=None if job.status == "Stopped" else RESUBMIT_HINT,
+                settings=() if job.status == "Stopped" else ("job_name", "model_name"),
             )
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:
             raise JobNotCompleted(
-                f"job {job.name} is still {job.status} after {elapsed:.0f} s (--timeout {timeout:g})",
+                f"job {job.name} is still {job.status} after {elapsed:.0f} s (the timeout, {timeout:g} s)",
                 job=job,
+                settings=("timeout",),
                 hint=f"it keeps running; follow it with `bedrock-ft wait {job.name}` or stop it with `bedrock-ft stop`",
             )
         pause = delay if timeout is None else max(0.0, min(delay, timeout - elapsed))
@@ -176,10 +181,11 @@ def wait_for_job(
 
 
 def stop_job(bedrock: Any, identifier: str) -> JobStatus:
-    """Ask the job to stop and return its status after the request."""
+    """Ask the job to stop and return its status after the request; a job that has already ended is returned as it
+    is (``finished``), with nothing asked of it."""
     job = get_job(bedrock, identifier)
     if job.finished:
-        raise UsageError(f"job {job.name} has already ended {job.status}; there is nothing to stop")
+        return job
     if job.status == "Stopping":
         return job  # asked already; asking again only earns a ValidationException
     try:

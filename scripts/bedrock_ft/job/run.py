@@ -17,31 +17,31 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bedrock_ft.core.bounded_json import JsonInputError, read_json_document
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import ChecksFailed, InputError, UsageError
 from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.job.jobs import JobNotCompleted, JobStatus, wait_for_job
 from bedrock_ft.job.preflight import CheckResult, PreflightFailed, run_preflight
+from bedrock_ft.job.requests import (
+    DEFAULT_CUSTOMIZATION_TYPE,
+    RunRequest,
+    SubmitRequest,
+    UploadRequest,
+)
 from bedrock_ft.job.session import AwsSession
-from bedrock_ft.job.submit import JobSpec, submit_job
-from bedrock_ft.job.upload import DEFAULT_WORKERS, upload_dataset
+from bedrock_ft.job.submit import read_dataset, submit_job
+from bedrock_ft.job.upload import upload
+
+if TYPE_CHECKING:
+    from bedrock_ft.data.generate import GenerateSettings
 
 STATE_NAME = "run-state.json"
 DATA_FOLDER = "data"
 STEPS = ("generate", "upload", "preflight", "submit")
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    """What the job gets beyond its data (the data URIs come from the upload)."""
-
-    job_name: str | None = None
-    model_name: str | None = None
-    customization_type: str | None = None  # None: the dataset's (the manifest's), or FINE_TUNING
-    hyperparameters: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,7 +58,7 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "workDir": str(self.work_dir),
+            "work_dir": str(self.work_dir),
             "ran": self.ran,
             "resumed": self.resumed,
             "steps": self.steps,
@@ -68,22 +68,29 @@ class RunResult:
 
 class RunJobNotCompleted(JobNotCompleted):
     """The job the run waited for ended Failed or Stopped, or the wait timed out; ``result`` is the run so far,
-    with ``result.job`` the job's last status, so that ``--output json`` can still print it."""
+    with ``result.job`` the job's last status, so that a caller can still report it."""
 
     def __init__(self, cause: JobNotCompleted, result: RunResult) -> None:
-        super().__init__(cause.message, job=cause.job, hint=cause.hint)
+        super().__init__(cause.message, job=cause.job, hint=cause.hint, settings=cause.settings)
         self.result = result
 
 
 Event = Callable[[str, str], None]  # (step, message)
 
 
-def _fingerprint(settings: Any, job: JobOptions, outputs: TerraformOutputs, dataset_digest: str | None = None) -> str:
+def _fingerprint(
+    request: RunRequest,
+    outputs: TerraformOutputs,
+    settings: GenerateSettings | None,
+    dataset_digest: str | None,
+    base_model: str,
+) -> str:
+    """What makes a run this run: the same document as earlier releases wrote, so their work folders resume."""
     document = {
         "settings": {k: str(v) for k, v in sorted(asdict(settings).items()) if k not in ("show_progress", "out_dir")}
-        if dataset_digest is None
-        else {"dataset": dataset_digest, "base_model": getattr(settings, "base_model", None)},
-        "job": asdict(job),
+        if settings is not None
+        else {"dataset": dataset_digest, "base_model": base_model},
+        "job": request.job_settings(),
         "outputs": {k: outputs.get(k) for k in ("region", "bucket_name", "role_arn", "subnet_ids", "kms_key_arn")},
     }
     return hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
@@ -103,18 +110,18 @@ def _load_state(path: Path) -> dict[str, Any] | None:
     A run state is {"fingerprint": str, "steps": {step: {"done": bool, ...}}}, and each finished step holds what
     the later steps read from it (``_STATE_FIELDS``).
     """
-    hint = "delete it, or pass --restart"
+    hint = "delete it, or restart the run"
     try:
         state = read_json_document(path)
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint=hint) from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", hint=hint, setting="restart") from None
     except (FileRefused, JsonInputError) as exc:
-        raise InputError(f"cannot read {path}: {exc.reason}", hint=hint) from None
+        raise InputError(f"cannot read {path}: {exc.reason}", hint=hint, setting="restart") from None
     problem = _state_problem(state)
     if problem:
-        raise InputError(f"{path} is not a run state: {problem}", hint=hint)
+        raise InputError(f"{path} is not a run state: {problem}", hint=hint, setting="restart")
     return dict(state)
 
 
@@ -148,50 +155,43 @@ def _save_state(path: Path, state: dict[str, Any]) -> None:
 def run_pipeline(
     session: AwsSession,
     outputs: TerraformOutputs,
-    work_dir: str | Path,
-    settings: Any,
-    job: JobOptions,
+    request: RunRequest,
     *,
-    workers: int = DEFAULT_WORKERS,
-    skip_preflight: bool = False,
-    wait: bool = False,
-    timeout: float | None = None,
-    poll_interval: float = 10.0,
-    restart: bool = False,
-    dataset: str | Path | None = None,
     on_event: Event | None = None,
     on_check: Callable[[CheckResult], None] | None = None,
     on_poll: Callable[[JobStatus], None] | None = None,
 ) -> RunResult:
-    """Run (or continue) the pipeline in ``work_dir``. ``settings`` is a GenerateSettings without the bucket fields,
-    which are filled in from the Terraform outputs; with ``dataset`` only its ``base_model`` (an override) counts."""
+    """Run (or continue) the pipeline in ``request.work_dir``. Generate's settings get their bucket fields from the
+    Terraform outputs (``settings_in_module_bucket``); a given dataset is uploaded as it is."""
     from bedrock_ft.data.generate import generate_dataset
-    from bedrock_ft.job.submit import read_dataset
 
     say = on_event or (lambda _step, _message: None)
-    work = Path(work_dir)
+    work = Path(request.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     state_path = work / STATE_NAME
-    given = read_dataset(dataset) if dataset is not None else None
-    if given is None:
+    given = read_dataset(request.dataset) if request.dataset is not None else None
+    settings: GenerateSettings | None = None
+    base_model = request.base_model
+    if request.generate is not None:
         settings = replace(
-            settings,
+            settings_in_module_bucket(request.generate, outputs),
             out_dir=work / DATA_FOLDER,
-            bucket=outputs.bucket_name,
-            bucket_owner=outputs.account_id,
-            data_prefix=outputs.data_prefix,
-            customization_type=settings.customization_type or job.customization_type,
+            base_model=request.base_model or request.generate.base_model,
+            customization_type=request.generate.customization_type or request.customization_type,
         )
-    else:
-        settings = replace(settings, base_model=settings.base_model or given.base_model)
-        if not settings.base_model:
-            raise UsageError(f"{given.manifest_path} names no base model", hint="pass --base-model")
-    fingerprint = _fingerprint(settings, job, outputs, given.digest if given else None)
-    state = None if restart else _load_state(state_path)
+        base_model = settings.base_model
+    if given is not None:
+        base_model = base_model or given.base_model
+    if not base_model:
+        where = given.manifest_path if given else "the generate settings"
+        raise UsageError(f"{where} names no base model", hint="name the base model", setting="base_model")
+    fingerprint = _fingerprint(request, outputs, settings, given.digest if given else None, base_model)
+    state = None if request.restart else _load_state(state_path)
     if state is not None and state.get("fingerprint") != fingerprint:
         raise UsageError(
             f"{work} holds a run with other inputs",
-            hint="pass --restart to start over there, or choose another --work-dir",
+            hint="restart the run there, or choose another work folder",
+            settings=("restart", "work_dir"),
         )
     if state is None:
         state = {"fingerprint": fingerprint, "steps": {}}
@@ -213,13 +213,13 @@ def run_pipeline(
     if given is not None and not already("generate"):
         say("generate", f"using the dataset {given.manifest_path.parent} (digest {given.digest[:16]})")
         finish("generate", {"out_dir": str(given.manifest_path.parent), "given": True, "digest": given.digest})
-    if not already("generate"):
+    if settings is not None and not already("generate"):
         say("generate", f"writing training data to {settings.out_dir}")
         generated = generate_dataset(settings)
         if not generated.ok:
             raise ChecksFailed(
                 f"the generated data has {generated.validation.errors} validation error(s)",
-                hint=f"run `bedrock-ft validate {generated.out_dir}/train.jsonl` to see them",
+                hint=f"validate {generated.out_dir}/train.jsonl to see them",
             )
         counts = generated.manifest.get("counts", {})
         finish(
@@ -230,12 +230,8 @@ def run_pipeline(
 
     if not already("upload"):
         say("upload", f"to s3://{outputs.bucket_name}")
-        uploaded = upload_dataset(
-            steps["generate"]["out_dir"],
-            session.s3(),
-            bucket=outputs.bucket_name,
-            kms_key_arn=outputs.kms_key_arn,
-            workers=workers,
+        uploaded = upload(
+            session, outputs, UploadRequest(out_dir=Path(steps["generate"]["out_dir"]), workers=request.workers)
         )
         data = read_dataset(steps["generate"]["out_dir"])
         finish(
@@ -251,29 +247,30 @@ def run_pipeline(
         )
         say("upload", f"sent {len(uploaded.uploaded)} objects, {len(uploaded.skipped)} already there")
 
-    spec = JobSpec(
-        base_model=str(settings.base_model),
+    spec = SubmitRequest(
+        base_model=base_model,
         training_data=str(steps["upload"]["training_data"]),
         validation_data=steps["upload"].get("validation_data"),
-        job_name=job.job_name,
-        model_name=job.model_name,
-        customization_type=job.customization_type
-        or (given.customization_type if given else settings.customization_type)
-        or "FINE_TUNING",
-        hyperparameters=job.hyperparameters,
+        job_name=request.job_name,
+        model_name=request.model_name,
+        customization_type=request.customization_type
+        or (given.customization_type if given else settings.customization_type if settings else None)
+        or DEFAULT_CUSTOMIZATION_TYPE,
+        hyperparameters=request.hyperparameters,
         training_digest=steps["upload"].get("training_digest"),
         validation_digest=steps["upload"].get("validation_digest"),
+        skip_preflight=True,  # the run's own preflight step, just below, is the one that counts
     )
-    if skip_preflight:
-        say("preflight", "skipped (--skip-preflight): the job may fail after it starts")
+    if request.skip_preflight:
+        say("preflight", "skipped (skip_preflight): the job may fail after it starts")
     elif not already("preflight"):
-        report = run_preflight(outputs, spec.preflight_request(), session, on_result=on_check)
+        report = run_preflight(session, outputs, spec.preflight_request(), on_result=on_check)
         if not report.ok:
             raise PreflightFailed(report)
         finish("preflight", {"counts": report.counts()})
 
     if not already("submit"):
-        submitted = submit_job(session, outputs, spec, skip_preflight=True)
+        submitted = submit_job(session, outputs, spec)
         finish(
             "submit",
             {
@@ -284,13 +281,13 @@ def run_pipeline(
         )
         say("submit", f"{submitted.job_arn}" + (" (already submitted)" if submitted.already_submitted else ""))
 
-    if wait:
+    if request.wait:
         try:
             result.job = wait_for_job(
                 session.bedrock(),
                 str(steps["submit"]["job_arn"]),
-                timeout=timeout,
-                initial_delay=poll_interval,
+                timeout=request.timeout,
+                initial_delay=request.poll_interval,
                 on_poll=on_poll,
             )
         except JobNotCompleted as exc:

@@ -29,13 +29,8 @@ from bedrock_ft.core.errors import AwsError, BedrockFtError, InputError, UsageEr
 from bedrock_ft.core.models import CustomizationType, find_model, model_id_from
 from bedrock_ft.core.s3_uris import check_bedrock_uri, join_key, parse_s3_uri
 from bedrock_ft.core.tf_outputs import TerraformOutputs
-from bedrock_ft.job.preflight import (
-    CheckResult,
-    PreflightFailed,
-    PreflightReport,
-    PreflightRequest,
-    run_preflight,
-)
+from bedrock_ft.job.preflight import CheckResult, PreflightFailed, PreflightReport, run_preflight
+from bedrock_ft.job.requests import DEFAULT_CUSTOMIZATION_TYPE, SubmitRequest, data_uri
 from bedrock_ft.job.session import AwsSession
 
 OPERATION = "CreateModelCustomizationJob"
@@ -54,66 +49,30 @@ def api_patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
-def _check_pattern(field_name: str, value: str, option: str) -> None:
+def _check_pattern(field_name: str, value: str, setting: str) -> None:
+    """``value`` of the request field ``field_name`` matches the API's pattern; a UsageError about ``setting``."""
+    what = setting.replace("_", " ")
     if len(value) > 63 and field_name != "clientRequestToken":
-        raise UsageError(f"{option} {value!r} is longer than 63 characters")
+        raise UsageError(f"the {what} {value!r} is longer than 63 characters", setting=setting)
     if not api_patterns()[field_name].fullmatch(value):
         hint = {
             "jobName": "letters, digits and - + . ; start with a letter or digit",
             "customModelName": "letters and digits, each optionally followed by one _ or -",
         }.get(field_name)
-        raise UsageError(f"{option} {value!r} does not match the API's pattern", hint=hint)
+        raise UsageError(f"the {what} {value!r} does not match the API's pattern", hint=hint, setting=setting)
 
 
 def parse_hyperparameter_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``key=value`` strings from repeated --hp options, as a dict of strings."""
+    """``key=value`` strings (one hyperparameter each), as a dict of strings."""
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise UsageError(f"--hp {pair!r} is not key=value", hint="for example --hp epochCount=2")
+            raise UsageError(
+                f"hyperparameter {pair!r} is not key=value", hint="for example epochCount=2", setting="hyperparameters"
+            )
         values[key.strip()] = value.strip()
     return values
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """The job's inputs: what the user chose, before the Terraform outputs are folded in."""
-
-    base_model: str
-    training_data: str
-    validation_data: str | None = None
-    job_name: str | None = None
-    model_name: str | None = None
-    customization_type: str = "FINE_TUNING"
-    hyperparameters: Mapping[str, str] = field(default_factory=dict)  # the --hp overrides only
-    # What the data IS: "sha256:<hex>" of the object's content (or, failing that, another content identifier S3
-    # gives, e.g. "etag:..."). None: not known yet; submit_job asks S3 for it.
-    training_digest: str | None = None
-    validation_digest: str | None = None
-
-    def hyperparameter_values(self, *, validate: bool = True) -> dict[str, str]:
-        """The model's defaults overridden by --hp, as strings; a UsageError for values out of range."""
-        try:
-            spec = find_model(self.base_model)
-        except BedrockFtError:
-            return {k: str(v) for k, v in self.hyperparameters.items()}
-        values = spec.default_hyperparameters()
-        values.update({k: str(v) for k, v in self.hyperparameters.items()})
-        problems = spec.check_hyperparameters(dict(self.hyperparameters))
-        if problems and validate:
-            raise UsageError("; ".join(problems), hint="fix the --hp values")
-        return values
-
-    def preflight_request(self) -> PreflightRequest:
-        """What preflight checks for this job: its data, and the hyperparameters it will get (not yet validated)."""
-        return PreflightRequest(
-            base_model=self.base_model,
-            training_data=self.training_data,
-            validation_data=self.validation_data,
-            hyperparameters=self.hyperparameter_values(validate=False),
-            customization_type=self.customization_type,
-        )
 
 
 def _short_family(base_model: str) -> str:
@@ -129,22 +88,27 @@ def _digest(document: Any) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
+def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, Any]:
     """The exact keyword arguments of ``create_model_customization_job`` for ``job`` in the module's network."""
     outputs.require("region", "bucket_name", "role_arn", "subnet_ids", "security_group_ids")
     if job.customization_type not in CUSTOMIZATION_TYPES:
         raise UsageError(
-            f"--customization-type {job.customization_type} is not supported",
+            f"customization type {job.customization_type} is not supported",
             hint=f"choose one of {', '.join(CUSTOMIZATION_TYPES)}",
+            setting="customization_type",
         )
-    check_bedrock_uri(job.training_data, what="--training-data")
-    if job.validation_data:
-        check_bedrock_uri(job.validation_data, what="--validation-data")
-    for uri, option in ((job.training_data, "--training-data"), (job.validation_data, "--validation-data")):
-        if uri and parse_s3_uri(uri).bucket != outputs.bucket_name:
+    for setting, uri in (("training_data", job.training_data), ("validation_data", job.validation_data)):
+        if not uri:
+            continue
+        try:
+            check_bedrock_uri(uri, what=f"the {setting.replace('_', ' ')}")
+        except UsageError as exc:
+            raise UsageError(exc.message, hint=exc.hint, setting=setting) from None
+        if data_uri(uri, setting).bucket != outputs.bucket_name:
             raise UsageError(
-                f"{option} {uri} is not in the module's bucket {outputs.bucket_name}",
-                hint="the role and the endpoint policy allow only that bucket; upload there with `bedrock-ft upload`",
+                f"the {setting.replace('_', ' ')} {uri} is not in the module's bucket {outputs.bucket_name}",
+                hint="the role and the endpoint policy allow only that bucket; upload the data there",
+                setting=setting,
             )
     subnets = outputs.subnet_ids
     groups = outputs.security_group_ids
@@ -176,8 +140,8 @@ def build_request(outputs: TerraformOutputs, job: JobSpec) -> dict[str, Any]:
     family = _short_family(job.base_model)
     job_name = job.job_name or f"{NAME_PREFIX}-{family}-{fingerprint}"
     model_name = job.model_name or f"{NAME_PREFIX}-{family}-model-{fingerprint}"
-    _check_pattern("jobName", job_name, "--job-name")
-    _check_pattern("customModelName", model_name, "--model-name")
+    _check_pattern("jobName", job_name, "job_name")
+    _check_pattern("customModelName", model_name, "model_name")
 
     output_folder = join_key(output_prefix, re.sub(r"[^-!_*'().a-zA-Z0-9]", "-", job_name))
     tags = [
@@ -247,7 +211,7 @@ def object_digest(s3: Any, uri: str) -> str | None:
     return f"etag:{etag}" if etag else None
 
 
-def resolve_data_digests(s3: Any, job: JobSpec) -> JobSpec:
+def resolve_data_digests(s3: Any, job: SubmitRequest) -> SubmitRequest:
     """``job`` with the content identifiers of its data filled in from S3 where it does not carry them."""
     training = job.training_digest or object_digest(s3, job.training_data)
     validation = job.validation_digest
@@ -294,7 +258,7 @@ def read_dataset(path: str | Path) -> DatasetData:
     training, training_digest = uri_and_digest(TRAINING_NAME)
     validation, validation_digest = uri_and_digest(VALIDATION_NAME)
     if training is None or training_digest is None:
-        raise InputError(f"{manifest_path} lists no {TRAINING_NAME}", hint="run `bedrock-ft generate` again")
+        raise InputError(f"{manifest_path} lists no {TRAINING_NAME}", hint="generate the dataset again")
     base_model = document.get("base_model")
     kind = document.get("customization_type")
     return DatasetData(
@@ -317,25 +281,31 @@ def job_from_dataset(
     job_name: str | None = None,
     model_name: str | None = None,
     hyperparameters: Mapping[str, str] | None = None,
-) -> JobSpec:
-    """The JobSpec for a generated dataset (folder or manifest): its data, with the model and type it was made for
-    unless given here."""
+    skip_preflight: bool = False,
+    dry_run: bool = False,
+) -> SubmitRequest:
+    """The SubmitRequest for a generated dataset (folder or manifest): its data, with the model and type it was made
+    for unless given here."""
     data = read_dataset(path)
     model = base_model or data.base_model
     if not model:
         raise UsageError(
-            f"{data.manifest_path} names no base model (it was generated with --format)", hint="pass --base-model"
+            f"{data.manifest_path} names no base model (it was generated for a record format, not a model)",
+            hint="name the base model",
+            setting="base_model",
         )
-    return JobSpec(
+    return SubmitRequest(
         base_model=model,
         training_data=data.training_data,
         validation_data=data.validation_data,
         job_name=job_name,
         model_name=model_name,
-        customization_type=customization_type or data.customization_type or "FINE_TUNING",
+        customization_type=customization_type or data.customization_type or DEFAULT_CUSTOMIZATION_TYPE,
         hyperparameters=dict(hyperparameters or {}),
         training_digest=data.training_digest,
         validation_digest=data.validation_digest,
+        skip_preflight=skip_preflight,
+        dry_run=dry_run,
     )
 
 
@@ -354,10 +324,10 @@ class SubmitResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "jobName": self.job_name,
-            "jobArn": self.job_arn,
-            "alreadySubmitted": self.already_submitted,
-            "dryRun": self.dry_run,
+            "job_name": self.job_name,
+            "job_arn": self.job_arn,
+            "already_submitted": self.already_submitted,
+            "dry_run": self.dry_run,
             "request": self.request,
             "preflight": self.preflight.to_dict() if self.preflight else None,
             "warnings": self.warnings,
@@ -367,49 +337,50 @@ class SubmitResult:
 def submit_job(
     session: AwsSession,
     outputs: TerraformOutputs,
-    job: JobSpec,
+    request: SubmitRequest,
     *,
-    skip_preflight: bool = False,
-    dry_run: bool = False,
     on_check: Callable[[CheckResult], None] | None = None,
 ) -> SubmitResult:
-    """Run preflight (unless skipped), then create the job; a dry run returns the request without sending it.
+    """Run preflight (unless ``request.skip_preflight``), then create the job; a dry run returns the API request
+    without sending it.
 
     Data given by URI only is identified by what S3 says about its content (``resolve_data_digests``) first.
     """
-    if not job.training_digest or (job.validation_data and not job.validation_digest):
-        job = resolve_data_digests(session.s3(), job)
-    request = build_request(outputs, job)
-    result = SubmitResult(request=request, dry_run=dry_run)
-    if skip_preflight:
-        result.warnings.append("preflight skipped (--skip-preflight): the job may fail after it starts")
+    if not request.training_digest or (request.validation_data and not request.validation_digest):
+        request = resolve_data_digests(session.s3(), request)
+    api_request = build_request(outputs, request)
+    result = SubmitResult(request=api_request, dry_run=request.dry_run)
+    if request.skip_preflight:
+        result.warnings.append("preflight skipped (skip_preflight): the job may fail after it starts")
     else:
-        result.preflight = run_preflight(outputs, job.preflight_request(), session, on_result=on_check)
+        result.preflight = run_preflight(session, outputs, request.preflight_request(), on_result=on_check)
         if not result.preflight.ok:
             raise PreflightFailed(result.preflight)
         result.warnings += [f"{w.name}: {w.message}" for w in result.preflight.warnings]
-    if dry_run:
+    if request.dry_run:
         return result
     bedrock = session.bedrock()
     try:
-        result.job_arn = bedrock.create_model_customization_job(**request)["jobArn"]
+        result.job_arn = bedrock.create_model_customization_job(**api_request)["jobArn"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code")
         if code not in ("ResourceInUseException", "ConflictException"):
             raise _submit_error(exc) from None
-        existing = _existing_job(bedrock, request["jobName"])
-        if existing is None or not _is_same_job(existing, request):
+        existing = _existing_job(bedrock, api_request["jobName"])
+        if existing is None or not _is_same_job(existing, api_request):
             raise AwsError(
-                f"a job or custom model named {request['jobName']} / {request['customModelName']} already exists "
-                "with other inputs",
-                hint="pass another --job-name and --model-name",
+                f"a job or custom model named {api_request['jobName']} / {api_request['customModelName']} "
+                "already exists with other inputs",
+                hint="choose another job name and model name",
+                settings=("job_name", "model_name"),
             ) from None
         if existing.get("status") in ("Failed", "Stopped"):
             reason = existing.get("failureMessage") or "no failure message"
             raise AwsError(
-                f"job {request['jobName']} with these inputs already ran and ended {existing['status']}: {reason}",
+                f"job {api_request['jobName']} with these inputs already ran and ended {existing['status']}: {reason}",
                 hint="the same inputs always name the same job; to start another after fixing the cause, "
-                "pass a new --job-name and --model-name",
+                "choose a new job name and model name",
+                settings=("job_name", "model_name"),
             ) from None
         result.job_arn = existing["jobArn"]
         result.already_submitted = True
@@ -438,7 +409,7 @@ def _submit_error(exc: ClientError) -> AwsError:
     hints = {
         "AccessDeniedException": "you need bedrock:CreateModelCustomizationJob and iam:PassRole on the role "
         "(attach the module's operator policy)",
-        "ValidationException": "run `bedrock-ft submit --dry-run` to see the request, and `bedrock-ft preflight`",
+        "ValidationException": "look at the request with a dry run, and run preflight",
         "ServiceQuotaExceededException": "wait for a running job to finish or ask for a higher quota",
         "TooManyTagsException": "remove tags",
     }

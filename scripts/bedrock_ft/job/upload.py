@@ -14,11 +14,12 @@ README "S3 layout"). Upload
    the listed size is the manifest's, and holds other content when it is not (an object overwritten at a digest's
    name with other bytes of the very same size is the one case this trusts the name for); the manifest at the
    dataset prefix (``BASE/<digest16>/``) is read once and counts as there when it names the same dataset digest; a
-   key the listing does not show is missing. The rest (the two JSONL files, an image not named by its digest) is
-   asked about with ``HeadObject`` (``ChecksumMode=ENABLED``, S3's own SHA-256; for a multipart object the composite
-   checksum, recomputed locally with the object's own part size). Without ``s3:ListBucket`` every key is asked about
-   that way. An object with the same content is not sent again, a missing one is sent, and one with other content
-   stops the upload before anything is sent, unless ``replace_changed=True`` (``--force``);
+   key under those prefixes that the listing does not show is missing. The rest (the two JSONL files, an image not
+   named by its digest, a key outside the prefixes) is asked about with ``HeadObject`` (``ChecksumMode=ENABLED``,
+   S3's own SHA-256; for a multipart object the composite checksum, recomputed locally with the object's own part
+   size). Without ``s3:ListBucket`` every key is asked about that way. An object with the same content is not sent
+   again, a missing one is sent, and one with other content stops the upload before anything is sent, unless
+   ``replace_changed=True``;
 5. sends images first, then the JSONL files, then the manifest, each with ``ChecksumAlgorithm=SHA256`` and the
    checksum computed here (S3 verifies it on arrival and stores it), and checks the checksum S3 answers with.
 
@@ -56,16 +57,17 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bedrock_ft.core.errors import AwsError, ConfigError, InputError
+from bedrock_ft.core.errors import AwsError, ConfigError, InputError, UsageError
 from bedrock_ft.core.progress import NullProgress, Progress
 from bedrock_ft.core.s3_uris import join_key, key_problem
-from bedrock_ft.job.session import S3_MAX_ATTEMPTS
+from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.requests import DEFAULT_WORKERS, UploadRequest
+from bedrock_ft.job.session import S3_MAX_ATTEMPTS, AwsSession
 
 MANIFEST_NAME = "manifest.json"
 TRAINING_NAME = "train.jsonl"
 VALIDATION_NAME = "validation.jsonl"
 SHA256_METADATA_KEY = "sha256"  # also stored as x-amz-meta-sha256, for people reading the bucket
-DEFAULT_WORKERS = 8
 MB = 1024 * 1024
 DEFAULT_MULTIPART_THRESHOLD = 64 * MB
 DEFAULT_PART_SIZE = 16 * MB
@@ -187,7 +189,7 @@ def read_manifest_document(path: Path) -> dict[str, Any]:
             data = handle.read(MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
         raise InputError(
-            f"{path} does not exist", hint="point at the folder `bedrock-ft generate --out` wrote"
+            f"{path} does not exist", hint="point at the output folder generate wrote", setting="out_dir"
         ) from None
     except OSError as exc:
         raise _read_error(exc, path) from None
@@ -365,9 +367,9 @@ def upload_dataset(
     """
     folder = Path(out_dir)
     if not folder.is_dir():
-        raise InputError(f"{folder} is not a folder", hint="pass the folder `bedrock-ft generate --out` wrote")
+        raise InputError(f"{folder} is not a folder", hint="name the output folder generate wrote", setting="out_dir")
     if workers < 1:
-        raise InputError("--workers must be at least 1")
+        raise UsageError("workers must be at least 1", setting="workers")
     started = time.time()
     manifest = read_manifest(folder)
     if bucket and manifest.bucket != bucket:
@@ -376,6 +378,36 @@ def upload_dataset(
             hint="run `bedrock-ft generate` again with these Terraform outputs so the records point at their bucket",
         )
     items = plan_upload(folder, manifest)
+    return _upload_items(
+        manifest,
+        items,
+        s3,
+        started=started,
+        kms_key_arn=kms_key_arn,
+        workers=workers,
+        progress=progress,
+        multipart_threshold=multipart_threshold,
+        part_size=part_size,
+        replace_changed=replace_changed,
+        on_total=on_total,
+    )
+
+
+def _upload_items(
+    manifest: Manifest,
+    items: list[UploadItem],
+    s3: Any,
+    *,
+    started: float,
+    kms_key_arn: str | None,
+    workers: int,
+    progress: Progress | None,
+    multipart_threshold: int,
+    part_size: int | None,
+    replace_changed: bool,
+    on_total: Callable[[int], None] | None,
+) -> UploadResult:
+    """Steps 2 to 5 of the module docstring for ``items`` (the manifest's files, the manifest last)."""
     if on_total:
         on_total(len(items))
     chunk = part_size or max(S3_MIN_PART_SIZE, min(DEFAULT_PART_SIZE, multipart_threshold))
@@ -395,7 +427,8 @@ def upload_dataset(
         raise UploadConflict(
             f"s3://{manifest.bucket}: {len(different)} object(s) hold other content than the manifest says: {shown}",
             hint="published data is never replaced silently: find out who changed it, "
-            "or pass --force to replace it with this dataset",
+            "or replace it with this dataset (replace_changed)",
+            setting="replace_changed",
         )
     tick = progress or NullProgress()
     pending: list[UploadItem] = []
@@ -488,7 +521,7 @@ class _Sender:
         )
         for prefix in sorted(prefixes):
             try:
-                uploads = _with_retries(lambda prefix=prefix: self._incomplete_uploads(prefix))
+                uploads = _with_retries(functools.partial(self._incomplete_uploads, prefix))
             except ClientError as exc:
                 if _code(exc) not in ("AccessDenied", "403"):
                     raise _aws_error(exc, self.bucket, prefix) from None
@@ -506,8 +539,11 @@ class _Sender:
                     continue
                 try:
                     _with_retries(
-                        lambda upload=upload: self.s3.abort_multipart_upload(
-                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        functools.partial(
+                            self.s3.abort_multipart_upload,
+                            Bucket=self.bucket,
+                            Key=upload["Key"],
+                            UploadId=upload["UploadId"],
                         )
                     )
                 except ClientError as exc:
@@ -550,6 +586,12 @@ class _Sender:
             published = self._published_manifest(self.manifest.manifest_key)
         return Listing(sizes, published)
 
+    def _listed(self, key: str) -> bool:
+        roots = [self.manifest.prefix + "/"] + (
+            [self.manifest.images_prefix + "/"] if self.manifest.images_prefix else []
+        )
+        return any(key.startswith(root) for root in roots)
+
     def _list(self, prefix: str) -> dict[str, int]:
         pages = self.s3.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=prefix, PaginationConfig={"PageSize": LIST_PAGE_SIZE}
@@ -575,7 +617,9 @@ class _Sender:
         """What the listing proves about ``item``'s key, or None when the key proves nothing (ask S3 then)."""
         size = listing.sizes.get(item.key)
         if size is None:
-            return RemoteState.MISSING
+            # Missing only where the listing looked: a key outside the dataset's prefixes (an image a plain
+            # folder's records name anywhere in the bucket) is asked about.
+            return RemoteState.MISSING if self._listed(item.key) else None
         published = listing.published
         same_dataset = published is not None and published.get("digest") == self.manifest.digest
         if item.relative == MANIFEST_NAME:
@@ -830,3 +874,25 @@ def _aws_error(exc: ClientError, bucket: str, key: str) -> AwsError:
     elif code in ("BadDigest", "InvalidRequest") and "checksum" in str(error.get("Message", "")).lower():
         hint = "the bytes S3 received do not match their SHA-256: run the upload again"
     return AwsError(f"s3://{bucket}/{key}: {code}: {error.get('Message', '')}".rstrip(": "), hint=hint)
+
+
+def upload(
+    session: AwsSession,
+    outputs: TerraformOutputs,
+    request: UploadRequest,
+    *,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> UploadResult:
+    """Upload generate's folder ``request.out_dir`` into the module's bucket (the Terraform outputs' bucket, with
+    their KMS key): the operation in the ``(session, outputs, request)`` order of every job operation."""
+    return upload_dataset(
+        request.out_dir,
+        session.s3(),
+        bucket=outputs.bucket_name,
+        kms_key_arn=outputs.kms_key_arn,
+        workers=request.workers,
+        progress=progress,
+        replace_changed=request.replace_changed,
+        on_total=on_total,
+    )

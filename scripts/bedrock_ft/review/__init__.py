@@ -40,7 +40,11 @@ def review(
         kind = sources.path_kind(path)
         {"module": modules, "plan": plan_files, "policy": policy_files}[kind].append(path)
     if not (modules or plan_files or policy_files or role):
-        raise InputError("nothing to review", hint="give a module folder, --plan FILE, --policy FILE or --role NAME")
+        raise InputError(
+            "nothing to review",
+            hint="give a module folder, a plan, a policy file or a role",
+            settings=("paths", "plans", "policies", "role"),
+        )
 
     report = Report()
     loaded: list[sources.Loaded] = []

@@ -113,7 +113,7 @@ class CheckovResult:
 
 
 # Where the checkov executable came from, in the order they are tried.
-SOURCE_EXPLICIT = "explicit"  # given by the caller (the command line's --checkov)
+SOURCE_EXPLICIT = "explicit"  # given by the caller (the setting checkov)
 SOURCE_ENVIRONMENT = "environment"  # $BEDROCK_FT_CHECKOV
 SOURCE_PATH = "path"  # `checkov` on PATH
 SOURCE_INSTALLATION = "installation"  # next to bedrock-ft's own interpreter, or a .venv-checkov beside its environment
@@ -224,17 +224,18 @@ def find_checkov(
     for source, given in ((SOURCE_EXPLICIT, explicit), (SOURCE_ENVIRONMENT, env.get(ENV_CHECKOV))):
         if not given:
             continue
-        label = "--checkov" if source == SOURCE_EXPLICIT else f"{ENV_CHECKOV}="
         resolved = given if Path(given).is_file() else shutil.which(given, path=env.get("PATH"))
+        setting = ("checkov",) if source == SOURCE_EXPLICIT else ()
         if resolved is None:
             what = f"checkov executable {given}" if source == SOURCE_EXPLICIT else f"{ENV_CHECKOV}={given}"
-            raise ConfigError(f"{what} does not exist", hint=INSTALL_HINT)
+            raise ConfigError(f"{what} does not exist", hint=INSTALL_HINT, settings=setting)
         why = refusal(resolved, reviewed)
         if why is not None:
             raise ConfigError(
-                f"refusing to run checkov {label.rstrip('=')} {given}: {why}; the review never runs "
-                "programs from the material it reviews",
+                f"refusing to run checkov {given}{'' if source == SOURCE_EXPLICIT else ' (from ' + ENV_CHECKOV + ')'}: "
+                f"{why}; the review never runs programs from the material it reviews",
                 hint=INSTALL_HINT,
+                settings=setting,
             )
         return CheckovChoice(resolved, source, SOURCE_TEXT[source])
     refused: list[str] = []

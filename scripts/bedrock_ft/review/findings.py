@@ -105,8 +105,8 @@ class Finding:
 
 class ScannerState(StrEnum):
     RAN = "ran"
-    SKIPPED = "skipped"  # it applied to what was given but did not run: its findings are missing
-    NOT_APPLICABLE = "not applicable"  # nothing given is of a kind it reads (e.g. checkov on policy files only)
+    SKIPPED = "skip"  # it applied to what was given but did not run: its findings are missing
+    NOT_APPLICABLE = "not_applicable"  # nothing given is of a kind it reads (e.g. checkov on policy files only)
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ def _is_any_bucket(resource: str) -> bool:
     if _is_resource_star(resource) or resource in {"arn:*:s3:::*", "arn:aws:s3:::*"}:
         return True
     match = re.match(r"^arn:[^:]*:s3:::([^/]*)", resource)
-    return bool(match) and set(match.group(1)) <= {"*", "?"}
+    return match is not None and set(match.group(1)) <= {"*", "?"}
 
 
 def _covers_s3(statement: Statement) -> bool:
@@ -739,8 +739,7 @@ def trust_other_account(doc: PolicyDoc) -> list[Finding]:
                         s,
                         f"{s.label} lets {identifier} (account {account}) assume the role, and the "
                         "role's own account is not known here: confirm it is the same account",
-                        "review the live role (--role) so its account is known, or trust a role "
-                        "of this account by its ARN",
+                        "review the live role so its account is known, or trust a role of this account by its ARN",
                     )
                 )
             elif account != home:

@@ -10,17 +10,19 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bedrock_ft.core.errors import ChecksFailed
-from bedrock_ft.core.tf_outputs import parse_outputs, to_terraform_json
+from bedrock_ft.core.tf_outputs import TerraformOutputs, parse_outputs, to_terraform_json
+from bedrock_ft.data.module_bucket import settings_in_module_bucket
 from bedrock_ft.job.jobs import get_job
 from bedrock_ft.job.preflight import CheckResult
+from bedrock_ft.job.requests import UploadRequest
 from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
 from bedrock_ft.job.submit import job_from_dataset, submit_job
-from bedrock_ft.job.upload import upload_dataset
+from bedrock_ft.job.upload import upload
 from bedrock_ft.sandbox.infrastructure import DEFAULT_REGION, create_infrastructure
 from bedrock_ft.sandbox.moto_server import MotoServer
 
@@ -81,7 +83,7 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
         timings["infrastructure"] = time.monotonic() - started
 
         started = step(f"3/7 generate: the bundled accessibility vision sample ({records} records) for Nova Lite")
-        generate = _generate(work, values, records)
+        generate = _generate(work, outputs, records)
         counts = generate.manifest.get("counts", {})
         echo(
             f"{counts.get('train')} training + {counts.get('validation')} validation records, "
@@ -92,14 +94,10 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
         timings["generate"] = time.monotonic() - started
 
         started = step("4/7 upload to the bucket (parallel, idempotent, SSE-KMS)")
-        uploaded = upload_dataset(
-            generate.out_dir, session.s3(), bucket=outputs.bucket_name, kms_key_arn=outputs.kms_key_arn
-        )
+        uploaded = upload(session, outputs, UploadRequest(out_dir=Path(generate.out_dir)))
         sent, there = len(uploaded.uploaded), len(uploaded.skipped)
         echo(f"sent {sent} objects ({uploaded.bytes_sent} bytes), {there} already there")
-        again = upload_dataset(
-            generate.out_dir, session.s3(), bucket=outputs.bucket_name, kms_key_arn=outputs.kms_key_arn
-        )
+        again = upload(session, outputs, UploadRequest(out_dir=Path(generate.out_dir)))
         echo(f"upload again: sent {len(again.uploaded)}, skipped {len(again.skipped)} (same content)")
         echo(f"training data   {uploaded.training_uri}")
         echo(f"validation data {uploaded.validation_uri}")
@@ -131,7 +129,7 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
         echo(
             f"  clientRequestToken {request['clientRequestToken'][:16]}... (a hash of the data's content and settings)"
         )
-        repeat = submit_job(session, outputs, job, skip_preflight=True)
+        repeat = submit_job(session, outputs, replace(job, skip_preflight=True))
         echo(f"submit again: {'the same job, none started' if repeat.already_submitted else 'a NEW job (unexpected)'}")
         result.job_arn = submitted.job_arn
         timings["submit"] = time.monotonic() - started
@@ -147,20 +145,13 @@ def _run(echo: Callable[[str], None], work: Path, region: str, records: int) -> 
     return result
 
 
-def _generate(work: Path, values: dict[str, Any], records: int) -> Any:
+def _generate(work: Path, outputs: TerraformOutputs, records: int) -> Any:
     from bedrock_ft.data.generate import GenerateSettings, generate_dataset
     from bedrock_ft.data.presets import load_preset
     from bedrock_ft.data.samples.accessibility import render_sample
 
     sample = work / "sample"
     render_sample(sample, count=records)
-    settings = GenerateSettings(
-        source=str(sample),
-        out_dir=work / "out",
-        base_model=DEMO_MODEL,
-        bucket=values["bucket_name"],
-        bucket_owner=values["account_id"],
-        data_prefix=values["data_prefix"],
-        show_progress=False,
-    )
+    settings = GenerateSettings(source=str(sample), out_dir=work / "out", base_model=DEMO_MODEL, show_progress=False)
+    settings = settings_in_module_bucket(settings, outputs)
     return generate_dataset(settings.with_preset(load_preset(sample / "preset-nova.toml")))

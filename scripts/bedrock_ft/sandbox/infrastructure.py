@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.module_documents import network
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX, DEFAULT_OUTPUT_PREFIX
 from bedrock_ft.job.session import AwsSession
 from bedrock_ft.sandbox import policies
@@ -23,34 +24,16 @@ from bedrock_ft.sandbox import policies
 DEFAULT_NAME = "bedrock-ft-sandbox"
 DEFAULT_REGION = "us-east-1"
 VPC_CIDR = "10.42.0.0/16"
-SUBNET_NEWBITS = 4
+SUBNET_NEWBITS = network().subnet_newbits  # modules/network/variables.tf's default
 DATA_PREFIX = DEFAULT_DATA_PREFIX
 OUTPUT_PREFIX = DEFAULT_OUTPUT_PREFIX
 DNS_SUFFIX = "amazonaws.com"
 
 
-@dataclass(frozen=True)
-class SecurityGroupRule:
-    """One rule of the job's security group; ``peer`` is "self" or "s3-prefix-list"."""
-
-    direction: str  # ingress | egress
-    ip_protocol: str
-    peer: str
-    from_port: int | None = None
-    to_port: int | None = None
-
-
-# modules/network/security_group.tf, rule for rule.
-SECURITY_GROUP_RULES = (
-    SecurityGroupRule("ingress", "-1", "self"),
-    SecurityGroupRule("egress", "-1", "self"),
-    SecurityGroupRule("egress", "tcp", "s3-prefix-list", 443, 443),
-)
-
-
-# modules/network/runtime_endpoint.tf: the bedrock-runtime interface endpoint's own group.
-RUNTIME_ENDPOINT_RULES = (SecurityGroupRule("ingress", "tcp", "vpc-cidr", 443, 443),)
-RUNTIME_ENDPOINT_RULE_DESCRIPTION = "HTTPS from the VPC CIDR to the bedrock-runtime endpoint"
+# modules/network/security_group.tf and runtime_endpoint.tf, rule for rule, rendered from the HCL
+# (bedrock_ft.core.module_documents.network()).
+SECURITY_GROUP_RULES = network().security_groups["job"]
+RUNTIME_ENDPOINT_RULES = network().security_groups["runtime_endpoint"]
 
 BATCH_INFERENCE_INPUT_PREFIX = "batch-input"
 BATCH_INFERENCE_OUTPUT_PREFIX = "batch-output"
@@ -83,10 +66,8 @@ def subnet_number(zone_id: str) -> int:
     return int(match.group(1)) - 1
 
 
-# The module's precondition message on the flow-log group (modules/network/flow_logs.tf).
-FLOW_LOGS_NEED_A_KEY = (
-    "flow logs need a KMS key: keep create_kms_key = true, pass kms_key_arn, or set flow_logs_enabled = false"
-)
+# The module's precondition message on the flow-log group (modules/network/flow_logs.tf), rendered from the HCL.
+FLOW_LOGS_NEED_A_KEY = network().flow_logs_need_a_key
 
 
 def create_infrastructure(
@@ -178,9 +159,11 @@ def create_infrastructure(
         if rule.from_port is not None:
             permission.update(FromPort=rule.from_port, ToPort=rule.to_port)
         if rule.peer == "self":
-            permission["UserIdGroupPairs"] = [{"GroupId": group_id, "Description": _rule_description(rule)}]
+            permission["UserIdGroupPairs"] = [{"GroupId": group_id, "Description": rule.description}]
+        elif rule.peer == "s3-prefix-list":
+            permission["PrefixListIds"] = [{"PrefixListId": prefix_list_id, "Description": rule.description}]
         else:
-            permission["PrefixListIds"] = [{"PrefixListId": prefix_list_id, "Description": _rule_description(rule)}]
+            raise UsageError(f"the sandbox cannot create a {rule.peer} rule in the job's security group")
         if rule.direction == "ingress":
             ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[permission])
         else:
@@ -454,7 +437,7 @@ def _create_runtime_endpoint(
                     "IpProtocol": rule.ip_protocol,
                     "FromPort": rule.from_port,
                     "ToPort": rule.to_port,
-                    "IpRanges": [{"CidrIp": VPC_CIDR, "Description": RUNTIME_ENDPOINT_RULE_DESCRIPTION}],
+                    "IpRanges": [{"CidrIp": VPC_CIDR, "Description": rule.description}],
                 }
             ],
         )
@@ -473,13 +456,6 @@ def _create_runtime_endpoint(
         "group_id": group_id,
         "dns_names": [entry["DnsName"] for entry in endpoint.get("DnsEntries", []) if entry.get("DnsName")],
     }
-
-
-def _rule_description(rule: SecurityGroupRule) -> str:
-    if rule.peer == "self":
-        way = "from" if rule.direction == "ingress" else "to"
-        return f"All protocols {way} members of this group (EFA between training instances)"
-    return "HTTPS to Amazon S3 through the gateway endpoint prefix list"
 
 
 def _s3_prefix_list(ec2: Any, region: str, endpoint: dict[str, Any]) -> str:

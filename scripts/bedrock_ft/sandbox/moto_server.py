@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -33,9 +34,15 @@ def moto_available() -> bool:
 class MotoServer:
     """``with MotoServer() as server: server.url`` - a moto server process that is stopped on exit."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int | None = None, *, detach: bool = False, log_path: str | None = None
+    ) -> None:
+        """``detach``: the server runs in a session of its own, so it outlives this process (``sandbox up``);
+        ``log_path``: where its output goes (discarded when None)."""
         self.host = host
         self.port = port
+        self.detach = detach
+        self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -57,12 +64,16 @@ class MotoServer:
             # The server needs no credentials of its own; clients sign with whatever is set.
             env.setdefault("AWS_ACCESS_KEY_ID", "testing")
             env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
+            with contextlib.ExitStack() as files:
+                log = files.enter_context(open(self.log_path, "ab")) if self.log_path else subprocess.DEVNULL
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(port)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=log,
+                    env=env,
+                    start_new_session=self.detach,
+                )
             self.port = port
             if self._wait_ready():
                 return self
@@ -87,6 +98,11 @@ class MotoServer:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
         with urllib.request.urlopen(request, timeout=10):
             pass
+
+    def release(self) -> int | None:
+        """Forget the process without stopping it (a detached server keeps running); its PID."""
+        process, self._process = self._process, None
+        return process.pid if process is not None else None
 
     def stop(self) -> None:
         process, self._process = self._process, None

@@ -8,7 +8,8 @@ Each record has the shape of the Hugging Face dataset ``doodoo77/For_VLM_accessi
     OUT/images/a11y-0001.png
 
 Beside them it writes ``system.txt`` and the presets that turn the folder into training records for Amazon Nova Lite
-(``preset-nova.toml``) and Llama 3.2 11B Vision (``preset-llama32-vision.toml``); this module is their only source, so
+(``preset-nova.toml``), Amazon Nova 2 Lite (``preset-nova-2-lite.toml``) and Llama 3.2 11B Vision
+(``preset-llama32-vision.toml``); this module is their only source, so
 the demo (which runs from an installed package, without the repository's dataset folder) uses the same ones.
 
 The output is deterministic for a given ``count`` and ``seed``. Regenerate the copy in the repository with::
@@ -440,6 +441,16 @@ PRESETS = {
         "#   python -m bedrock_ft.data.samples.accessibility /tmp/a11y --count 200   and pass --source /tmp/a11y\n"
         'source = "."\n'
         'base_model = "meta.llama3-2-11b-instruct-v1:0"\n'
+        'image_column = "image"\n' + _TEMPLATES
+    ),
+    "preset-nova-2-lite.toml": (
+        "# Turns the accessibility sample into Amazon Nova 2 Lite training records (bedrock-conversation-2024).\n"
+        "#   bedrock-ft generate --preset dataset/accessibility/preset-nova-2-lite.toml --tf-dir infra/ "
+        "--out out/a11y-nova2\n"
+        "# Nova 2 Lite takes no validation set (so no validation_split here) and needs at least 200 training records:\n"
+        "#   python -m bedrock_ft.data.samples.accessibility /tmp/a11y --count 200   and pass --source /tmp/a11y\n"
+        'source = "."\n'
+        'base_model = "amazon.nova-2-lite-v1:0:256k"\n'
         'image_column = "image"\n' + _TEMPLATES
     ),
 }

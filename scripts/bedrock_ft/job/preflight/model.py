@@ -1,0 +1,111 @@
+"""The model checks: the base model supports the customization in the region, and the hyperparameters lie in range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bedrock_ft.core.errors import BedrockFtError
+from bedrock_ft.core.models import (
+    CustomizationType,
+    customizable_in,
+    find_model,
+    model_id_from,
+)
+from bedrock_ft.job.preflight.context import (
+    CheckContext,
+    is_unsupported,
+)
+from bedrock_ft.job.preflight.results import CheckResult, failed, passed, skipped, warned
+
+# byCustomizationType accepts only these.
+LISTABLE_CUSTOMIZATION_TYPES = ("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION")
+
+
+def check_base_model(ctx: CheckContext) -> Iterator[CheckResult]:
+    name = "base-model"
+    kind = ctx.request.customization_type
+    if kind not in LISTABLE_CUSTOMIZATION_TYPES:
+        yield skipped(name, f"cannot list models by customization type {kind}")
+        return
+    try:
+        summaries = ctx.session.client("bedrock", probe=True).list_foundation_models(byCustomizationType=kind)
+    except Exception as exc:
+        if is_unsupported(exc):
+            yield _base_model_from_table(ctx, name)
+            return
+        raise
+    wanted = model_id_from(ctx.request.base_model)
+    ids = {m.get("modelId") for m in summaries.get("modelSummaries", [])} | {
+        m.get("modelArn") for m in summaries.get("modelSummaries", [])
+    }
+    if wanted in ids or ctx.request.base_model in ids:
+        yield passed(name, f"{wanted} supports {kind} in {ctx.region}")
+    else:
+        yield failed(
+            name,
+            f"{wanted} does not support {kind} in {ctx.region}",
+            "pick a model `aws bedrock list-foundation-models --by-customization-type "
+            f"{kind}` lists, or apply the module in a region that offers it",
+        )
+
+
+def _base_model_from_table(ctx: CheckContext, name: str) -> CheckResult:
+    """The base-model check from bedrock-ft's model table, for an endpoint that cannot list foundation models."""
+    kind = ctx.request.customization_type
+    try:
+        spec = find_model(ctx.request.base_model)
+    except BedrockFtError:
+        return skipped(
+            name,
+            f"the endpoint cannot list foundation models, and {ctx.request.base_model} is not in "
+            "bedrock-ft's model table",
+        )
+    if kind in {t.value for t in CustomizationType} and CustomizationType(kind) not in spec.customization_types:
+        offered = ", ".join(t.value for t in spec.customization_types)
+        return failed(
+            name,
+            f"{spec.display_name} does not support {kind} (bedrock-ft's model table: {offered})",
+            f"use customization type {spec.customization_types[0].value} or another model",
+        )
+    offered_here = customizable_in(spec, ctx.region)
+    if offered_here is None:
+        return skipped(
+            name,
+            f"the endpoint cannot list foundation models, and bedrock-ft's model table does not say "
+            f"where {spec.display_name} can be customized",
+        )
+    regions = ", ".join(spec.regions)
+    if not offered_here:
+        return failed(
+            name,
+            f"{spec.display_name} ({model_id_from(ctx.request.base_model)}) cannot be customized in "
+            f"{ctx.region}, the Terraform outputs' region: bedrock-ft's model table offers it in "
+            f"{regions} (the endpoint cannot list foundation models to say otherwise)",
+            f"apply the module in {spec.regions[0]} and use its outputs, or pick a model customizable in {ctx.region}",
+        )
+    return passed(
+        name,
+        f"{spec.display_name} can be customized in {ctx.region} (bedrock-ft's model table; the "
+        "endpoint cannot list foundation models)",
+    )
+
+
+def check_hyperparameters(ctx: CheckContext) -> Iterator[CheckResult]:
+    name = "hyperparameters"
+    try:
+        spec = find_model(ctx.request.base_model)
+    except BedrockFtError:
+        yield warned(
+            name,
+            f"{ctx.request.base_model} is not in bedrock-ft's model table, so its ranges are unknown",
+            "check the values against the model's page in the Bedrock user guide",
+        )
+        return
+    problems = spec.check_hyperparameters(dict(ctx.request.hyperparameters))
+    if ctx.request.customization_type not in [str(t) for t in spec.customization_types]:
+        problems.append(f"{spec.display_name} does not support {ctx.request.customization_type}")
+    if problems:
+        yield failed(name, "; ".join(problems), "change the hyperparameters to lie within the model's ranges")
+    else:
+        values = ", ".join(f"{k}={v}" for k, v in sorted(ctx.request.hyperparameters.items())) or "defaults"
+        yield passed(name, f"{values} within {spec.display_name}'s ranges")

@@ -1,0 +1,154 @@
+"""What each AWS operation of bedrock-ft is asked to do: one frozen request type per operation.
+
+Every operation takes its arguments in one order, ``(session, outputs, request)``: the AWS session, the Terraform
+module's outputs (where the job runs: the bucket, the role, the subnets ...) and the request (what the caller chose):
+
+    upload(session, outputs, UploadRequest(...))              job/upload.py
+    run_preflight(session, outputs, PreflightRequest(...))    job/preflight/
+    submit_job(session, outputs, SubmitRequest(...))          job/submit.py
+    run_pipeline(session, outputs, RunRequest(...))           job/run.py
+
+The Terraform outputs are folded into generate's settings in one place,
+:func:`bedrock_ft.data.module_bucket.settings_in_module_bucket` (in ``data``, so ``generate`` can use it without
+importing this group).
+Errors name the request's fields (``setting="training_data"``), never a command-line flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bedrock_ft.core.errors import BedrockFtError, UsageError
+from bedrock_ft.core.models import find_model
+from bedrock_ft.core.s3_uris import S3Uri, parse_s3_uri
+
+if TYPE_CHECKING:  # generate is imported only by the run step that uses it
+    from bedrock_ft.data.generate import GenerateSettings
+
+DEFAULT_CUSTOMIZATION_TYPE = "FINE_TUNING"
+DEFAULT_WORKERS = 8
+
+
+def data_uri(uri: str, setting: str) -> S3Uri:
+    """``uri`` parsed as an S3 URI, or a UsageError about the request field ``setting`` (e.g. ``training_data``)."""
+    try:
+        return parse_s3_uri(uri, what=f"the {setting.replace('_', ' ')}")
+    except UsageError as exc:
+        raise UsageError(exc.message, hint=exc.hint, setting=setting) from None
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """Upload generate's folder ``out_dir`` into the module's bucket."""
+
+    out_dir: Path
+    workers: int = DEFAULT_WORKERS
+    replace_changed: bool = False  # replace objects at the dataset's keys that hold other content
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise UsageError("workers must be at least 1", setting="workers")
+
+
+@dataclass(frozen=True)
+class PreflightRequest:
+    """What the job will be: the model, its data and its hyperparameters (the values the job will get)."""
+
+    base_model: str
+    training_data: str
+    validation_data: str | None = None
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)
+    customization_type: str = DEFAULT_CUSTOMIZATION_TYPE
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    """Start one customization job: its data, model and settings, and how to submit it."""
+
+    base_model: str
+    training_data: str
+    validation_data: str | None = None
+    job_name: str | None = None
+    model_name: str | None = None
+    customization_type: str = DEFAULT_CUSTOMIZATION_TYPE
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)  # overrides of the model's defaults only
+    # What the data IS: "sha256:<hex>" of the object's content (or, failing that, another content identifier S3
+    # gives, e.g. "etag:..."). None: not known yet; submit_job asks S3 for it.
+    training_digest: str | None = None
+    validation_digest: str | None = None
+    skip_preflight: bool = False
+    dry_run: bool = False  # build the request, run preflight, send nothing
+
+    def hyperparameter_values(self, *, validate: bool = True) -> dict[str, str]:
+        """The model's defaults overridden by ``hyperparameters``, as strings; a UsageError for values out of
+        range (with ``validate``)."""
+        try:
+            spec = find_model(self.base_model)
+        except BedrockFtError:
+            return {k: str(v) for k, v in self.hyperparameters.items()}
+        values = spec.default_hyperparameters()
+        values.update({k: str(v) for k, v in self.hyperparameters.items()})
+        problems = spec.check_hyperparameters(dict(self.hyperparameters))
+        if problems and validate:
+            raise UsageError(
+                "; ".join(problems), hint="choose hyperparameters within the model's ranges", setting="hyperparameters"
+            )
+        return values
+
+    def preflight_request(self) -> PreflightRequest:
+        """What preflight checks for this job: its data, and the hyperparameters it will get (not yet validated)."""
+        return PreflightRequest(
+            base_model=self.base_model,
+            training_data=self.training_data,
+            validation_data=self.validation_data,
+            hyperparameters=self.hyperparameter_values(validate=False),
+            customization_type=self.customization_type,
+        )
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """generate -> upload -> preflight -> submit (-> wait), resumable in ``work_dir``.
+
+    Exactly one of ``generate`` (generate's settings; the bucket fields come from the Terraform outputs) and
+    ``dataset`` (a folder generate already wrote, or its manifest) says where the data comes from. ``base_model``
+    overrides the model the dataset's manifest names (with ``generate``, its ``base_model`` counts).
+    """
+
+    work_dir: Path
+    generate: GenerateSettings | None = None
+    dataset: Path | None = None
+    base_model: str | None = None
+    job_name: str | None = None
+    model_name: str | None = None
+    customization_type: str | None = None  # None: the dataset's (the manifest's), or FINE_TUNING
+    hyperparameters: Mapping[str, str] = field(default_factory=dict)
+    workers: int = DEFAULT_WORKERS
+    skip_preflight: bool = False
+    wait: bool = False
+    timeout: float | None = None
+    poll_interval: float = 10.0
+    restart: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.generate is None) == (self.dataset is None):
+            raise UsageError(
+                "a run takes either generate settings or a dataset generate already wrote, not both or neither",
+                settings=("generate", "dataset"),
+            )
+        if self.generate is not None and not (self.generate.base_model or self.base_model):
+            raise UsageError("no base model", hint="name one, or a preset that names one", setting="base_model")
+        if self.workers < 1:
+            raise UsageError("workers must be at least 1", setting="workers")
+
+    def job_settings(self) -> dict[str, object]:
+        """The job's settings beyond its data (part of what makes a run this run)."""
+        return {
+            "job_name": self.job_name,
+            "model_name": self.model_name,
+            "customization_type": self.customization_type,
+            "hyperparameters": dict(self.hyperparameters),
+        }
