@@ -114,7 +114,7 @@ def test_a_content_addressed_object_of_another_size_stops_the_upload(account: Ac
     s3.put_object(Bucket=account.bucket, Key=image_key(out, 1), Body=b"cut")
     with pytest.raises(UploadConflict, match=re.escape(image_key(out, 1))) as raised:
         upload_dataset(out, s3, bucket=account.bucket)
-    assert "--force" in str(raised.value)
+    assert "replace_changed" in str(raised.value)
 
 
 def test_force_sends_a_content_addressed_object_of_another_size_again(account: Account, out: Path) -> None:
