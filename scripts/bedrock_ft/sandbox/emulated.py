@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 
 from bedrock_ft.core.bounded_json import JsonInputError, parse_json
 from bedrock_ft.core.s3_uris import parse_s3_uri
@@ -163,7 +164,7 @@ class BedrockEmulator:
     def _model_exists(self, model_arn: str) -> bool:
         try:
             self.session.bedrock().get_custom_model(modelIdentifier=model_arn)
-        except Exception:
+        except ClientError:  # any refusal means: no such model here
             return False
         return True
 
