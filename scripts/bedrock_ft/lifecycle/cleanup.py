@@ -325,10 +325,10 @@ def cleanup(
     request: CleanupRequest,
     *,
     ledger: Ledger | None,
-    confirm: Callable[[list[Outcome]], bool] | None = None,
+    confirm: Callable[[Inventory, list[Outcome]], bool] | None = None,
     now: datetime | None = None,
 ) -> CleanupResult:
-    """List, then (if ``confirm`` says yes to the plan) delete in the safe order, then list again."""
+    """List, then (if ``confirm`` says yes to the listing and the plan) delete in the safe order, then list again."""
     moment = now or datetime.now(UTC)
     before = list_resources(session, ledger=ledger)
     result = CleanupResult(before=before)
@@ -338,7 +338,7 @@ def cleanup(
         result.outcomes = planned
         result.after = before
         return result
-    if confirm is not None and not confirm(planned):
+    if confirm is not None and not confirm(before, planned):
         result.outcomes = [Outcome(o.resource, "kept", "not confirmed") if o in actionable else o for o in planned]
         result.after = before
         return result
