@@ -186,7 +186,12 @@ def run_batch_inference(
         )
         arn = str(bedrock.create_model_invocation_job(**request)["jobArn"])
         submitted[role] = (arn, join_key(prefix, "output") + "/", by_record)
-        summary["jobs"][role] = {"job_arn": arn, "input_uri": input_uri, "output_uri": output_uri, "records": len(lines)}
+        summary["jobs"][role] = {
+            "job_arn": arn,
+            "input_uri": input_uri,
+            "output_uri": output_uri,
+            "records": len(lines),
+        }
     for role, (arn, output_prefix, by_record) in submitted.items():
         job = _poll(
             lambda arn=arn: bedrock.get_model_invocation_job(jobIdentifier=arn),  # type: ignore[misc]
@@ -217,7 +222,9 @@ def run_batch_inference(
 # ------------------------------------------------------------------------------------------------------- judge
 
 
-def judge_dataset(records: Sequence[EvalRecord], answers: Sequence[str], source: str, task: str) -> list[dict[str, Any]]:
+def judge_dataset(
+    records: Sequence[EvalRecord], answers: Sequence[str], source: str, task: str
+) -> list[dict[str, Any]]:
     """Records of an evaluation dataset carrying precomputed answers (``modelResponses``)."""
     return [
         {

@@ -214,6 +214,10 @@ def list_resources(session: AwsSession, *, ledger: Ledger | None, include_data: 
                     served = get_deployment(bedrock, entry.kind, entry.arn)
                     if served is not None:
                         _merge(found, _resource_of(served, ("ledger",)))
+                elif entry.kind == S3_PREFIX:
+                    resource = _prefix_resource(session.s3(), entry.arn, entry.model_arn or "", warnings)
+                    if resource is not None:
+                        _merge(found, replace(resource, found_by=("ledger",)))
                 elif entry.kind == CUSTOM_MODEL:
                     model = get_custom_model(bedrock, entry.arn)
                     if model is not None:
@@ -342,6 +346,13 @@ def cleanup(
         result.outcomes = [Outcome(o.resource, "kept", "not confirmed") if o in actionable else o for o in planned]
         result.after = before
         return result
+    if ledger is not None:  # data kept outlives its model: the ledger remembers it for the next listing
+        known = {entry.arn for entry in ledger.live(S3_PREFIX)}
+        for outcome in planned:
+            if outcome.resource.kind == S3_PREFIX and outcome.action == "kept" and outcome.resource.arn not in known:
+                ledger.record(
+                    S3_PREFIX, outcome.resource.arn, region=session.region, model_arn=outcome.resource.model_arn
+                )
     failed_serving: dict[str, str] = {}
     for outcome in planned:
         resource = outcome.resource
@@ -359,7 +370,7 @@ def cleanup(
                 failed_serving[resource.model_arn] = f"still served by {resource.name}, which could not be deleted"
             continue
         result.outcomes.append(Outcome(resource, "stopped" if resource.kind == BATCH_JOB else "deleted"))
-        if ledger is not None and resource.kind != S3_PREFIX:
+        if ledger is not None:
             ledger.record(resource.kind, resource.arn, event="deleted", name=resource.name, region=session.region)
     result.after = list_resources(session, ledger=ledger)
     return result

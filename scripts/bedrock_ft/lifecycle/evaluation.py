@@ -743,7 +743,9 @@ def run_evaluation(
         from bedrock_ft.lifecycle.bedrock_jobs import run_judge
 
         assert outputs is not None
-        report.judge = run_judge(session, outputs, request, records, texts, models, timeout=request.timeout, sleep=sleep)
+        report.judge = run_judge(
+            session, outputs, request, records, texts, models, timeout=request.timeout, sleep=sleep
+        )
     from bedrock_ft.lifecycle.report import write_report
 
     write_report(report)

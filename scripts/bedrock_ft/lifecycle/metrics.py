@@ -128,7 +128,9 @@ def read_job_metrics(session: AwsSession, outputs: TerraformOutputs | None, requ
                 if text is None:
                     continue
                 files[name] = "found"
-                points, skipped = parse_loss_csv(text, "validation_loss" if name == VALIDATION_FILE else "training_loss")
+                points, skipped = parse_loss_csv(
+                    text, "validation_loss" if name == VALIDATION_FILE else "training_loss"
+                )
                 if skipped:
                     notes.append(f"{name}: {skipped} rows without numbers skipped")
                 if name == TRAINING_FILE:

@@ -150,7 +150,13 @@ def _task_tables(report: EvaluationReport) -> list[str]:
     lines: list[str] = []
     models: dict[str, Any] = {TUNED: report.tuned, **({BASE: report.base} if report.base else {})}
     if report.task == "classification":
-        lines += ["", "## Per class", "", "| label | model | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Per class",
+            "",
+            "| label | model | precision | recall | F1 | support |",
+            "|---|---|---|---|---|---|",
+        ]
         for role, result in models.items():
             for c in result.scores.details["per_class"]:
                 lines.append(
@@ -165,7 +171,13 @@ def _task_tables(report: EvaluationReport) -> list[str]:
             for label, row in zip(labels, result.scores.details["confusion_matrix"], strict=True):
                 lines.append(f"| {_cell(label)} | " + " | ".join(str(n) for n in row) + " |")
     if report.task == "extraction":
-        lines += ["", "## Per field", "", "| field | model | precision | recall | F1 | support |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Per field",
+            "",
+            "| field | model | precision | recall | F1 | support |",
+            "|---|---|---|---|---|---|",
+        ]
         for role, result in models.items():
             for f in result.scores.details["per_field"]:
                 lines.append(
