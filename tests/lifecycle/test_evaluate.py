@@ -122,10 +122,16 @@ def test_prompt_completion_and_claude_records_are_read() -> None:
         ({"messages": [{"role": "user", "content": "q"}]}, "not the assistant"),
         ({"messages": [{"role": "assistant", "content": "a"}]}, "follows no user"),
         ({"messages": [{"role": "tool", "content": "q"}]}, "no role"),
-        ({"messages": [{"role": "user", "content": [{"toolUse": {}}]}, {"role": "assistant", "content": "a"}]}, "block"),
+        (
+            {"messages": [{"role": "user", "content": [{"toolUse": {}}]}, {"role": "assistant", "content": "a"}]},
+            "block",
+        ),
         ({"messages": [{"role": "user", "content": 5}, {"role": "assistant", "content": "a"}]}, "neither"),
         ({"prompt": 1, "completion": "c"}, "strings"),
-        ({"system": 3, "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}, "system"),
+        (
+            {"system": 3, "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
+            "system",
+        ),
     ],
 )
 def test_records_without_a_usable_request_and_reference_are_input_errors(value: Any, reason: str) -> None:
@@ -163,7 +169,11 @@ def test_max_records_reads_only_the_first_records(records: Path) -> None:
         ("amazon.nova-micro-v1:0", "eu-west-1", "eu.amazon.nova-micro-v1:0"),
         ("amazon.nova-pro-v1:0", "ap-northeast-1", "apac.amazon.nova-pro-v1:0"),
         ("us.amazon.nova-lite-v1:0", "us-east-1", "us.amazon.nova-lite-v1:0"),
-        ("arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x1", "us-east-1", "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x1"),
+        (
+            "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x1",
+            "us-east-1",
+            "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x1",
+        ),
         ("amazon.nova-lite-v1:0", None, "amazon.nova-lite-v1:0"),
     ],
 )
@@ -178,7 +188,9 @@ def test_each_request_carries_the_model_the_turns_the_system_and_the_inference_s
     session: AwsSession, records: Path, tmp_path: Path
 ) -> None:
     fake = FakeConverse(session, tuned_right_but_one)
-    run_evaluation(session, None, request_for(records, tmp_path, max_records=1, max_tokens=64, temperature=0.2, top_p=0.9))
+    run_evaluation(
+        session, None, request_for(records, tmp_path, max_records=1, max_tokens=64, temperature=0.2, top_p=0.9)
+    )
     tuned, base = sorted(fake.requests, key=lambda r: r["modelId"] != TUNED)
     assert tuned["modelId"] == TUNED
     assert base["modelId"] == BASE_PROFILE
@@ -417,9 +429,7 @@ def test_report_folder_holds_json_markdown_and_figures(session: AwsSession, reco
     assert "![confusion_tuned.png](confusion_tuned.png)" in markdown
 
 
-def test_answers_with_pipes_and_newlines_keep_the_markdown_table_whole(
-    session: AwsSession, tmp_path: Path
-) -> None:
+def test_answers_with_pipes_and_newlines_keep_the_markdown_table_whole(session: AwsSession, tmp_path: Path) -> None:
     path = write_records(tmp_path / "r.jsonl", [conversation("message 0", "a|b")])
     FakeConverse(session, lambda params: "x\n| y")
     run_evaluation(session, None, request_for(path, tmp_path, task="generation"))
@@ -431,7 +441,10 @@ def test_answers_with_pipes_and_newlines_keep_the_markdown_table_whole(
 def test_extraction_reports_fields(session: AwsSession, tmp_path: Path) -> None:
     path = write_records(
         tmp_path / "r.jsonl",
-        [conversation(f"doc {i}", json.dumps({"name": n, "age": a})) for i, (n, a) in enumerate([("Ann", 3), ("Bo", 5)])],
+        [
+            conversation(f"doc {i}", json.dumps({"name": n, "age": a}))
+            for i, (n, a) in enumerate([("Ann", 3), ("Bo", 5)])
+        ],
     )
 
     def extractor(params: dict[str, Any]) -> str:
