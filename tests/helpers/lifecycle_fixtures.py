@@ -142,3 +142,24 @@ def emulated_account(*, creating_polls: int = 1, tag: bool = True) -> EmulatedAc
     emulator = install_emulation(session, creating_polls=creating_polls)
     model_arn = emulator.complete_job(job["jobArn"])
     return EmulatedAccount(session, values, job["jobArn"], model_arn, emulator)
+
+
+def cli_on(account: EmulatedAccount, monkeypatch: Any, state_dir: Any) -> None:
+    """Make the lifecycle commands use ``account``'s session (with the emulator) and a private ledger."""
+    import bedrock_ft.cli.lifecycle_commands as commands
+
+    monkeypatch.setattr(commands, "_session", lambda *_args: account.session)
+    monkeypatch.setenv("BEDROCK_FT_STATE_DIR", str(state_dir))
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """Run ``bedrock-ft ARGS`` through ``main`` (exit codes mapped as for a user): (code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from bedrock_ft.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()

@@ -151,7 +151,7 @@ def test_bootstrap_is_deterministic_for_a_seed_and_brackets_the_mean() -> None:
     assert (other.ci_low, other.ci_high) != (first.ci_low, first.ci_high) or other.seed != first.seed
     assert first.tuned_minus_base == pytest.approx(0.4)
     assert first.ci_low < 0.4 < first.ci_high
-    assert -1.0 <= first.ci_low and first.ci_high <= 1.0
+    assert first.ci_low >= -1.0 and first.ci_high <= 1.0
 
 
 def test_percentile_interpolates_between_ranks() -> None:

@@ -12,7 +12,7 @@ import click
 
 from bedrock_ft.cli.job_commands import endpoint_option
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
-from bedrock_ft.core.errors import InputError, UsageError
+from bedrock_ft.core.errors import AwsError, InputError, UsageError
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.lifecycle.cleanup import CleanupResult, Inventory, Outcome
 from bedrock_ft.lifecycle.deploy import COMMITMENTS, MODES, Deployment
@@ -277,9 +277,7 @@ def render_outcomes(outcomes: list[Outcome]) -> None:
 @tf_outputs_options
 @output_option()
 @endpoint_option
-@click.pass_context
 def cleanup(
-    ctx: click.Context,
     yes: bool,
     keep_model: bool,
     include_data: bool,
@@ -331,7 +329,8 @@ def cleanup(
             if result.after is not None:
                 render_inventory(result.after, "bedrock-ft resources (after):")
     if not result.ok:
-        ctx.exit(5)
+        failed = sum(o.action == "failed" for o in result.outcomes)
+        raise AwsError(f"{failed} resource(s) could not be deleted; the listing above says why")
 
 
 COMMANDS = [deploy, invoke, cleanup]

@@ -1,0 +1,55 @@
+"""`bedrock-ft cleanup` as a user runs it: a listing before and after, nothing deleted without --yes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from helpers.lifecycle_fixtures import EmulatedAccount, cli, cli_on, emulated_account
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[EmulatedAccount]:
+    with mock_aws():
+        acct = emulated_account(creating_polls=0)
+        cli_on(acct, monkeypatch, tmp_path / "state")
+        assert cli("deploy", acct.job_arn)[0] == 0
+        yield acct
+
+
+def test_without_yes_it_lists_and_deletes_nothing(account: EmulatedAccount) -> None:
+    code, out, _err = cli("cleanup")
+    assert code == 0
+    assert "custom_model_deployment" in out and "DELETE" in out and "nothing deleted: pass --yes" in out
+    assert not [c for c in account.emulator.calls if c.startswith("Delete")]
+
+
+def test_with_yes_it_shows_the_listing_before_and_after(account: EmulatedAccount) -> None:
+    code, out, _err = cli("cleanup", "--yes")
+    assert code == 0
+    before, after = out.split("bedrock-ft resources (after):")
+    assert "custom_model_deployment" in before and "DELETED" in before
+    assert "custom_model_deployment" not in after and "s3_prefix" in after
+
+
+def test_json_holds_before_outcomes_and_after(account: EmulatedAccount) -> None:
+    code, out, _err = cli("cleanup", "--yes", "--keep-model", "--output", "json")
+    document = json.loads(out)
+    assert code == 0 and (document["ok"], document["command"], document["schema_version"]) == (True, "cleanup", 1)
+    assert [o["action"] for o in document["outcomes"]][:2] == ["deleted", "kept"]
+    assert document["after"]["resources"][0]["kind"] == "custom_model"
+
+
+def test_a_refused_deletion_exits_5(account: EmulatedAccount) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    denied = {"Error": {"Code": "AccessDeniedException", "Message": "no"}}
+    account.session.bedrock().meta.events.register_first(
+        "before-call.bedrock.DeleteCustomModelDeployment", lambda **_: (AWSResponse("", 403, {}, None), denied)
+    )
+    code, out, _err = cli("cleanup", "--yes")
+    assert code == 5 and "FAILED" in out and "AccessDeniedException" in out
