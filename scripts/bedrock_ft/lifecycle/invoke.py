@@ -261,7 +261,10 @@ def record_request(ref: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
             raise InputError(f"{where}: every message needs the role user or assistant")
         content = message.get("content")
         blocks: list[dict[str, Any]] = []
-        for block in [{"text": content}] if isinstance(content, str) else content if isinstance(content, list) else []:
+        items: list[Any] = (
+            [{"text": content}] if isinstance(content, str) else content if isinstance(content, list) else []
+        )
+        for block in items:
             if isinstance(block, dict) and "text" in block:
                 blocks.append({"text": str(block["text"])})
             elif isinstance(block, dict) and "image" in block:
@@ -347,13 +350,13 @@ def converse(
             )
             if on_text is not None:
                 on_text(text)
-            usage = response.get("usage") or {}
+            totals = response.get("usage") or {}
             return Answer(
                 role=role,
                 model_id=model_id,
                 text=text,
-                input_tokens=usage.get("inputTokens"),
-                output_tokens=usage.get("outputTokens"),
+                input_tokens=totals.get("inputTokens"),
+                output_tokens=totals.get("outputTokens"),
                 latency_seconds=clock() - started,
                 service_latency_ms=(response.get("metrics") or {}).get("latencyMs"),
                 stop_reason=response.get("stopReason"),
@@ -361,7 +364,10 @@ def converse(
             )
         response = runtime.converse_stream(**kwargs)
         parts: list[str] = []
-        usage, metrics, stop, emulated = {}, {}, None, False
+        usage: dict[str, Any] = {}
+        metrics: dict[str, Any] = {}
+        stop: str | None = None
+        emulated = False
         for event in response["stream"]:
             if "contentBlockDelta" in event:
                 piece = str(event["contentBlockDelta"].get("delta", {}).get("text", ""))

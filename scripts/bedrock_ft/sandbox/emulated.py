@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import math
 import re
 import threading
@@ -529,7 +528,3 @@ class BedrockEmulator:
 def install_emulation(session: AwsSession, *, creating_polls: int = 1) -> BedrockEmulator:
     """Hook the emulated services into ``session``'s bedrock and bedrock-runtime clients."""
     return BedrockEmulator(session, creating_polls=creating_polls).install()
-
-
-def emulated_labels() -> dict[str, Any]:
-    return json.loads(json.dumps(EMULATED_FIELDS))
