@@ -272,7 +272,9 @@ def _after_training(
         reason = f": {outcome.reason}" if outcome.reason else ""
         echo(f"  {outcome.action.upper():8} {outcome.resource.kind:24} {outcome.resource.name}{reason}")
     _show_inventory(echo, "after", done.after.resources if done.after else [])
-    result.cleaned = done.ok and done.after is not None and not done.after.resources
+    left = done.after.resources if done.after is not None else []
+    # Nothing that bills by the hour or holds a model is left; the data stays unless asked for (--include-data).
+    result.cleaned = done.ok and all(r.kind == "s3_prefix" for r in left)
     timings["cleanup"] = time.monotonic() - started
 
 
