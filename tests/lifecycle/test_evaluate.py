@@ -72,7 +72,9 @@ def session() -> Iterator[AwsSession]:
 
 @pytest.fixture
 def records(tmp_path: Path) -> Path:
-    return write_records(tmp_path / "validation.jsonl", [conversation(f"message {i}", l) for i, l in enumerate(LABELS)])
+    return write_records(
+        tmp_path / "validation.jsonl", [conversation(f"message {i}", label) for i, label in enumerate(LABELS)]
+    )
 
 
 def request_for(records: Path, tmp_path: Path, **changes: Any) -> EvaluateRequest:
@@ -463,3 +465,74 @@ def test_generation_reports_rouge_and_token_f1(session: AwsSession, tmp_path: Pa
     report = run_evaluation(session, None, request_for(path, tmp_path, task="generation"))
     assert report.tuned.scores.values["rouge_l"] == pytest.approx(10 / 11)
     assert report.base is not None and report.base.scores.values["rouge_l"] == 0.0
+
+
+# ---------------------------------------------------------------------------------------------------- images
+
+
+def image_dataset(tmp_path: Path, relative: str, data: bytes | None = b"\x89PNG fake") -> Path:
+    """generate's folder with one record whose image lies at ``relative`` (manifest key data/img/<relative>)."""
+    folder = tmp_path / "out"
+    folder.mkdir(exist_ok=True)
+    if data is not None:
+        (folder / "images").mkdir(exist_ok=True)
+        (folder / "images" / "0.png").write_bytes(data)
+    manifest = {
+        "tool": "bedrock-ft",
+        "base_model": BASE,
+        "bucket": "bkt",
+        "files": {relative: {"key": f"data/img/{relative}"}, "validation.jsonl": {"key": "data/x/validation.jsonl"}},
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    value = conversation("message 0", "spam")
+    value["messages"][0]["content"].append(
+        {
+            "image": {
+                "format": "png",
+                "source": {"s3Location": {"uri": f"s3://bkt/data/img/{relative}", "bucketOwner": "1" * 12}},
+            }
+        }
+    )
+    write_records(folder / "validation.jsonl", [value])
+    return folder
+
+
+def test_images_the_dataset_folder_holds_are_sent_as_bytes(session: AwsSession, tmp_path: Path) -> None:
+    folder = image_dataset(tmp_path, "images/0.png")
+    fake = FakeConverse(session, tuned_right_but_one)
+    run_evaluation(
+        session, None, request_for(folder / "validation.jsonl", tmp_path, base_model=None, dataset_dir=folder)
+    )
+    assert fake.requests[0]["messages"][0]["content"][1] == {
+        "image": {"format": "png", "source": {"bytes": b"\x89PNG fake"}}
+    }
+
+
+def test_an_image_missing_from_the_folder_keeps_its_s3_location(session: AwsSession, tmp_path: Path) -> None:
+    folder = image_dataset(tmp_path, "images/0.png", data=None)
+    fake = FakeConverse(session, tuned_right_but_one)
+    run_evaluation(
+        session, None, request_for(folder / "validation.jsonl", tmp_path, base_model=None, dataset_dir=folder)
+    )
+    assert "s3Location" in fake.requests[0]["messages"][0]["content"][1]["image"]["source"]
+
+
+def test_a_manifest_path_leading_out_of_the_folder_is_refused(session: AwsSession, tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"secret")
+    folder = image_dataset(tmp_path, "../secret.png")
+    fake = FakeConverse(session, tuned_right_but_one)
+    with pytest.raises(InputError, match="outside"):
+        run_evaluation(
+            session, None, request_for(folder / "validation.jsonl", tmp_path, base_model=None, dataset_dir=folder)
+        )
+    assert fake.requests == []
+
+
+def test_the_cache_key_changes_with_the_image_bytes(session: AwsSession, tmp_path: Path) -> None:
+    folder = image_dataset(tmp_path, "images/0.png")
+    fake = FakeConverse(session, tuned_right_but_one)
+    request = request_for(folder / "validation.jsonl", tmp_path, base_model=None, dataset_dir=folder)
+    run_evaluation(session, None, request)
+    (folder / "images" / "0.png").write_bytes(b"\x89PNG other")
+    run_evaluation(session, None, request)
+    assert len(fake.requests) == 2

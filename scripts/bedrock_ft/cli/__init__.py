@@ -33,9 +33,23 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from bedrock_ft.cli import dataset_commands, demo_command, job_commands, lifecycle_commands, review_command
+    from bedrock_ft.cli import (
+        dataset_commands,
+        demo_command,
+        job_commands,
+        lifecycle_commands,
+        lifecycle_eval_commands,
+        review_command,
+    )
 
-    for module in (dataset_commands, job_commands, lifecycle_commands, demo_command, review_command):
+    for module in (
+        dataset_commands,
+        job_commands,
+        lifecycle_eval_commands,
+        lifecycle_commands,
+        demo_command,
+        review_command,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

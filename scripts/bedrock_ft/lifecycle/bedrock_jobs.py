@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
-from bedrock_ft.core.errors import AwsError, JobFailed
+from bedrock_ft.core.errors import AwsError, BedrockFtError, JobFailed
 from bedrock_ft.core.s3_uris import S3Uri, join_key
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession
@@ -87,6 +87,12 @@ def _read_outputs(session: AwsSession, bucket: str, prefix: str, suffix: str) ->
     return rows
 
 
+class JobWaitInterrupted(BedrockFtError):
+    """Ctrl-C while waiting for a batch or judge job: the job keeps running (and billing)."""
+
+    exit_code = 130
+
+
 def _poll(
     describe: Callable[[], dict[str, Any]],
     *,
@@ -96,6 +102,25 @@ def _poll(
     timeout: float | None,
     sleep: Callable[[float], None],
     clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    try:
+        return _poll_until(describe, done=done, bad=bad, what=what, timeout=timeout, sleep=sleep, clock=clock)
+    except KeyboardInterrupt:
+        raise JobWaitInterrupted(
+            f"stopped waiting for {what}; it keeps running on AWS",
+            hint="run the same evaluation again to pick its answers up (the same request names the same job)",
+        ) from None
+
+
+def _poll_until(
+    describe: Callable[[], dict[str, Any]],
+    *,
+    done: Sequence[str],
+    bad: Sequence[str],
+    what: str,
+    timeout: float | None,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
 ) -> dict[str, Any]:
     start = clock()
     delay = POLL_INITIAL_SECONDS
@@ -203,11 +228,11 @@ def run_batch_inference(
         )
         answered = 0
         for row in _read_outputs(session, outputs.bucket_name, output_prefix, ".jsonl.out"):
-            call = by_record.get(str(row.get("recordId")))
+            found = by_record.get(str(row.get("recordId")))
             model_output = row.get("modelOutput")
-            if call is None or not isinstance(model_output, dict) or row.get("error"):
+            if found is None or not isinstance(model_output, dict) or row.get("error"):
                 continue
-            answer = answer_from_response(model_output, call.key, call.role, call.body["modelId"], call.record.line)
+            answer = answer_from_response(model_output, found.key, found.role, found.body["modelId"], found.record.line)
             answer.source = "batch"
             cache.add(answer)
             answered += 1

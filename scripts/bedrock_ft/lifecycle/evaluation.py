@@ -29,7 +29,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bedrock_ft.core.bounded_json import JsonInputError, parse_json
-from bedrock_ft.core.confined_files import MB, FileRefused, read_regular_file
+from bedrock_ft.core.confined_files import MB, FileRefused, MediaRoots, read_regular_file
 from bedrock_ft.core.errors import AwsError, BedrockFtError, InputError, UsageError
 from bedrock_ft.core.models import model_id_from
 from bedrock_ft.core.tf_outputs import TerraformOutputs
@@ -38,6 +38,7 @@ from bedrock_ft.lifecycle import scoring
 from bedrock_ft.lifecycle.metrics import JobMetrics
 
 CACHE_FILE = "answers.jsonl"
+VALIDATION_FILE = "validation.jsonl"  # the validation split generate writes (data.generate.VALIDATION_FILE)
 MAX_RECORDS_BYTES = 256 * MB
 MAX_CACHE_BYTES = 1024 * MB
 TUNED, BASE = "tuned", "base"
@@ -345,6 +346,74 @@ def load_records(path: Path, max_records: int | None = None) -> list[EvalRecord]
     if not records:
         raise InputError(f"{path} holds no records")
     return records
+
+
+def held_out_records(dataset_dir: Path) -> tuple[Path, str | None]:
+    """The validation split ``generate`` wrote in ``dataset_dir`` and the base model its manifest names."""
+    from bedrock_ft.data.validate import read_manifest
+
+    manifest = read_manifest(dataset_dir)
+    if manifest is None:
+        raise InputError(f"{dataset_dir} has no manifest.json generate wrote", hint="run generate first")
+    path = dataset_dir / VALIDATION_FILE
+    if not path.is_file():
+        raise InputError(
+            f"{dataset_dir} has no {VALIDATION_FILE}: the dataset was generated without a validation split",
+            hint="give a test file in the same format instead",
+        )
+    base = manifest.get("base_model")
+    return path, base if isinstance(base, str) and base else None
+
+
+MAX_IMAGE_BYTES = 10 * MB  # Bedrock's largest image in a record
+
+
+def local_images(dataset_dir: Path) -> dict[str, str]:
+    """S3 URI -> path inside ``dataset_dir`` of every image generate's manifest lists (empty without a manifest)."""
+    from bedrock_ft.data.validate import read_manifest
+
+    manifest = read_manifest(dataset_dir)
+    files = manifest.get("files") if manifest else None
+    bucket = manifest.get("bucket") if manifest else None
+    if not isinstance(files, dict) or not isinstance(bucket, str):
+        return {}
+    found: dict[str, str] = {}
+    for relative, facts in files.items():
+        if isinstance(relative, str) and isinstance(facts, dict) and isinstance(facts.get("key"), str):
+            found[f"s3://{bucket}/{facts['key']}"] = relative
+    return found
+
+
+def inline_images(record: EvalRecord, dataset_dir: Path, images: dict[str, str]) -> EvalRecord:
+    """The record with each image the dataset folder holds sent as bytes (Converse takes S3 locations from Nova
+    only); paths stay inside the folder, reads are bounded; other images keep their S3 location."""
+    if not images:
+        return record
+    roots = MediaRoots.of([dataset_dir], f"the dataset folder {dataset_dir}")
+    messages: list[dict[str, Any]] = []
+    for message in record.messages:
+        content: list[dict[str, Any]] = []
+        for block in message["content"]:
+            image = block.get("image") if isinstance(block, dict) else None
+            uri = (
+                ((image or {}).get("source") or {}).get("s3Location", {}).get("uri")
+                if isinstance(image, dict)
+                else None
+            )
+            relative = images.get(uri) if isinstance(uri, str) else None
+            if relative is None or not isinstance(image, dict):
+                content.append(block)
+                continue
+            try:
+                data = read_regular_file(roots.resolve(relative, dataset_dir), max_bytes=MAX_IMAGE_BYTES)
+            except FileRefused as exc:
+                raise InputError(f"record line {record.line}: image {uri}: {exc}") from None
+            except FileNotFoundError:
+                content.append(block)  # not in the folder: Bedrock reads it from S3
+                continue
+            content.append({"image": {"format": image.get("format"), "source": {"bytes": data}}})
+        messages.append({"role": message["role"], "content": content})
+    return EvalRecord(record.line, record.system, tuple(messages), record.reference)
 
 
 def converse_request(record: EvalRecord, model_id: str, request: EvaluateRequest) -> dict[str, Any]:
@@ -660,6 +729,9 @@ def run_evaluation(
     if (request.judge_model or request.batch) and outputs is None:
         raise UsageError("the judge and batch inference need the Terraform outputs (bucket, role, network)")
     records = load_records(request.records, request.max_records)
+    if request.dataset_dir is not None:
+        images = local_images(Path(request.dataset_dir))
+        records = [inline_images(record, Path(request.dataset_dir), images) for record in records]
     report_dir = Path(request.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     cache = AnswerCache(report_dir / CACHE_FILE)

@@ -210,7 +210,7 @@ def _read_bounded(s3: Any, folder: S3Uri, name: str, max_bytes: int) -> str | No
         if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "InvalidRange"):
             return None
         raise
-    body = response["Body"].read(max_bytes + 1)
+    body: bytes = response["Body"].read(max_bytes + 1)
     if len(body) > max_bytes:
         raise InputError(f"s3://{folder.bucket}/{key} is larger than the {max_bytes} bytes this reads")
     return body.decode("utf-8", errors="replace")

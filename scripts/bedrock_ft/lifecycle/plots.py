@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -126,7 +126,7 @@ def write_confusion_matrix(
 
 
 def write_grouped_bars(
-    categories: Sequence[str], series: dict[str, Sequence[float]], title: str, ylabel: str, path: Path
+    categories: Sequence[str], series: Mapping[str, Sequence[float]], title: str, ylabel: str, path: Path
 ) -> Path:
     """Bars per category, one colour per series (tuned, base): per-class F1, headline scores."""
     plt = _pyplot()
