@@ -164,3 +164,61 @@ def test_an_unknown_deployment_arn_is_refused_like_the_service_does(account: Emu
             modelId="arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/000000000000",
             messages=[{"role": "user", "content": [{"text": "hi"}]}],
         )
+
+
+def outputs_of(account: EmulatedAccount) -> Any:
+    from bedrock_ft.core.tf_outputs import parse_outputs, to_terraform_json
+
+    return parse_outputs(to_terraform_json(account.values), "test outputs")
+
+
+def held_out_file(path: Any, n: int) -> Any:
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in held_out(n)), encoding="utf-8")
+    return path
+
+
+def test_evaluate_with_a_judge_and_in_batch_runs_on_the_emulated_jobs(account: EmulatedAccount, tmp_path: Any) -> None:
+    from bedrock_ft.lifecycle.evaluation import EvaluateRequest, run_evaluation
+
+    arn = deploy_raw(account)
+    report = run_evaluation(
+        account.session,
+        outputs_of(account),
+        EvaluateRequest(
+            tuned_model=arn,
+            base_model="amazon.nova-lite-v1:0:300k",
+            records=held_out_file(tmp_path / "heldout.jsonl", 100),
+            report_dir=tmp_path / "report",
+            task="classification",
+            label_pattern=r"(\d+\.\d+\.\d+ [^:]+): fail",
+            judge_model="us.amazon.nova-pro-v1:0",
+            batch=True,
+            bootstrap_samples=50,
+        ),
+        sleep=lambda _s: None,
+    )
+    assert account.emulator.calls.count("CreateModelInvocationJob") == 2
+    assert "Converse" not in account.emulator.calls  # every answer came from the batch jobs
+    assert report.tuned.scores.values["accuracy"] > report.base.scores.values["accuracy"]  # type: ignore[union-attr]
+    assert report.judge is not None
+    tuned_judge = report.judge["jobs"]["tuned"]["scores"]
+    base_judge = report.judge["jobs"]["base"]["scores"]
+    assert tuned_judge and all(tuned_judge[m] > base_judge[m] for m in tuned_judge)
+    bedrock = account.session.bedrock()
+    for job_arn in account.emulator.evaluation_jobs:
+        assert shape_errors("bedrock", "GetEvaluationJob", bedrock.get_evaluation_job(jobIdentifier=job_arn)) == ""
+    for job_arn in account.emulator.batch_jobs:
+        answer = bedrock.get_model_invocation_job(jobIdentifier=job_arn)
+        assert shape_errors("bedrock", "GetModelInvocationJob", answer) == ""
+    assert shape_errors("bedrock", "ListModelInvocationJobs", bedrock.list_model_invocation_jobs()) == ""
+
+
+def test_the_emulated_judge_scores_token_overlap() -> None:
+    from bedrock_ft.sandbox.emulated import BedrockEmulator
+
+    assert BedrockEmulator.overlap("the button has no label", "the button has no label") == 1.0
+    assert BedrockEmulator.overlap("a b", "c d") == 0.0
+    assert BedrockEmulator.overlap("a b c d", "a b") == round(2 * 0.5 * 1.0 / 1.5, 4)
+    assert BedrockEmulator.overlap("", "x") == 0.0

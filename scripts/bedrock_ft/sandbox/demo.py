@@ -31,6 +31,7 @@ from bedrock_ft.sandbox.moto_server import MotoServer
 DEMO_MODEL = "amazon.nova-lite-v1:0:300k"
 DEMO_RECORDS = 32
 STEPS = 13
+JUDGE_MODEL = "us.amazon.nova-pro-v1:0"
 # The sample's answers list the WCAG criteria a page fails ("- 1.4.3 Contrast (Minimum): fail"); the first is the label.
 LABEL_PATTERN = r"(\d+\.\d+\.\d+ [^:\n]+): fail"
 # The emulator answers Creating once, then Active: poll quickly.
@@ -250,6 +251,7 @@ def _after_training(
             task="classification",
             label_pattern=LABEL_PATTERN,
             metrics=metrics,
+            judge_model=JUDGE_MODEL,
         ),
     )
     tuned = report.tuned.scores.values
@@ -260,6 +262,10 @@ def _after_training(
     if report.difference is not None:
         d = report.difference.to_dict()
         echo(f"  tuned - base {report.headline_metric}: {json.dumps(d)}")
+    if report.judge:
+        for role, job in report.judge.get("jobs", {}).items():
+            scores = ", ".join(f"{name} {value:.2f}" for name, value in (job.get("scores") or {}).items())
+            echo(f"  judge ({JUDGE_MODEL}, EMULATED evaluation job) on the {role} answers: {scores}")
     echo(f"report: {report.report_dir}/report.md ({len(report.files)} files)")
     result.evaluation_ok = report.ok
     result.report_dir = report.report_dir

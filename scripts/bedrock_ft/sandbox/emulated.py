@@ -1,5 +1,10 @@
 """Emulation of the Bedrock APIs moto lacks: custom model deployments, provisioned throughput, Converse and
-ConverseStream, model invocation job listing; and the end of a customization job (status, metrics files).
+ConverseStream, batch inference jobs, evaluation jobs (LLM-as-a-judge on precomputed answers); and the end of a
+customization job (status, metrics files).
+
+Batch and evaluation jobs complete when created: their output files are written to the (emulated) bucket at once,
+batch answers by the emulated model, judge scores as the token overlap of each answer with its reference (a
+deterministic stand-in for a judge model, labelled as emulated in the job's description).
 
 It hooks into the clients of one ``AwsSession`` through botocore's events: ``before-parameter-build`` keeps the
 call's parameters, and ``before-call`` answers with a parsed response instead of sending the request. botocore has
@@ -20,6 +25,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 import threading
@@ -122,8 +128,11 @@ class BedrockEmulator:
     creating_polls: int = 1  # Gets that answer Creating before Active / InService
     served: dict[str, _Served] = field(default_factory=dict)
     completed_jobs: dict[str, str] = field(default_factory=dict)  # job ARN -> custom model ARN
+    batch_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARN -> GetModelInvocationJob answer
+    evaluation_jobs: dict[str, dict[str, Any]] = field(default_factory=dict)  # ARN -> GetEvaluationJob answer
     # model ARN -> what it learned: (words of the prompt, answer) of each training record
     knowledge: dict[str, list[tuple[frozenset[str], str]]] = field(default_factory=dict)
+    tags: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # batch and evaluation job ARN -> tags
     calls: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -157,6 +166,11 @@ class BedrockEmulator:
             "ListTagsForResource": self._list_tags,
             "DeleteCustomModel": self._delete_custom_model,
             "ListModelInvocationJobs": self._list_invocation_jobs,
+            "CreateModelInvocationJob": self._create_invocation_job,
+            "GetModelInvocationJob": self._get_invocation_job,
+            "StopModelInvocationJob": self._stop_invocation_job,
+            "CreateEvaluationJob": self._create_evaluation_job,
+            "GetEvaluationJob": self._get_evaluation_job,
         }
 
     def _runtime_handlers(self) -> dict[str, Any]:
@@ -334,9 +348,11 @@ class BedrockEmulator:
 
     def _list_tags(self, params: dict[str, Any]) -> Any:
         served = self.served.get(params["resourceARN"])
-        if served is None:
-            return None  # moto's own resources: moto answers
-        return _ok({"tags": served.tags})
+        if served is not None:
+            return _ok({"tags": served.tags})
+        if params["resourceARN"] in self.tags:
+            return _ok({"tags": self.tags[params["resourceARN"]]})
+        return None  # moto's own resources: moto answers
 
     def _delete_custom_model(self, params: dict[str, Any]) -> Any:
         identifier = params["modelIdentifier"]
@@ -346,8 +362,172 @@ class BedrockEmulator:
                 return _error("ValidationException", f"the model is in use by {what} {served.arn}: delete that first")
         return None  # moto deletes it
 
+    # -- batch inference and evaluation jobs -----------------------------------------------------------------------
+    def _read_jsonl(self, uri: str) -> list[dict[str, Any]]:
+        where = parse_s3_uri(uri)
+        body = self.session.s3().get_object(Bucket=where.bucket, Key=where.key)["Body"].read(MAX_DATA_BYTES)
+        rows = []
+        for line in body.splitlines():
+            try:
+                row = parse_json(line) if line.strip() else None
+            except JsonInputError:
+                row = None
+            if isinstance(row, dict):
+                rows.append(row)
+        return rows
+
+    def _write_jsonl(self, uri: str, rows: list[dict[str, Any]]) -> None:
+        where = parse_s3_uri(uri)
+        body = "".join(json.dumps(row, default=str) + "\n" for row in rows).encode()
+        self.session.s3().put_object(Bucket=where.bucket, Key=where.key, Body=body)
+
+    def _create_invocation_job(self, params: dict[str, Any]) -> Any:
+        token = params.get("clientRequestToken")
+        for arn, job in self.batch_jobs.items():
+            if token and job.get("clientRequestToken") == token:
+                return _ok({"jobArn": arn})
+        job_id = _id12("batch", params["jobName"])
+        arn = f"arn:aws:bedrock:{self._region()}:{self.account}:model-invocation-job/{job_id}"
+        source = params["inputDataConfig"]["s3InputDataConfig"]["s3Uri"]
+        target = params["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"]
+        rows = []
+        for row in self._read_jsonl(source):
+            body = dict(row.get("modelInput") or {})
+            reply = self._reply({**body, "modelId": params["modelId"]})
+            if reply is None:
+                rows.append({"recordId": row.get("recordId"), "error": {"errorMessage": "invalid model identifier"}})
+                continue
+            text, usage, latency = reply
+            output = {
+                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "end_turn",
+                "usage": usage,
+                "metrics": {"latencyMs": latency},
+                "additionalModelResponseFields": dict(EMULATED_FIELDS),
+            }
+            rows.append({"recordId": row.get("recordId"), "modelInput": body, "modelOutput": output})
+        name = source.rsplit("/", 1)[-1]
+        self._write_jsonl(f"{target.rstrip('/')}/{job_id}/{name}.out", rows)
+        now = datetime.now(UTC).replace(microsecond=0)
+        answer = {
+            "jobArn": arn,
+            "jobName": params["jobName"],
+            "modelId": params["modelId"],
+            "roleArn": params["roleArn"],
+            "status": "Completed",
+            "message": "emulated batch inference job",
+            "submitTime": now,
+            "lastModifiedTime": now,
+            "endTime": now,
+            "inputDataConfig": params["inputDataConfig"],
+            "outputDataConfig": params["outputDataConfig"],
+            "totalRecordCount": len(rows),
+            "processedRecordCount": len(rows),
+            "successRecordCount": sum("modelOutput" in r for r in rows),
+            "errorRecordCount": sum("error" in r for r in rows),
+        }
+        for key in ("clientRequestToken", "vpcConfig", "timeoutDurationInHours", "modelInvocationType"):
+            if key in params:
+                answer[key] = params[key]
+        with self._lock:
+            self.batch_jobs[arn] = answer
+            self.tags[arn] = list(params.get("tags") or [])
+        return _ok({"jobArn": arn})
+
+    def _get_invocation_job(self, params: dict[str, Any]) -> Any:
+        job = self._batch_job(params["jobIdentifier"])
+        if job is None:
+            return _error("ResourceNotFoundException", "model invocation job not found", 404)
+        return _ok(dict(job))
+
+    def _batch_job(self, identifier: str) -> dict[str, Any] | None:
+        for arn, job in self.batch_jobs.items():
+            if identifier in (arn, job["jobName"]):
+                return job
+        return None
+
+    def _stop_invocation_job(self, params: dict[str, Any]) -> Any:
+        job = self._batch_job(params["jobIdentifier"])
+        if job is None:
+            return _error("ResourceNotFoundException", "model invocation job not found", 404)
+        if job["status"] in ("Completed", "Failed", "Stopped", "Expired", "PartiallyCompleted"):
+            return _error("ValidationException", f"the job has already ended {job['status']}")
+        job["status"] = "Stopped"
+        return _ok({})
+
     def _list_invocation_jobs(self, params: dict[str, Any]) -> Any:
-        return _ok({"invocationJobSummaries": []})
+        summaries = [dict(job) for job in self.batch_jobs.values()]
+        if params.get("statusEquals"):
+            summaries = [job for job in summaries if job["status"] == params["statusEquals"]]
+        return _ok({"invocationJobSummaries": summaries})
+
+    @staticmethod
+    def overlap(answer: str, reference: str) -> float:
+        """Token F1 of an answer against its reference: the emulated judge's score, 0-1."""
+        a, r = _WORD.findall(answer.lower()), _WORD.findall(reference.lower())
+        if not a or not r:
+            return 0.0
+        common = sum(min(a.count(w), r.count(w)) for w in set(a))
+        if common == 0:
+            return 0.0
+        precision, recall = common / len(a), common / len(r)
+        return round(2 * precision * recall / (precision + recall), 4)
+
+    def _create_evaluation_job(self, params: dict[str, Any]) -> Any:
+        token = params.get("clientRequestToken")
+        for arn, job in self.evaluation_jobs.items():
+            if token and job.get("_token") == token:
+                return _ok({"jobArn": arn})
+        automated = params["evaluationConfig"].get("automated")
+        if not automated:
+            return _error("ValidationException", "the emulator runs automated evaluation jobs only")
+        job_id = _id12("evaluation", params["jobName"])
+        arn = f"arn:aws:bedrock:{self._region()}:{self.account}:evaluation-job/{job_id}"
+        target = params["outputDataConfig"]["s3Uri"].rstrip("/")
+        for config in automated.get("datasetMetricConfigs", []):
+            location = config["dataset"].get("datasetLocation", {}).get("s3Uri")
+            if not location:
+                return _error("ValidationException", "the emulator needs a dataset location")
+            rows = []
+            for record in self._read_jsonl(location):
+                responses = record.get("modelResponses") or [{}]
+                answer = str(responses[0].get("response", "")) if isinstance(responses[0], dict) else ""
+                score = self.overlap(answer, str(record.get("referenceResponse", "")))
+                rows.append(
+                    {
+                        "automatedEvaluationResult": {
+                            "scores": [{"metricName": name, "result": score} for name in config["metricNames"]]
+                        },
+                        "inputRecord": record,
+                    }
+                )
+            name = config["dataset"]["name"]
+            self._write_jsonl(f"{target}/{params['jobName']}/{job_id}/datasets/{name}_output.jsonl", rows)
+        now = datetime.now(UTC).replace(microsecond=0)
+        described = {
+            "jobName": params["jobName"],
+            "status": "Completed",
+            "jobArn": arn,
+            "jobDescription": "emulated evaluation job (judge scores are token overlap with the reference)",
+            "roleArn": params["roleArn"],
+            "jobType": "Automated",
+            "applicationType": params.get("applicationType", "ModelEvaluation"),
+            "evaluationConfig": params["evaluationConfig"],
+            "inferenceConfig": params["inferenceConfig"],
+            "outputDataConfig": params["outputDataConfig"],
+            "creationTime": now,
+            "lastModifiedTime": now,
+        }
+        with self._lock:
+            self.evaluation_jobs[arn] = {**described, "_token": token}
+            self.tags[arn] = list(params.get("jobTags") or [])
+        return _ok({"jobArn": arn})
+
+    def _get_evaluation_job(self, params: dict[str, Any]) -> Any:
+        for arn, job in self.evaluation_jobs.items():
+            if params["jobIdentifier"] in (arn, job["jobName"]):
+                return _ok({k: v for k, v in job.items() if not k.startswith("_")})
+        return _error("ResourceNotFoundException", "evaluation job not found", 404)
 
     # -- the end of a customization job --------------------------------------------------------------------------
     def complete_job(self, job_identifier: str) -> str:
