@@ -180,3 +180,17 @@ def test_with_nothing_to_do_it_asks_nothing(ledger: Ledger) -> None:
             untagged.session, CleanupRequest(), ledger=ledger, confirm=lambda _i, _p: asked.append(True) or True
         )
         assert (asked, result.outcomes, result.ok) == ([], [], True)
+
+
+def test_given_the_outputs_it_lists_the_evaluation_files_under_the_output_prefix(
+    account: EmulatedAccount, ledger: Ledger
+) -> None:
+    from bedrock_ft.core.tf_outputs import parse_outputs, to_terraform_json
+
+    outputs = parse_outputs(to_terraform_json(account.values), "test outputs")
+    key = f"{outputs.output_prefix}/evaluate/run1/judge/tuned/dataset.jsonl"
+    account.session.s3().put_object(Bucket=account.bucket, Key=key, Body=b"{}\n")
+    inventory = list_resources(account.session, ledger=ledger, outputs=outputs)
+    [evaluation] = [r for r in inventory.resources if r.arn.endswith("/evaluate/")]
+    assert (evaluation.kind, evaluation.found_by, evaluation.objects) == (S3_PREFIX, ("outputs",), 1)
+    assert not [r for r in list_resources(account.session, ledger=ledger).resources if r.arn.endswith("/evaluate/")]

@@ -311,11 +311,13 @@ def cleanup(
             click.echo("nothing deleted: pass --yes to delete")
         return False
 
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
     result: CleanupResult = clean(
         _session(tf_outputs, tf_dir, endpoint_url),
         CleanupRequest(keep_model=keep_model, include_data=include_data),
         ledger=_ledger(),
         confirm=confirm,
+        outputs=outputs,
     )
     if output_format == "json":
         echo_json(_document("cleanup", result.ok, **result.to_dict()))

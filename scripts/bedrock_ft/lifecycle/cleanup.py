@@ -18,7 +18,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bedrock_ft.core.errors import BedrockFtError
-from bedrock_ft.core.s3_uris import parse_s3_uri
+from bedrock_ft.core.s3_uris import join_key, parse_s3_uri
+from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession
 from bedrock_ft.lifecycle.deploy import (
     DEPLOYMENT,
@@ -38,6 +39,7 @@ S3_PREFIX = "s3_prefix"
 ORDER = (DEPLOYMENT, PROVISIONED, BATCH_JOB, CUSTOM_MODEL, S3_PREFIX)
 BATCH_RUNNING = ("Submitted", "InProgress", "Validating", "Scheduled", "Stopping")
 MAX_LISTED_OBJECTS = 100_000
+EVALUATION_FOLDER = "evaluate"  # evaluate's batch and judge files: OUTPUT_PREFIX/evaluate/ (lifecycle/bedrock_jobs.py)
 
 BILLING = {
     DEPLOYMENT: "per token used (nothing while idle); holds the custom model",
@@ -194,13 +196,21 @@ def _prefix_resource(s3: Any, uri: str, model_arn: str, warnings: list[str]) -> 
         return None
     if count == 0:
         return None
+    found_by = ("model",) if model_arn else ("outputs",)
     return Resource(
-        S3_PREFIX, uri, uri, "stored", found_by=("model",), model_arn=model_arn, objects=count, size_bytes=size
+        S3_PREFIX, uri, uri, "stored", found_by=found_by, model_arn=model_arn or None, objects=count, size_bytes=size
     )
 
 
-def list_resources(session: AwsSession, *, ledger: Ledger | None, include_data: bool = True) -> Inventory:
-    """Everything this tool made that is still there: from the ledger, then from AWS by tag."""
+def list_resources(
+    session: AwsSession,
+    *,
+    ledger: Ledger | None,
+    include_data: bool = True,
+    outputs: TerraformOutputs | None = None,
+) -> Inventory:
+    """Everything this tool made that is still there: from the ledger, then from AWS by tag (and, given the
+    Terraform outputs, the evaluation files under the bucket's output prefix)."""
     bedrock = session.bedrock()
     inventory = Inventory()
     warnings = inventory.warnings
@@ -266,6 +276,9 @@ def list_resources(session: AwsSession, *, ledger: Ledger | None, include_data: 
                 prefix = _prefix_of(uri, parent=parent) if isinstance(uri, str) else None
                 if prefix:
                     prefixes.setdefault(prefix, arn)
+    if include_data and outputs is not None and outputs.get("bucket_name"):
+        evaluation = join_key(outputs.output_prefix, EVALUATION_FOLDER) + "/"
+        prefixes.setdefault(f"s3://{outputs.bucket_name}/{evaluation}", "")
     for prefix, model_arn in prefixes.items():
         resource = _prefix_resource(session.s3(), prefix, model_arn, warnings)
         if resource is not None:
@@ -331,10 +344,11 @@ def cleanup(
     ledger: Ledger | None,
     confirm: Callable[[Inventory, list[Outcome]], bool] | None = None,
     now: datetime | None = None,
+    outputs: TerraformOutputs | None = None,
 ) -> CleanupResult:
     """List, then (if ``confirm`` says yes to the listing and the plan) delete in the safe order, then list again."""
     moment = now or datetime.now(UTC)
-    before = list_resources(session, ledger=ledger)
+    before = list_resources(session, ledger=ledger, outputs=outputs)
     result = CleanupResult(before=before)
     planned = plan(before, request, moment)
     actionable = [o for o in planned if o.action in ("delete", "stop")]
@@ -372,5 +386,5 @@ def cleanup(
         result.outcomes.append(Outcome(resource, "stopped" if resource.kind == BATCH_JOB else "deleted"))
         if ledger is not None:
             ledger.record(resource.kind, resource.arn, event="deleted", name=resource.name, region=session.region)
-    result.after = list_resources(session, ledger=ledger)
+    result.after = list_resources(session, ledger=ledger, outputs=outputs)
     return result

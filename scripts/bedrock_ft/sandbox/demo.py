@@ -272,7 +272,7 @@ def _after_training(
     timings["evaluate"] = time.monotonic() - started
 
     started = step(f"13/{STEPS} cleanup: what still bills or stores, deleted in a safe order")
-    done = cleanup(session, CleanupRequest(), ledger=ledger, confirm=lambda before, planned: True)
+    done = cleanup(session, CleanupRequest(), ledger=ledger, confirm=lambda before, planned: True, outputs=outputs)
     _show_inventory(echo, "before", done.before.resources)
     for outcome in done.outcomes:
         reason = f": {outcome.reason}" if outcome.reason else ""
