@@ -194,3 +194,24 @@ def test_given_the_outputs_it_lists_the_evaluation_files_under_the_output_prefix
     [evaluation] = [r for r in inventory.resources if r.arn.endswith("/evaluate/")]
     assert (evaluation.kind, evaluation.found_by, evaluation.objects) == (S3_PREFIX, ("outputs",), 1)
     assert not [r for r in list_resources(account.session, ledger=ledger).resources if r.arn.endswith("/evaluate/")]
+
+
+def test_ctrl_c_while_deleting_says_what_is_gone_and_what_keeps_billing(
+    account: EmulatedAccount, ledger: Ledger
+) -> None:
+    from bedrock_ft.lifecycle.waiting import Interrupted
+
+    serve(account, ledger)
+    serve(account, ledger, mode="provisioned")
+
+    def interrupt(**_: object) -> None:
+        raise KeyboardInterrupt
+
+    account.session.bedrock().meta.events.register_first(
+        "before-call.bedrock.DeleteProvisionedModelThroughput", interrupt
+    )
+    with pytest.raises(Interrupted) as stopped:
+        cleanup(account.session, CleanupRequest(), ledger=ledger, confirm=yes)
+    message = str(stopped.value)
+    assert stopped.value.exit_code == 130
+    assert "already deleted: " in message and "keeps billing" in message and "cleanup" in message

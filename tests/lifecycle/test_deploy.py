@@ -345,3 +345,17 @@ def test_a_job_still_running_has_no_model_to_deploy_yet(session: AwsSession, stu
     with pytest.raises(UsageError, match="is InProgress") as early:
         deploy(session, DeployRequest(JOB_ARN), sleep=no_sleep)
     assert "bedrock-ft wait" in str(early.value)
+
+
+def test_ctrl_c_during_the_create_call_says_it_may_exist_and_how_to_find_it(session: AwsSession, stub: Stubber) -> None:
+    def interrupt(**_: object) -> None:
+        raise KeyboardInterrupt  # as the answer arrives: the deployment exists, the ledger never heard of it
+
+    stub.add_response("get_custom_model", custom_model(), {"modelIdentifier": MODEL_ARN})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []})
+    stub.add_response("create_custom_model_deployment", {"customModelDeploymentArn": DEPLOYMENT_ARN})
+    session.bedrock().meta.events.register("after-call.bedrock.CreateCustomModelDeployment", interrupt)
+    with pytest.raises(Interrupted) as stopped:
+        deploy(session, DeployRequest(MODEL_ARN), sleep=no_sleep)
+    assert stopped.value.exit_code == 130
+    assert "may have been created" in str(stopped.value) and "bedrock-ft cleanup" in str(stopped.value)

@@ -32,6 +32,7 @@ from bedrock_ft.lifecycle.deploy import (
 )
 from bedrock_ft.lifecycle.ledger import Ledger
 from bedrock_ft.lifecycle.resolve import get_custom_model, iso_z
+from bedrock_ft.lifecycle.waiting import Interrupted
 
 CUSTOM_MODEL = "custom_model"
 BATCH_JOB = "batch_job"
@@ -378,6 +379,13 @@ def cleanup(
             continue
         try:
             _delete(session, resource)
+        except KeyboardInterrupt:
+            gone = [o.resource.name for o in result.outcomes if o.action in ("deleted", "stopped")]
+            raise Interrupted(
+                f"interrupted while deleting {resource.name}"
+                + (f" (already deleted: {', '.join(gone)})" if gone else " (nothing deleted yet)"),
+                hint="what is left keeps billing: run `bedrock-ft cleanup` again to list and remove it",
+            ) from None
         except (ClientError, BotoCoreError, RuntimeError) as exc:
             result.outcomes.append(Outcome(resource, "failed", _error_text(exc)))
             if resource.model_arn:

@@ -23,7 +23,7 @@ from bedrock_ft.core.errors import UsageError
 from bedrock_ft.job.session import AwsSession
 from bedrock_ft.lifecycle.ledger import Ledger
 from bedrock_ft.lifecycle.resolve import NOT_FOUND, CustomModel, iso_z, resolve_custom_model
-from bedrock_ft.lifecycle.waiting import Backoff, poll_until
+from bedrock_ft.lifecycle.waiting import Backoff, Interrupted, poll_until
 
 MODES = ("auto", "on-demand", "provisioned")
 COMMITMENTS = ("OneMonth", "SixMonths")
@@ -350,6 +350,28 @@ def deploy(
         served = wait_until_serving(bedrock, existing, timeout=remaining(), **waits)
         return Deployment(**{**served.__dict__, "reused": True, "reason": reason})
 
+    try:
+        return _create_and_wait(session, request, model, kind, reason, ledger, remaining, waits)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted while creating the {'deployment' if kind == DEPLOYMENT else 'provisioned throughput'} "
+            f"of {model.name}",
+            hint="it may have been created and keep running: `bedrock-ft deploy` again finds it, "
+            "`bedrock-ft cleanup` lists and removes it",
+        ) from None
+
+
+def _create_and_wait(
+    session: AwsSession,
+    request: DeployRequest,
+    model: CustomModel,
+    kind: str,
+    reason: str,
+    ledger: Ledger | None,
+    remaining: Callable[[], float | None],
+    waits: dict[str, Any],
+) -> Deployment:
+    bedrock = session.bedrock()
     name = request.name or default_name(model, kind)
     token = request_token(model, kind, request)
     if kind == DEPLOYMENT:
