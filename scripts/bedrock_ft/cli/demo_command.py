@@ -17,9 +17,9 @@ import click
 @click.option(
     "--records",
     type=click.IntRange(8, 500),
-    default=32,
+    default=80,
     show_default=True,
-    help="Records of the bundled sample to render.",
+    help="Records of the bundled sample to render (a fifth are held out for the evaluation).",
 )
 def demo(work_dir: Path | None, region: str, records: int) -> None:
     """Run generate, upload, preflight, submit and status against a local moto server, then (emulated) training,

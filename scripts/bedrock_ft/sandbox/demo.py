@@ -29,7 +29,7 @@ from bedrock_ft.sandbox.infrastructure import DEFAULT_REGION, create_infrastruct
 from bedrock_ft.sandbox.moto_server import MotoServer
 
 DEMO_MODEL = "amazon.nova-lite-v1:0:300k"
-DEMO_RECORDS = 32
+DEMO_RECORDS = 80  # 16 held out: enough for the evaluation to show a difference with a confidence interval
 STEPS = 13
 JUDGE_MODEL = "us.amazon.nova-pro-v1:0"
 # The sample's answers list the WCAG criteria a page fails ("- 1.4.3 Contrast (Minimum): fail"); the first is the label.
