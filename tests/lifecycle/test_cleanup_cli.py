@@ -53,3 +53,18 @@ def test_a_refused_deletion_exits_5(account: EmulatedAccount) -> None:
     )
     code, out, _err = cli("cleanup", "--yes")
     assert code == 5 and "FAILED" in out and "AccessDeniedException" in out
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("n\n", False)])
+def test_at_a_terminal_cleanup_asks_before_deleting(
+    account: EmulatedAccount, monkeypatch: pytest.MonkeyPatch, answer: str, deleted: bool
+) -> None:
+    from click.testing import CliRunner
+
+    import bedrock_ft.cli.lifecycle_commands as commands
+    from bedrock_ft.cli import cli as group
+
+    monkeypatch.setattr(commands, "_interactive", lambda: True)
+    result = CliRunner().invoke(group, ["cleanup"], input=answer)
+    assert "Delete (or stop) what is marked DELETE / STOP above?" in result.output
+    assert ("DeleteCustomModelDeployment" in account.emulator.calls) is deleted

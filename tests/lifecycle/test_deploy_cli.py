@@ -70,3 +70,19 @@ def test_ctrl_c_exits_130_with_what_keeps_running(account: EmulatedAccount, monk
 def test_an_unknown_model_is_an_aws_error(account: EmulatedAccount) -> None:
     code, _out, err = cli("deploy", "arn:aws:bedrock:us-east-1:123456789012:custom-model/nothing-here")
     assert code == 5 and "no custom model" in err
+
+
+@pytest.mark.parametrize(("answer", "created"), [("y\n", True), ("n\n", False)])
+def test_at_a_terminal_the_commitment_is_confirmed_at_a_prompt(
+    account: EmulatedAccount, monkeypatch: pytest.MonkeyPatch, answer: str, created: bool
+) -> None:
+    from click.testing import CliRunner
+
+    import bedrock_ft.cli.lifecycle_commands as commands
+    from bedrock_ft.cli import cli as group
+
+    monkeypatch.setattr(commands, "_interactive", lambda: True)
+    result = CliRunner().invoke(group, ["deploy", account.job_arn, "--commitment", "SixMonths"], input=answer)
+    assert "cannot be deleted before the term ends" in result.output
+    assert ("CreateProvisionedModelThroughput" in account.emulator.calls) is created
+    assert (result.exception is None) is created

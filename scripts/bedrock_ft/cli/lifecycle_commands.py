@@ -38,6 +38,11 @@ def _progress() -> Callable[[str], None] | None:
     return lambda line: click.echo(line, err=True)
 
 
+def _interactive() -> bool:
+    """Whether a person can answer a question: stdin is a terminal."""
+    return sys.stdin.isatty()
+
+
 def _ledger() -> Any:
     from bedrock_ft.lifecycle.ledger import Ledger
 
@@ -112,7 +117,7 @@ def deploy(
     from bedrock_ft.lifecycle.deploy import deploy as deploy_model
 
     confirmed = yes_commit
-    if commitment and not yes_commit and sys.stdin.isatty():
+    if commitment and not yes_commit and _interactive():
         confirmed = click.confirm(f"Warning: {commitment_warning(commitment, model_units)}. Continue?", default=False)
     request = DeployRequest(
         model=model,
@@ -305,7 +310,7 @@ def cleanup(
             render_outcomes(planned)
         if yes:
             return True
-        if text and sys.stdin.isatty():
+        if text and _interactive():
             return click.confirm("Delete (or stop) what is marked DELETE / STOP above?", default=False)
         if text:
             click.echo("nothing deleted: pass --yes to delete")
