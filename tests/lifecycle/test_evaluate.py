@@ -381,6 +381,9 @@ def test_fail_under_values_are_parsed_and_checked_against_the_task() -> None:
         {"label_pattern": "("},
         {"tuned_model": " "},
         {"fail_under": (("rouge_l", 0.2),)},
+        {"bootstrap_samples": 0},
+        {"worst_examples": -1},
+        {"max_tokens": 0},
     ],
 )
 def test_bad_requests_are_refused_before_any_call(
@@ -536,3 +539,12 @@ def test_the_cache_key_changes_with_the_image_bytes(session: AwsSession, tmp_pat
     (folder / "images" / "0.png").write_bytes(b"\x89PNG other")
     run_evaluation(session, None, request)
     assert len(fake.requests) == 2
+
+
+def test_hundreds_of_classes_still_give_readable_figures(session: AwsSession, tmp_path: Path) -> None:
+    path = write_records(tmp_path / "r.jsonl", [conversation(f"message {i}", f"class{i}") for i in range(300)])
+    FakeConverse(session, lambda params: "class" + params["messages"][0]["content"][0]["text"].split()[-1])
+    report = run_evaluation(session, None, request_for(path, tmp_path, base_model=None, concurrency=8))
+    assert report.tuned.scores.values["accuracy"] == 1.0
+    for name in ("per_class.png", "confusion_tuned.png"):
+        assert (tmp_path / "report" / name).stat().st_size < 2_000_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,16 @@ def dataset(tmp_path: Path, records: Path) -> Path:
     return folder
 
 
+def keys_of(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from keys_of(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from keys_of(inner)
+
+
 def evaluate(tmp_path: Path, *args: str) -> int:
     return main(
         ["evaluate", "--model", TUNED, "--task", "classification", "--report-dir", str(tmp_path / "rep"), *args]
@@ -83,6 +94,7 @@ def test_json_output_is_one_document_with_the_envelope(
     assert document["models"]["tuned"]["scores"]["accuracy"] == 0.75
     assert document["models"]["base"]["model_id"] == "us.amazon.nova-lite-v1:0"
     assert document["difference"]["metric"] == "accuracy"
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", key) for key in keys_of(document))
 
 
 def test_text_output_shows_the_scores_side_by_side(
@@ -191,6 +203,7 @@ def test_metrics_json_and_plot(job: str, tmp_path: Path, capsys: pytest.CaptureF
     document = json.loads(capsys.readouterr().out)
     assert (document["ok"], document["command"], document["schema_version"]) == (True, "metrics", 1)
     assert len(document["training"]) == 40 and document["plot"] == str(plot)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", key) for key in keys_of(document))
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 

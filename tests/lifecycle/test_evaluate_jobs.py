@@ -405,10 +405,14 @@ def test_judge_jobs_get_the_collected_answers_as_a_precomputed_source_and_their_
         "modelResponses": [{"response": "ham", "modelIdentifier": "tuned"}],
     }
     assert report.judge is not None
-    assert report.judge["jobs"]["tuned"]["scores"] == {"Builtin.Correctness": 0.5, "Builtin.Helpfulness": 0.5}
-    assert report.judge["jobs"]["base"]["scores"]["Builtin.Correctness"] == 0.5
+    assert report.judge["jobs"]["tuned"]["scores"] == [
+        {"metric": "Builtin.Correctness", "score": 0.5},
+        {"metric": "Builtin.Helpfulness", "score": 0.5},
+    ]
+    assert report.judge["jobs"]["base"]["scores"][0] == {"metric": "Builtin.Correctness", "score": 0.5}
     assert report.judge["jobs"]["tuned"]["judged"] == 4
-    assert "## LLM-as-a-judge" in (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "| tuned | Builtin.Correctness | 0.500 |" in markdown
 
 
 def test_judge_scores_average_each_metric_and_ignore_malformed_rows() -> None:

@@ -147,6 +147,7 @@ def test_to_dict_has_snake_case_keys_and_nulls(session: AwsSession) -> None:
     document: dict[str, Any] = read_job_metrics(session, None, MetricsRequest("job-1")).to_dict()
     assert document["job_training_loss"] is None
     assert document["training"][0] == {"step": 1, "epoch": 0.0, "loss": 2.5, "perplexity": 12.2}
+    assert document["files"] == {"training": "found", "validation": "missing"}
     assert set(document) == {
         "job_name",
         "job_arn",

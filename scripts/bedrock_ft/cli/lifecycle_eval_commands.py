@@ -304,7 +304,7 @@ def _render(report: Any) -> None:
     click.echo(f"\n  calls {calls}, cached {cached}; report: {report.report_dir / 'report.md'}")
     if report.judge:
         for role, job in report.judge.get("jobs", {}).items():
-            scores = ", ".join(f"{k} {v:.3f}" for k, v in (job.get("scores") or {}).items())
+            scores = ", ".join(f"{e['metric']} {e['score']:.3f}" for e in job.get("scores") or [])
             click.echo(f"  judge ({role}): {scores or 'no scores'}")
     for note in report.notes:
         click.echo(f"  note: {note}")

@@ -362,5 +362,6 @@ def run_judge(
             sleep=sleep,
         )
         rows = _read_outputs(session, outputs.bucket_name, output_prefix, "_output.jsonl")
-        summary["jobs"][role].update(status=job.get("status"), judged=len(rows), scores=judge_scores(rows))
+        scores = [{"metric": name, "score": value} for name, value in judge_scores(rows).items()]
+        summary["jobs"][role].update(status=job.get("status"), judged=len(rows), scores=scores)
     return summary

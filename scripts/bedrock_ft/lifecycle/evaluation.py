@@ -20,6 +20,7 @@ import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -624,6 +625,7 @@ def collect_answers(
         progress("answers", done, total)
     if not unique:
         return 0
+    waiting = Counter(c.key for c in missing)  # records answered by each unique request
     limit = AdaptiveLimit(concurrency)
     counter_lock = threading.Lock()
     fetched = 0
@@ -642,7 +644,7 @@ def collect_answers(
         cache.add(answer)
         with counter_lock:
             fetched += 1
-            done += sum(1 for c in missing if c.key == call.key)
+            done += waiting[call.key]
             if progress:
                 progress("answers", done, total)
 
@@ -703,6 +705,10 @@ def check_request(request: EvaluateRequest) -> re.Pattern[str] | None:
         raise UsageError(f"concurrency {request.concurrency} is outside 1-64")
     if request.max_records is not None and request.max_records < 1:
         raise UsageError("the number of records to evaluate must be at least 1")
+    if request.bootstrap_samples < 1:
+        raise UsageError("the bootstrap needs at least one resample")
+    if request.worst_examples < 0:
+        raise UsageError("the number of worst examples cannot be negative")
     if request.max_tokens < 1:
         raise UsageError("the answer length (max tokens) must be at least 1")
     if not 0 <= request.temperature <= 1:

@@ -74,7 +74,8 @@ class JobMetrics:
             "output_uri": self.output_uri,
             "job_training_loss": self.job_training_loss,
             "job_validation_loss": self.job_validation_loss,
-            "files": dict(self.files),
+            # Keys stay snake_case (docs/output.md): the files by role, not by path.
+            "files": {"training": self.files.get(TRAINING_FILE), "validation": self.files.get(VALIDATION_FILE)},
             "training": [p.to_dict() for p in self.training],
             "validation": [p.to_dict() for p in self.validation],
             "notes": list(self.notes),

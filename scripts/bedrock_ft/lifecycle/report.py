@@ -14,6 +14,7 @@ from bedrock_ft.lifecycle.evaluation import BASE, TUNED, EvaluationReport
 REPORT_JSON = "report.json"
 REPORT_MD = "report.md"
 MAX_EXAMPLE_CHARS = 600
+MAX_FIGURE_CATEGORIES = 30
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -63,14 +64,16 @@ def write_figures(report: EvaluationReport) -> list[Path]:
                     folder / f"confusion_{role}.png",
                 )
             )
-        labels = [c["label"] for c in report.tuned.scores.details["per_class"]]
+        # The most frequent classes only: a figure of hundreds of bars is unreadable (and too wide to draw).
+        by_support = sorted(report.tuned.scores.details["per_class"], key=lambda c: (-c["support"], c["label"]))
+        labels = [c["label"] for c in by_support[:MAX_FIGURE_CATEGORIES]]
         series: dict[str, list[float]] = {}
         for role, result in models.items():
             f1 = {c["label"]: c["f1"] for c in result.scores.details["per_class"]}
             series[role] = [f1.get(label, 0.0) for label in labels]
         written.append(plots.write_grouped_bars(labels, series, "F1 per class", "F1", folder / "per_class.png"))
     if report.task == "extraction":
-        fields = [f["field"] for f in report.tuned.scores.details["per_field"]][:30]
+        fields = [f["field"] for f in report.tuned.scores.details["per_field"]][:MAX_FIGURE_CATEGORIES]
         if fields:
             per_field: dict[str, list[float]] = {}
             for role, result in models.items():
@@ -125,8 +128,8 @@ def render_markdown(report: EvaluationReport, figures: list[str]) -> str:
         lines += ["", "## LLM-as-a-judge", "", f"Evaluator: `{report.judge.get('evaluator_model')}`", ""]
         lines += ["| model | metric | score |", "|---|---|---|"]
         for role, job in (report.judge.get("jobs") or {}).items():
-            for metric, value in (job.get("scores") or {}).items():
-                lines.append(f"| {role} | {metric} | {_number(value)} |")
+            for entry in job.get("scores") or []:
+                lines.append(f"| {role} | {entry['metric']} | {_number(entry['score'])} |")
     if report.metrics is not None:
         m = report.metrics
         lines += ["", "## Training", "", f"Job `{m.job_name}` ({m.status}): {len(m.training)} training points, "]
