@@ -203,8 +203,8 @@ def test_evaluate_with_a_judge_and_in_batch_runs_on_the_emulated_jobs(account: E
     assert "Converse" not in account.emulator.calls  # every answer came from the batch jobs
     assert report.tuned.scores.values["accuracy"] > report.base.scores.values["accuracy"]  # type: ignore[union-attr]
     assert report.judge is not None
-    tuned_judge = report.judge["jobs"]["tuned"]["scores"]
-    base_judge = report.judge["jobs"]["base"]["scores"]
+    tuned_judge = {item["metric"]: item["score"] for item in report.judge["jobs"]["tuned"]["scores"]}
+    base_judge = {item["metric"]: item["score"] for item in report.judge["jobs"]["base"]["scores"]}
     assert tuned_judge and all(tuned_judge[m] > base_judge[m] for m in tuned_judge)
     bedrock = account.session.bedrock()
     for job_arn in account.emulator.evaluation_jobs:

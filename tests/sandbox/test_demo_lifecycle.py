@@ -55,3 +55,9 @@ def test_cleanup_leaves_nothing_that_bills(demo: tuple[DemoResult, list[str], Pa
     after = lines[lines.index(next(line for line in lines if line.startswith("after:"))) :]
     assert not any("custom_model" in line or "deployment" in line for line in after[1:] if line.startswith("  "))
     assert "moto server stopped" in lines
+
+
+def test_the_emulated_judge_scores_both_models(demo: tuple[DemoResult, list[str], Path]) -> None:
+    _result, lines, _work = demo
+    judged = [line for line in lines if "EMULATED evaluation job" in line]
+    assert len(judged) == 2 and all("Builtin.Correctness" in line for line in judged)

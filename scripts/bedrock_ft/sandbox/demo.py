@@ -264,7 +264,7 @@ def _after_training(
         echo(f"  tuned - base {report.headline_metric}: {json.dumps(d)}")
     if report.judge:
         for role, job in report.judge.get("jobs", {}).items():
-            scores = ", ".join(f"{name} {value:.2f}" for name, value in (job.get("scores") or {}).items())
+            scores = ", ".join(f"{item['metric']} {item['score']:.2f}" for item in job.get("scores") or [])
             echo(f"  judge ({JUDGE_MODEL}, EMULATED evaluation job) on the {role} answers: {scores}")
     echo(f"report: {report.report_dir}/report.md ({len(report.files)} files)")
     result.evaluation_ok = report.ok
