@@ -215,3 +215,27 @@ def test_ctrl_c_while_deleting_says_what_is_gone_and_what_keeps_billing(
     message = str(stopped.value)
     assert stopped.value.exit_code == 130
     assert "already deleted: " in message and "keeps billing" in message and "cleanup" in message
+
+
+def test_a_running_batch_job_is_stopped_after_the_deployments_and_before_the_model(
+    account: EmulatedAccount, ledger: Ledger
+) -> None:
+    from bedrock_ft.lifecycle.cleanup import BATCH_JOB
+
+    serve(account, ledger)
+    arn = "arn:aws:bedrock:us-east-1:123456789012:model-invocation-job/abcdefabcdef"
+    account.emulator.batch_jobs[arn] = {
+        "jobArn": arn,
+        "jobName": "bedrock-ft-batch-1",
+        "modelId": account.model_arn,
+        "roleArn": account.values["role_arn"],
+        "status": "InProgress",
+        "submitTime": datetime.now(UTC),
+        "inputDataConfig": {"s3InputDataConfig": {"s3Uri": f"s3://{account.bucket}/in.jsonl"}},
+        "outputDataConfig": {"s3OutputDataConfig": {"s3Uri": f"s3://{account.bucket}/out/"}},
+    }
+    account.emulator.tags[arn] = [{"key": "created-by", "value": "bedrock-ft"}]
+    result = cleanup(account.session, CleanupRequest(), ledger=ledger, confirm=yes)
+    acted = [(o.resource.kind, o.action) for o in result.outcomes if o.action != "kept"]
+    assert acted == [(DEPLOYMENT, "deleted"), (BATCH_JOB, "stopped"), (CUSTOM_MODEL, "deleted")]
+    assert account.emulator.batch_jobs[arn]["status"] == "Stopped"

@@ -281,3 +281,25 @@ def test_a_file_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
 def test_nothing_to_send_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="nothing to send"):
         build_request(InvokeRequest("t"))
+
+
+def test_an_image_that_is_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "page.png"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="FIFO"):
+        build_request(InvokeRequest("t", prompt="x", images=(fifo,)))
+
+
+def test_an_image_over_10_mb_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    large = tmp_path / "page.png"
+    with large.open("wb") as handle:
+        handle.truncate(10 * 1024 * 1024 + 1)
+    with pytest.raises(InputError, match="the limit is"):
+        build_request(InvokeRequest("t", prompt="x", images=(large,)))
+
+
+def test_a_missing_image_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="does not exist"):
+        build_request(InvokeRequest("t", prompt="x", images=(tmp_path / "none.png",)))

@@ -92,3 +92,18 @@ def test_an_unreadable_ledger_is_a_config_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(ConfigError, match="cannot read the ledger"):
         Ledger(folder).entries()
+
+
+def test_concurrent_writers_never_interleave_their_lines(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+
+    def write(worker: int) -> None:
+        for n in range(100):
+            ledger.record("custom_model", f"{ARN}-{worker}-{n}", details={"padding": "x" * 2000})
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(write, range(4)))
+    entries = ledger.entries()
+    assert len(entries) == 400 and ledger.skipped_lines == 0
