@@ -87,6 +87,7 @@ def test_the_converse_request_field_by_field(
     [answer] = result.answers
     assert (answer.text, answer.input_tokens, answer.output_tokens) == ("The button has no label.", 12, 3)
     assert (answer.latency_seconds, answer.service_latency_ms, answer.emulated) == (0.5, 321, False)
+    assert answer.to_dict()["service_latency_seconds"] == 0.321
 
 
 def test_compare_base_sends_the_same_to_the_base_models_inference_profile(

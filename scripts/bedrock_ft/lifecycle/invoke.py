@@ -77,7 +77,8 @@ class Answer:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "latency_seconds": round(self.latency_seconds, 3),
-            "service_latency_ms": self.service_latency_ms,
+            # docs/output.md: durations in seconds
+            "service_latency_seconds": None if self.service_latency_ms is None else self.service_latency_ms / 1000,
             "stop_reason": self.stop_reason,
             "emulated": self.emulated,
         }
