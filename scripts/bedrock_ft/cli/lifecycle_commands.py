@@ -255,7 +255,7 @@ def render_inventory(inventory: Inventory, title: str) -> None:
         if r.commitment:
             facts.append(f"{r.commitment} commitment ends {r.commitment_ends:%Y-%m-%d}" if r.commitment_ends else "")
         if r.objects is not None:
-            facts.append(f"{r.objects} objects, {r.size_bytes} bytes")
+            facts.append(f"{r.objects} object{'s' if r.objects != 1 else ''}, {r.size_bytes} bytes")
         facts.append(f"found by {'+'.join(r.found_by)}")
         click.echo(f"  {r.kind:24} {r.name}")
         click.echo(f"  {'':24} {', '.join(f for f in facts if f)}; bills {_billing(r.kind)}")
@@ -273,6 +273,8 @@ def render_outcomes(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         reason = f": {o.reason}" if o.reason else ""
         click.echo(f"  {o.action.upper():8} {o.resource.kind:24} {o.resource.name}{reason}")
+    if any(o.resource.kind == "s3_prefix" and o.action == "kept" for o in outcomes):
+        click.echo("  (--include-data also deletes the data and output prefixes)")
 
 
 @click.command()
