@@ -153,6 +153,9 @@ def test_a_commitment_without_confirmation_is_refused_before_any_call(session: A
         (DeployRequest(MODEL_ARN, model_units=0), "at least 1"),
         (DeployRequest(MODEL_ARN, mode="serverless"), "not one of"),
         (DeployRequest(MODEL_ARN, commitment="OneWeek", commitment_confirmed=True), "not one of"),
+        (DeployRequest(MODEL_ARN, name="my model"), "does not match the API's pattern"),
+        (DeployRequest(MODEL_ARN, name="a--b"), "does not match the API's pattern"),
+        (DeployRequest(MODEL_ARN, name="x" * 64), "does not match the API's pattern"),
     ],
 )
 def test_settings_that_cannot_work_are_refused_before_any_call(
@@ -359,3 +362,16 @@ def test_ctrl_c_during_the_create_call_says_it_may_exist_and_how_to_find_it(sess
         deploy(session, DeployRequest(MODEL_ARN), sleep=no_sleep)
     assert stopped.value.exit_code == 130
     assert "may have been created" in str(stopped.value) and "bedrock-ft cleanup" in str(stopped.value)
+
+
+def test_a_chosen_name_names_the_deployment(session: AwsSession, stub: Stubber) -> None:
+    stub.add_response("get_custom_model", custom_model(), {"modelIdentifier": MODEL_ARN})
+    stub.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []})
+    captured: dict[str, object] = {}
+    session.bedrock().meta.events.register(
+        "before-parameter-build.bedrock.CreateCustomModelDeployment", lambda params, **_: captured.update(params)
+    )
+    stub.add_response("create_custom_model_deployment", {"customModelDeploymentArn": DEPLOYMENT_ARN})
+    stub.add_response("get_custom_model_deployment", deployment("Active"))
+    deploy(session, DeployRequest(MODEL_ARN, name="a11y-reviewer_v2"), sleep=no_sleep)
+    assert captured["modelDeploymentName"] == "a11y-reviewer_v2"

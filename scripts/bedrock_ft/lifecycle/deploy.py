@@ -26,6 +26,7 @@ from bedrock_ft.lifecycle.resolve import NOT_FOUND, CustomModel, iso_z, resolve_
 from bedrock_ft.lifecycle.waiting import Backoff, Interrupted, poll_until
 
 MODES = ("auto", "on-demand", "provisioned")
+NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")  # modelDeploymentName and provisionedModelName
 COMMITMENTS = ("OneMonth", "SixMonths")
 DEPLOYMENT = "custom_model_deployment"
 PROVISIONED = "provisioned_throughput"
@@ -79,6 +80,11 @@ class DeployRequest:
                     f"refused: {commitment_warning(self.commitment, self.model_units)}",
                     hint="confirm the commitment explicitly, or deploy without one (hourly, deletable any time)",
                 )
+        if self.name is not None and not NAME_PATTERN.fullmatch(self.name):
+            raise UsageError(
+                f"deployment name {self.name!r} does not match the API's pattern",
+                hint="1-63 letters and digits, each optionally followed by one _ or -",
+            )
         if self.mode == "on-demand" and self.model_units != 1:
             raise UsageError("model units apply to provisioned throughput, not to on-demand deployments")
 
