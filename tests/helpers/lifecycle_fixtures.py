@@ -148,7 +148,7 @@ def cli_on(account: EmulatedAccount, monkeypatch: Any, state_dir: Any) -> None:
     """Make the lifecycle commands use ``account``'s session (with the emulator) and a private ledger."""
     import bedrock_ft.cli.lifecycle_commands as commands
 
-    monkeypatch.setattr(commands, "_session", lambda *_args: account.session)
+    monkeypatch.setattr(commands, "_session_for", lambda *_args: account.session)
     monkeypatch.setenv("BEDROCK_FT_STATE_DIR", str(state_dir))
 
 

@@ -55,7 +55,7 @@ def test_a_model_that_was_never_deployed_says_how_to_deploy_it() -> None:
         import bedrock_ft.cli.lifecycle_commands as commands
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(commands, "_session", lambda *_a: acct.session)
+            patch.setattr(commands, "_session_for", lambda *_a: acct.session)
             patch.setenv("BEDROCK_FT_STATE_DIR", "/nonexistent-state-dir-for-test")
             code, _out, err = cli("invoke", acct.job_arn, "hi")
     assert code == 2 and "bedrock-ft deploy" in err

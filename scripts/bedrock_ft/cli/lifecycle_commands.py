@@ -13,6 +13,7 @@ import click
 from bedrock_ft.cli.job_commands import endpoint_option
 from bedrock_ft.cli.options import echo_json, output_option, read_tf_outputs, tf_outputs_options
 from bedrock_ft.core.errors import AwsError, InputError, UsageError
+from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.lifecycle.cleanup import CleanupResult, Inventory, Outcome
 from bedrock_ft.lifecycle.deploy import COMMITMENTS, MODES, Deployment
@@ -27,8 +28,11 @@ def _document(command: str, ok: bool, **keys: Any) -> dict[str, Any]:
 
 def _session(tf_outputs: str | None, tf_dir: str | None, endpoint_url: str | None) -> AwsSession:
     """The outputs name the region; without them AWS_REGION does."""
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
-    return make_session(outputs.region if outputs else None, endpoint_url)
+    return _session_for(read_tf_outputs(tf_outputs, tf_dir, required=False), endpoint_url)
+
+
+def _session_for(outputs: TerraformOutputs | None, endpoint_url: str | None) -> AwsSession:
+    return make_session(outputs.get("region") if outputs else None, endpoint_url)
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -318,9 +322,9 @@ def cleanup(
             click.echo("nothing deleted: pass --yes to delete")
         return False
 
-    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)
+    outputs = read_tf_outputs(tf_outputs, tf_dir, required=False)  # the bucket, for evaluate's files
     result: CleanupResult = clean(
-        _session(tf_outputs, tf_dir, endpoint_url),
+        _session_for(outputs, endpoint_url),
         CleanupRequest(keep_model=keep_model, include_data=include_data),
         ledger=_ledger(),
         confirm=confirm,
