@@ -68,3 +68,14 @@ def test_at_a_terminal_cleanup_asks_before_deleting(
     result = CliRunner().invoke(group, ["cleanup"], input=answer)
     assert "Delete (or stop) what is marked DELETE / STOP above?" in result.output
     assert ("DeleteCustomModelDeployment" in account.emulator.calls) is deleted
+
+
+def test_with_the_terraform_outputs_it_lists_evaluates_files(account: EmulatedAccount, tmp_path: Path) -> None:
+    from bedrock_ft.core.tf_outputs import to_terraform_json
+
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(to_terraform_json(account.values)), encoding="utf-8")
+    account.session.s3().put_object(Bucket=account.bucket, Key="output/evaluate/run1/dataset.jsonl", Body=b"{}\n")
+    code, out, _err = cli("cleanup", "--tf-outputs", str(outputs), "--output", "json")
+    listed = [r["arn"] for r in json.loads(out)["before"]["resources"]]
+    assert code == 0 and f"s3://{account.bucket}/output/evaluate/" in listed
