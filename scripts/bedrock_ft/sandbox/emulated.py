@@ -117,6 +117,7 @@ class _Served:
     polls: int = 0
     model_units: int = 1
     commitment: str | None = None
+    base_model_arn: str = ""
 
 
 @dataclass
@@ -193,12 +194,13 @@ class BedrockEmulator:
         return self.session.region or "us-east-1"
 
     # -- deployments and provisioned throughput -----------------------------------------------------------------
-    def _model_exists(self, model_arn: str) -> bool:
+    def _base_model_of(self, model_arn: str) -> str | None:
+        """The base model ARN of the custom model ``model_arn``; None when there is no such model."""
         try:
-            self.session.bedrock().get_custom_model(modelIdentifier=model_arn)
+            model = self.session.bedrock().get_custom_model(modelIdentifier=model_arn)
         except ClientError:  # any refusal means: no such model here
-            return False
-        return True
+            return None
+        return str(model.get("baseModelArn") or "")
 
     def _create(self, kind: str, params: dict[str, Any], name: str, model_arn: str) -> Any:
         token = params.get("clientRequestToken")
@@ -208,7 +210,8 @@ class BedrockEmulator:
                     return served  # the service ignores a repeated token
                 if served.name == name and served.kind == kind:
                     return f"a {kind} named {name} already exists"
-        if not self._model_exists(model_arn):
+        base = self._base_model_of(model_arn)
+        if base is None:
             return f"custom model {model_arn} not found"
         resource = "custom-model-deployment" if kind == "deployment" else "provisioned-model"
         arn = f"arn:aws:bedrock:{self._region()}:{self.account}:{resource}/{_id12(kind, name, model_arn)}"
@@ -222,6 +225,7 @@ class BedrockEmulator:
             tags=list(params.get("tags") or []),
             model_units=int(params.get("modelUnits") or 1),
             commitment=params.get("commitmentDuration"),
+            base_model_arn=base,
         )
         with self._lock:
             self.served[arn] = served
@@ -307,7 +311,7 @@ class BedrockEmulator:
         return _ok({"provisionedModelArn": result.arn})
 
     def _provisioned_dict(self, served: _Served, status: str) -> dict[str, Any]:
-        base = f"arn:aws:bedrock:{self._region()}::foundation-model/amazon.nova-lite-v1:0:300k"
+        base = served.base_model_arn or f"arn:aws:bedrock:{self._region()}::foundation-model/unknown"
         item: dict[str, Any] = {
             "modelUnits": served.model_units,
             "desiredModelUnits": served.model_units,
