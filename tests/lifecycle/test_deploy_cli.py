@@ -86,3 +86,17 @@ def test_at_a_terminal_the_commitment_is_confirmed_at_a_prompt(
     assert "cannot be deleted before the term ends" in result.output
     assert ("CreateProvisionedModelThroughput" in account.emulator.calls) is created
     assert (result.exception is None) is created
+
+
+def test_a_deployment_that_fails_exits_6_with_the_services_message(account: EmulatedAccount) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    def failed(context: dict[str, object], **_: object) -> object:
+        arn = next(iter(account.emulator.served))
+        served = account.emulator.served[arn]
+        answer = {**account.emulator._deployment_dict(served, "Failed"), "failureMessage": "no capacity in us-east-1"}
+        return AWSResponse("", 200, {}, None), answer
+
+    account.session.bedrock().meta.events.register_first("before-call.bedrock.GetCustomModelDeployment", failed)
+    code, _out, err = cli("deploy", account.job_arn)
+    assert code == 6 and "ended Failed: no capacity in us-east-1" in err
