@@ -261,7 +261,9 @@ def test_the_sandbox_describes_each_rule_as_the_module_does() -> None:
             for peer in [*permission.get("UserIdGroupPairs", []), *permission.get("PrefixListIds", [])]:
                 sent.add(peer["Description"])
 
-    with mock_aws():
+    with mock_aws() as emulator:
+        # An emulator of its own: another test of this module may hold the module's shared one open.
+        emulator.reset()
         session = make_session("us-east-1")
         session.client("ec2").meta.events.register("provide-client-params.ec2", record)
         create_infrastructure(session, flow_logs=False)
