@@ -75,7 +75,7 @@ def _grader_exists(session: AwsSession, arn: str, region: str) -> CheckResult:
             GRADER_CHECK,
             Status.FAIL,
             f"the grader {arn} is in {grader_region(arn)}, the job runs in {region}",
-            f"deploy the grader function in {region} and pass its ARN to --grader",
+            f"deploy the grader function in {region} and give its ARN as the grader",
         )
     try:
         found = session.client("lambda", probe=True).get_function(FunctionName=arn)
@@ -85,7 +85,7 @@ def _grader_exists(session: AwsSession, arn: str, region: str) -> CheckResult:
                 GRADER_CHECK,
                 Status.FAIL,
                 f"there is no Lambda function {arn}",
-                "deploy the grader first, or fix the ARN passed to --grader",
+                "deploy the grader first, or fix the grader's ARN",
             )
         if _unsupported(exc):
             return CheckResult(GRADER_CHECK, Status.SKIPPED, "the endpoint cannot look Lambda functions up")
@@ -174,7 +174,7 @@ def _from_table(base_model: str, customization_type: str, why: str) -> CheckResu
             FOUNDATION_MODEL_CHECK,
             Status.FAIL,
             f"{spec.display_name} does not support {customization_type} (model table: {offered})",
-            "pick another --customization-type or another base model",
+            "pick another customization type or another base model",
         )
     return CheckResult(
         FOUNDATION_MODEL_CHECK, Status.PASS, f"{why}; the model table lists {spec.display_name} as current"
@@ -209,7 +209,7 @@ def check_foundation_model(session: AwsSession, *, base_model: str, customizatio
             FOUNDATION_MODEL_CHECK,
             Status.FAIL,
             f"{model_id} supports {', '.join(supported) or 'no customization'} here, not {customization_type}",
-            "pick another --customization-type or a base model that supports it",
+            "pick another customization type or a base model that supports it",
         )
     if status == "LEGACY":
         return CheckResult(

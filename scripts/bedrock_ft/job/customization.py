@@ -87,8 +87,9 @@ def distillation_config(
     teacher = teacher.strip()
     if not _fits(teacher, "customizationConfig", "distillationConfig", "teacherModelConfig", "teacherModelIdentifier"):
         raise UsageError(
-            f"--teacher {teacher!r} is not a model id, foundation-model ARN or inference profile the API accepts",
-            hint="for example --teacher amazon.nova-pro-v1:0",
+            f"the teacher {teacher!r} is not a model id, foundation-model ARN or inference profile the API accepts",
+            hint="for example amazon.nova-pro-v1:0",
+            setting="teacher",
         )
     try:
         spec = find_model(student)
@@ -134,8 +135,9 @@ def check_grader_arn(grader_arn: str) -> str:
     arn = grader_arn.strip()
     if not _fits(arn, "customizationConfig", "rftConfig", "graderConfig", "lambdaGrader", "lambdaArn"):
         raise UsageError(
-            f"--grader {grader_arn!r} is not a Lambda function ARN",
-            hint="for example --grader arn:aws:lambda:us-east-1:123456789012:function:my-grader",
+            f"the grader {grader_arn!r} is not a Lambda function ARN",
+            hint="for example arn:aws:lambda:us-east-1:123456789012:function:my-grader",
+            setting="grader",
         )
     return arn
 
@@ -161,7 +163,7 @@ def rft_hyperparameters(values: Mapping[str, str]) -> dict[str, int | float | st
             continue
         typed[name] = hp.api_value(str(value).strip())
     if problems:
-        raise UsageError("; ".join(problems), hint="fix the --hp values")
+        raise UsageError("; ".join(problems), hint="fix the hyperparameters", setting="hyperparameters")
     return typed
 
 
@@ -204,22 +206,28 @@ def parse_metadata_filters(pairs: Sequence[str]) -> list[MetadataFilter]:
         key = key.strip()
         if not sep or not key:
             raise UsageError(
-                f"--metadata-filter {pair!r} is not key=value or key!=value",
-                hint="for example --metadata-filter team=qa",
+                f"the metadata filter {pair!r} is not key=value or key!=value",
+                hint="for example team=qa",
+                setting="metadata_filters",
             )
         if not _fits(key, *_FILTER_MAP, "{key}"):
             raise UsageError(
-                f"--metadata-filter key {key!r} is not a request-metadata key the API accepts",
+                f"the metadata filter key {key!r} is not a request-metadata key the API accepts",
                 hint="1-256 letters, digits, spaces and . _ : / = + $ @ -",
+                setting="metadata_filters",
             )
         if not _fits(value, *_FILTER_MAP, "{value}"):
             raise UsageError(
-                f"--metadata-filter value {value!r} is not a request-metadata value the API accepts",
+                f"the metadata filter value {value!r} is not a request-metadata value the API accepts",
                 hint="at most 256 letters, digits, spaces and . _ : / = + $ @ -",
+                setting="metadata_filters",
             )
         filters.append(MetadataFilter(key, value, equals))
     if len(filters) > MAX_METADATA_FILTERS:
-        raise UsageError(f"{len(filters)} --metadata-filter options; the API combines at most {MAX_METADATA_FILTERS}")
+        raise UsageError(
+            f"{len(filters)} metadata filters; the API combines at most {MAX_METADATA_FILTERS}",
+            setting="metadata_filters",
+        )
     return filters
 
 
@@ -232,9 +240,14 @@ def invocation_logs_config(
     all of them. ``use_prompt_response``: train on the logged responses instead of asking the teacher again.
     """
     uri = s3_uri.strip()
-    check_bedrock_uri(uri, what="--invocation-logs")
+    try:
+        check_bedrock_uri(uri, what="the invocation logs")
+    except UsageError as exc:
+        raise UsageError(exc.message, hint=exc.hint, setting="invocation_logs") from None
     if not _fits(uri, "trainingDataConfig", "invocationLogsConfig", "invocationLogSource", "s3Uri"):
-        raise UsageError(f"--invocation-logs {s3_uri!r} is not an S3 URI the API accepts")
+        raise UsageError(
+            f"the invocation logs {s3_uri!r} are not at an S3 URI the API accepts", setting="invocation_logs"
+        )
     config: dict[str, Any] = {"invocationLogSource": {"s3Uri": uri}, "usePromptResponse": use_prompt_response}
     filters = parse_metadata_filters(metadata_filters)
     if len(filters) == 1:

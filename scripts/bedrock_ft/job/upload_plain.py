@@ -162,7 +162,7 @@ def upload_plain(
     not validate, before anything is sent."""
     source = Path(path)
     if workers < 1:
-        raise InputError("--workers must be at least 1")
+        raise UsageError("workers must be at least 1", setting="workers")
     started = time.time()
     files = plain_files(source)
     folder = source if source.is_dir() else source.parent
@@ -217,7 +217,7 @@ def upload_plain(
     name = slugify(source.stem if source.is_file() else source.resolve().name) or "dataset"
     dataset_prefix = join_key(prefix) if prefix else join_key(data_prefix, name, digest[:16])
     if not dataset_prefix or key_problem(dataset_prefix + "/x"):
-        raise UsageError(f"--prefix {dataset_prefix!r} is not a usable S3 key prefix")
+        raise UsageError(f"the prefix {dataset_prefix!r} is not a usable S3 key prefix", setting="prefix")
     items = [
         item
         if item.key
