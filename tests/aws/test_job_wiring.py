@@ -340,7 +340,7 @@ def test_invocation_logs_with_a_dataset_folder_too_are_refused(
 ) -> None:
     args = distillation_args(account, "--teacher", NOVA_PRO, "--data", str(tmp_path), "--invocation-logs", "s3://l/x/")
     assert bedrock_ft_main("submit", *args) == 2
-    assert "not several" in capsys.readouterr().err
+    assert "either a dataset folder or invocation logs, not both" in capsys.readouterr().err
 
 
 def test_invocation_logs_for_a_fine_tuning_job_are_refused() -> None:

@@ -203,10 +203,15 @@ def job_spec(
     """The SubmitRequest from --data OUT, or from --training-data (and --validation-data) or --invocation-logs with
     --base-model."""
     if data is not None:
-        if training_data or validation_data or invocation_logs:
+        if (training_data or validation_data) and not invocation_logs:
             raise UsageError(
-                "give either a dataset folder, data URIs or invocation logs, not several",
-                settings=("data", "training_data", "validation_data", "invocation_logs"),
+                "give either a dataset folder or data URIs, not both",
+                settings=("data", "training_data", "validation_data"),
+            )
+        if invocation_logs:
+            raise UsageError(
+                "give either a dataset folder or invocation logs, not both",
+                settings=("data", "invocation_logs"),
             )
         return job_from_dataset(
             data,
@@ -341,7 +346,7 @@ def upload(
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
-    if not (out / MANIFEST_NAME).is_file():
+    if _is_plain_jsonl(out, MANIFEST_NAME):
         _upload_plain(out, outputs, session, workers, force, base_model, customization_type, output_format)
         return
     if base_model or customization_type:
@@ -371,6 +376,14 @@ def upload(
             progress=_Counted(bar, done),
         )
     _show_upload(result, output_format)
+
+
+def _is_plain_jsonl(path: Path, manifest_name: str) -> bool:
+    """A JSONL file, or a folder of JSONL files without generate's manifest (a folder holding neither is taken for
+    generate's, whose upload says the manifest is missing)."""
+    if path.is_file():
+        return True
+    return not (path / manifest_name).exists() and any(path.glob("*.jsonl"))
 
 
 def _upload_plain(
