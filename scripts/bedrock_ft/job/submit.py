@@ -215,14 +215,12 @@ def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, An
         "customizationType": job.customization_type,
         "trainingDataConfig": training_config,
         "outputDataConfig": {"s3Uri": f"s3://{outputs.bucket_name}/{output_folder}/"},
+        # Fine-tuning and continued pre-training: the string map; distillation and RFT: their own config.
+        **({"hyperParameters": hyperparameters} if customization is None else {"customizationConfig": customization}),
         "vpcConfig": {"subnetIds": list(subnets), "securityGroupIds": list(groups)},
         "jobTags": tags,
         "customModelTags": list(tags),
     }
-    if customization is None:
-        request["hyperParameters"] = hyperparameters
-    else:
-        request["customizationConfig"] = customization
     if job.validation_data:
         request["validationDataConfig"] = {"validators": [{"s3Uri": job.validation_data}]}
     if kms_key:
