@@ -447,9 +447,44 @@ def test_rft_preflight_fails_a_grader_in_another_region(account: Account) -> Non
     assert "the job runs in us-east-1" in report.result("rft-grader").message
 
 
-def test_a_fine_tuning_preflight_has_no_grader_check(account: Account) -> None:
+def test_a_fine_tuning_preflight_has_no_grader_and_no_teacher_check(account: Account) -> None:
     names = [r.name for r in preflight(account).results]
-    assert not [n for n in names if n.startswith("rft-grader")]
+    assert not [n for n in names if n.startswith("rft-grader") or n == "distillation-teacher"]
+
+
+def test_distillation_preflight_passes_a_teacher_of_the_base_model(account: Account) -> None:
+    report = preflight(account, customization_type="DISTILLATION", teacher=NOVA_PRO)
+    assert report.result("distillation-teacher").status is Status.PASS
+
+
+def test_distillation_preflight_fails_a_teacher_not_allowed_for_the_base_model(account: Account) -> None:
+    report = preflight(account, customization_type="DISTILLATION", teacher="meta.llama3-1-405b-instruct-v1:0")
+    teacher = report.result("distillation-teacher")
+    assert teacher.status is Status.FAIL
+    assert teacher.hint is not None and NOVA_PRO in teacher.hint
+
+
+def test_the_preflight_command_takes_the_teacher(account: Account, outputs_file: Path) -> None:
+    args = ["--base-model", MODEL, "--training-data", account.training_uri, "--customization-type", "DISTILLATION"]
+    wrong = ["--teacher", "meta.llama3-1-405b-instruct-v1:0", "--output", "json", "--tf-outputs", str(outputs_file)]
+    result = CliRunner().invoke(cli, ["preflight", *args, *wrong])
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    assert checks["distillation-teacher"]["status"] == "fail"
+    assert result.exit_code == 1
+
+
+def test_a_run_passes_the_teacher_and_the_grader_on_and_counts_them_in_its_fingerprint(tmp_path: Path) -> None:
+    from bedrock_ft.job.requests import RunRequest
+
+    plain = RunRequest(work_dir=tmp_path, dataset=tmp_path)
+    distilled = RunRequest(work_dir=tmp_path, dataset=tmp_path, customization_type="DISTILLATION", teacher=NOVA_PRO)
+    assert set(plain.job_settings()) == {"job_name", "model_name", "customization_type", "hyperparameters"}
+    assert distilled.job_settings()["teacher"] == NOVA_PRO
+
+
+def test_run_on_the_command_line_takes_the_teacher_and_the_grader() -> None:
+    result = CliRunner().invoke(cli, ["run", "--help"])
+    assert "--teacher" in result.output and "--grader" in result.output and "--max-response-length" in result.output
 
 
 def test_rft_preflight_checks_the_typed_hyperparameters(account: Account) -> None:

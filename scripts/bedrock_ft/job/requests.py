@@ -67,6 +67,7 @@ class PreflightRequest:
     customization_type: str = DEFAULT_CUSTOMIZATION_TYPE
     grader: str | None = None  # REINFORCEMENT_FINE_TUNING: the grader Lambda's ARN
     invocation_logs: str | None = None  # DISTILLATION from the model invocation logs under this s3:// URI
+    teacher: str | None = None  # DISTILLATION: the teacher model
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class SubmitRequest:
             customization_type=self.customization_type,
             grader=self.grader,
             invocation_logs=self.invocation_logs,
+            teacher=self.teacher,
         )
 
 

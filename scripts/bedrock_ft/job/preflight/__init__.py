@@ -41,6 +41,7 @@ from bedrock_ft.job.preflight.model import (
     check_base_model_catalogue,
     check_hyperparameters,
     check_rft_grader,
+    check_teacher,
 )
 from bedrock_ft.job.preflight.network import check_s3_endpoint, check_security_groups, check_subnets
 from bedrock_ft.job.preflight.results import CheckResult, PreflightFailed, PreflightReport, Status, failed, skipped
@@ -78,6 +79,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("base-model", check_base_model),
     ("base-model-catalogue", check_base_model_catalogue),
     ("hyperparameters", check_hyperparameters),
+    ("distillation-teacher", check_teacher),
     ("rft-grader", check_rft_grader),
     ("kms-key", check_kms_key),
 )

@@ -32,6 +32,25 @@ def check_base_model_catalogue(ctx: CheckContext) -> Iterator[CheckResult]:
     )
 
 
+def check_teacher(ctx: CheckContext) -> Iterator[CheckResult]:
+    """A DISTILLATION job's teacher is one of the base model's teachers in the job's region; other jobs have no
+    teacher (no result)."""
+    if ctx.request.customization_type != CustomizationType.DISTILLATION.value:
+        return
+    from bedrock_ft.job.customization import distillation_config
+
+    name = "distillation-teacher"
+    if not ctx.request.teacher:
+        yield failed(name, "a DISTILLATION job needs a teacher model", "name one of the base model's teachers")
+        return
+    try:
+        distillation_config(ctx.request.teacher, ctx.request.base_model, ctx.region)
+    except BedrockFtError as exc:
+        yield failed(name, exc.message, exc.hint or "name one of the base model's teachers")
+        return
+    yield passed(name, f"{ctx.request.teacher} can teach {model_id_from(ctx.request.base_model)} in {ctx.region}")
+
+
 def check_rft_grader(ctx: CheckContext) -> Iterator[CheckResult]:
     """A REINFORCEMENT_FINE_TUNING job's grader Lambda exists in the job's region and the service role may invoke
     it; other jobs have no grader (no result)."""
