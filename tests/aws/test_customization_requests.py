@@ -116,7 +116,7 @@ def test_an_unknown_student_is_refused_with_the_students_listed() -> None:
 
 @pytest.mark.parametrize("teacher", ["", "Nova Pro", "amazon.nova-pro-v1:0; drop", "x" * 300])
 def test_a_teacher_outside_the_apis_pattern_is_refused(teacher: str) -> None:
-    with pytest.raises(UsageError, match="the teacher"):
+    with pytest.raises(UsageError, match=r"^teacher "):
         distillation_config(teacher, "amazon.nova-lite-v1:0:300k", REGION)
 
 
@@ -171,7 +171,7 @@ def test_an_invocation_logs_request_passes_the_service_models_validation() -> No
 
 @pytest.mark.parametrize("pair", ["team", "=qa", "!=qa", "te;am=qa", "team=q;a", "team=" + "v" * 257])
 def test_a_malformed_metadata_filter_is_refused(pair: str) -> None:
-    with pytest.raises(UsageError, match="the metadata filter"):
+    with pytest.raises(UsageError, match="metadata filter"):
         parse_metadata_filters([pair])
 
 
@@ -182,7 +182,7 @@ def test_more_metadata_filters_than_the_api_combines_are_refused() -> None:
 
 @pytest.mark.parametrize("uri", ["logs-1/AWSLogs/", "s3://Logs/AWSLogs", "https://logs-1.s3.amazonaws.com/x"])
 def test_an_invocation_log_location_that_is_not_an_s3_uri_is_refused(uri: str) -> None:
-    with pytest.raises(UsageError, match="the invocation logs"):
+    with pytest.raises(UsageError, match="invocation logs"):
         invocation_logs_config(uri)
 
 
@@ -275,7 +275,7 @@ def test_an_rft_hyperparameter_outside_the_apis_range_is_refused(name: str, valu
     ],
 )
 def test_a_grader_that_is_not_a_lambda_function_arn_is_refused(arn: str) -> None:
-    with pytest.raises(UsageError, match="the grader"):
+    with pytest.raises(UsageError, match=r"^grader "):
         rft_config(arn, {})
 
 

@@ -302,6 +302,22 @@ def test_a_grader_that_is_not_a_lambda_arn_is_refused(
     assert "is not a Lambda function ARN (--grader)" in err
 
 
+def test_an_invocation_log_location_that_is_not_an_s3_uri_is_refused(
+    account: Account, bedrock_ft_main: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = distillation_args(account, "--teacher", NOVA_PRO, "--invocation-logs", "https://logs.example/x")
+    assert bedrock_ft_main("submit", *args) == 2
+    assert "(--invocation-logs)" in capsys.readouterr().err
+
+
+def test_a_metadata_filter_key_the_api_does_not_accept_is_refused(
+    account: Account, bedrock_ft_main: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = distillation_args(account, "--teacher", NOVA_PRO, "--invocation-logs", "s3://logs-1/x/")
+    assert bedrock_ft_main("submit", *args, "--metadata-filter", "te;am=qa") == 2
+    assert "(--metadata-filter)" in capsys.readouterr().err
+
+
 def test_an_rft_job_without_a_grader_is_refused(
     account: Account, bedrock_ft_main: Callable[..., int], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -355,7 +371,7 @@ def test_a_metadata_filter_without_a_key_and_an_equals_sign_is_refused(
 ) -> None:
     args = distillation_args(account, "--teacher", NOVA_PRO, "--invocation-logs", "s3://logs-1/x/")
     assert bedrock_ft_main("submit", *args, "--metadata-filter", pair) == 2
-    assert f"the metadata filter {pair!r} is not key=value or key!=value (--metadata-filter)" in capsys.readouterr().err
+    assert f"metadata filter {pair!r} is not key=value or key!=value (--metadata-filter)" in capsys.readouterr().err
 
 
 def test_a_metadata_filter_without_invocation_logs_is_refused(

@@ -430,7 +430,7 @@ def test_a_read_error_while_sending_is_an_input_error_naming_the_file(account: A
 
 
 def test_a_connection_that_fails_on_every_attempt_is_an_aws_error_naming_the_object(
-    account: Account, out: Path
+    account: Account, out: Path, no_backoff: None
 ) -> None:
     from botocore.exceptions import ConnectionClosedError
 

@@ -274,7 +274,7 @@ def test_rft_from_a_messages_column_takes_the_last_answer_as_the_reference(
         ([{"role": "assistant", "content": "a"}], "start with a user turn"),
         ([{"role": "user", "content": "a"}, {"role": "system", "content": "b"}], "system message may come only first"),
         ([{"role": "tool", "content": "a"}], "is not one of"),
-        ([{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}], "put images in --image-column"),
+        ([{"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}], "put images in the image column"),
         ([{"role": "user", "content": "  "}, {"role": "assistant", "content": "b"}], "empty user turn"),
         ([{"role": "user", "content": "a"}], "ends with an assistant turn"),
         ([], "non-empty list"),

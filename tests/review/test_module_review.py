@@ -6,14 +6,9 @@ import re
 from pathlib import Path
 
 from bedrock_ft.review import review
+from helpers.hcl_edit import condition, edit_file, editing, string
 
 from .conftest import REPO
-
-
-def _mutate(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"the module changed: {old!r} is no longer in {path.name}"
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_repository_module_has_no_finding_at_medium_or_above() -> None:
@@ -27,8 +22,9 @@ def test_module_review_reads_every_policy_document() -> None:
 
 
 def test_trust_without_source_arn_in_module_is_found_with_file_and_line(module_copy: Path) -> None:
-    trust = module_copy / "modules" / "access" / "trust_policy.tf"
-    _mutate(trust, 'variable = "aws:SourceArn"', 'variable = "aws:SomethingElse"')
+    with editing(module_copy / "modules" / "access" / "trust_policy.tf") as tf:
+        trust = tf.statement("trust", "BedrockCustomizationJobsOfThisAccountAndRegionOnly")
+        condition(trust, "aws:SourceArn")["variable"] = string("aws:SomethingElse")
     report = review([module_copy], use_checkov=False)
     finding = next(f for f in report.findings if f.rule_id == "BFT008")
     assert finding.location.file and finding.location.file.endswith("modules/access/trust_policy.tf")
@@ -37,26 +33,25 @@ def test_trust_without_source_arn_in_module_is_found_with_file_and_line(module_c
 
 
 def test_s3_any_bucket_in_module_is_found(module_copy: Path) -> None:
-    policy = module_copy / "modules" / "access" / "data_access_policy.tf"
-    any_bucket = 'resources = ["arn:${data.aws_partition.current.partition}:s3:::*"]'
-    _mutate(policy, 'resources = ["${var.bucket_arn}/*"]', any_bucket)
+    with editing(module_copy / "modules" / "access" / "data_access_policy.tf") as tf:
+        read = tf.statement("data_access", "ReadTrainingAndValidationData")
+        read["resources"] = [string("arn:${data.aws_partition.current.partition}:s3:::*")]
     report = review([module_copy], use_checkov=False)
     assert any(f.rule_id == "BFT003" and f.severity.value == "high" for f in report.findings)
 
 
 def test_security_group_without_self_egress_is_found(module_copy: Path) -> None:
-    group = module_copy / "modules" / "network" / "security_group.tf"
-    text = group.read_text()
-    start = text.index('resource "aws_vpc_security_group_egress_rule" "job_to_self"')
-    end = text.index("}\n", start) + 2
-    group.write_text(text[:start] + text[end:])
+    edit_file(
+        module_copy / "modules" / "network" / "security_group.tf",
+        lambda tf: tf.remove_block("resource", "aws_vpc_security_group_egress_rule", "job_to_self"),
+    )
     report = review([module_copy], use_checkov=False)
     finding = next(f for f in report.findings if f.rule_id == "BFT012")
     assert "egress" in finding.message and finding.location.file.endswith("security_group.tf")
 
 
 def test_endpoint_without_policy_in_module_is_found(module_copy: Path) -> None:
-    endpoints = module_copy / "modules" / "network" / "endpoints.tf"
-    _mutate(endpoints, "policy            = data.aws_iam_policy_document.s3_endpoint.json", "")
+    with editing(module_copy / "modules" / "network" / "endpoints.tf") as tf:
+        del tf.block("resource", "aws_vpc_endpoint", "s3")["policy"]
     report = review([module_copy], use_checkov=False)
     assert any(f.rule_id == "BFT010" and "no endpoint policy" in f.message for f in report.findings)

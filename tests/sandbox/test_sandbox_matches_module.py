@@ -218,17 +218,10 @@ def test_every_security_group_rule_of_the_module_belongs_to_a_compared_group() -
     assert len(compared) == count
 
 
-def test_the_sandbox_creates_exactly_those_rules() -> None:
-    from moto import mock_aws
-
-    from bedrock_ft.job.session import make_session
-    from bedrock_ft.sandbox.infrastructure import create_infrastructure
-
-    with mock_aws():
-        session = make_session("us-east-1")
-        values = create_infrastructure(session, flow_logs=False)
-        group_id = values["security_group_ids"][0]
-        group = session.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+def test_the_sandbox_creates_exactly_those_rules(sandbox_account: tuple[Any, dict[str, Any]]) -> None:
+    session, values = sandbox_account
+    group_id = values["security_group_ids"][0]
+    group = session.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
     created = set()
     for direction, key in (("ingress", "IpPermissions"), ("egress", "IpPermissionsEgress")):
         for permission in group[key]:
@@ -268,7 +261,9 @@ def test_the_sandbox_describes_each_rule_as_the_module_does() -> None:
             for peer in [*permission.get("UserIdGroupPairs", []), *permission.get("PrefixListIds", [])]:
                 sent.add(peer["Description"])
 
-    with mock_aws():
+    with mock_aws() as emulator:
+        # An emulator of its own: another test of this module may hold the module's shared one open.
+        emulator.reset()
         session = make_session("us-east-1")
         session.client("ec2").meta.events.register("provide-client-params.ec2", record)
         create_infrastructure(session, flow_logs=False)
@@ -289,21 +284,18 @@ def test_sandbox_refuses_flow_logs_without_a_key_with_the_module_message() -> No
         create_infrastructure(AwsSession(region="us-east-1"), use_kms=False, flow_logs=True)
 
 
-def test_the_sandbox_numbers_each_subnet_by_its_zone_id_like_the_module() -> None:
+def test_the_sandbox_numbers_each_subnet_by_its_zone_id_like_the_module(
+    sandbox_account: tuple[Any, dict[str, Any]],
+) -> None:
     # modules/network/locals.tf: network number = the zone ID's number - 1 (planned in tests/terraform/*.tftest.hcl).
     import ipaddress
 
-    from moto import mock_aws
+    from bedrock_ft.sandbox.infrastructure import SUBNET_NEWBITS, VPC_CIDR
 
-    from bedrock_ft.job.session import make_session
-    from bedrock_ft.sandbox.infrastructure import SUBNET_NEWBITS, VPC_CIDR, create_infrastructure
-
-    with mock_aws():
-        session = make_session("us-east-1")
-        values = create_infrastructure(session, flow_logs=False)
-        ec2 = session.client("ec2")
-        zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
-        subnets = ec2.describe_subnets(SubnetIds=values["subnet_ids"])["Subnets"]
+    session, values = sandbox_account
+    ec2 = session.client("ec2")
+    zone_ids = {z["ZoneName"]: z["ZoneId"] for z in ec2.describe_availability_zones()["AvailabilityZones"]}
+    subnets = ec2.describe_subnets(SubnetIds=values["subnet_ids"])["Subnets"]
     slices = list(ipaddress.ip_network(VPC_CIDR).subnets(prefixlen_diff=SUBNET_NEWBITS))
     created = {s["AvailabilityZone"]: s["CidrBlock"] for s in subnets}
     expected = {zone: str(slices[int(zone_ids[zone].rsplit("-az", 1)[1]) - 1]) for zone in created}

@@ -1,8 +1,9 @@
 """Shared fixtures of the Terraform module's static tests.
 
 The module is read once per session with :mod:`bedrock_ft.core.terraform_hcl` (python-hcl2). ``mutated`` writes a copy
-of the module with one text edit to a temporary folder and reads it back, so a test can show that its check fails
-on a broken module.
+of the module with one file edited through its parsed structure (helpers.hcl_edit) to a temporary folder and reads
+it back, so a test can show that its check fails on a broken module; the edit names what it breaks, not the text it
+replaces, so it works as well on ``reworded_module`` (the same module written differently).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from bedrock_ft.core import terraform_hcl
+from helpers.hcl_edit import Edit, edit_file, reword
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The Terraform parts of the repository: the root module, its submodules and the examples.
@@ -30,15 +32,15 @@ def load(root: Path) -> Files:
     return terraform_hcl.load_module(root, exclude=NOT_MODULE)
 
 
-def copy_module(destination: Path) -> Path:
-    """Copy the module's Terraform files (root, modules/, examples/) to ``destination``."""
+def copy_module(destination: Path, source: Path = REPO_ROOT) -> Path:
+    """Copy the module's Terraform files (root, modules/, examples/) from ``source`` to ``destination``."""
     destination.mkdir(parents=True, exist_ok=True)
     for part in MODULE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part)
-        elif source.is_file():
-            shutil.copy2(source, destination / part)
+        path = source / part
+        if path.is_dir():
+            shutil.copytree(path, destination / part)
+        elif path.is_file():
+            shutil.copy2(path, destination / part)
     return destination
 
 
@@ -53,16 +55,25 @@ def tf_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(scope="session")
+def reworded_module(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the module written differently (arguments reordered, another layout, comments added) that says
+    exactly the same: helpers.hcl_edit.reword on every file."""
+    root = copy_module(tmp_path_factory.mktemp("reworded") / "module")
+    for path in sorted(root.rglob("*.tf")):
+        reword(path)
+    return root
+
+
 @pytest.fixture
 def mutated(tmp_path: Path) -> Mutator:
-    """``mutated(path, old, new, count=1)``: the module with ``old`` replaced by ``new`` in one file, parsed."""
+    """``mutated(path, edit, source=REPO_ROOT)``: a copy of the module (of ``source``) with ``edit`` applied to the
+    parsed file ``path`` (helpers.hcl_edit.TfFile), parsed again."""
+    copies = iter(range(1_000_000))
 
-    def apply(rel: str, old: str, new: str, *, count: int = 1) -> Files:
-        root = copy_module(tmp_path / "module")
-        target = root / rel
-        text = target.read_text(encoding="utf-8")
-        assert old in text, f"the mutation's anchor {old!r} is not in {rel}: update the test"
-        target.write_text(text.replace(old, new, count), encoding="utf-8")
+    def apply(rel: str, edit: Edit, *, source: Path = REPO_ROOT) -> Files:
+        root = copy_module(tmp_path / f"module-{next(copies)}", source)
+        edit_file(root / rel, edit)
         return load(root)
 
     return apply

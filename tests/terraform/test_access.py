@@ -5,8 +5,10 @@ from __future__ import annotations
 from tf_static import ACCESS, ROOT, Files, blocks, document, local_values, resource, statement
 
 from bedrock_ft.core.terraform_hcl import unwrap
+from helpers.hcl_edit import TfFile, condition, string
 
 JOB_ARNS = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:model-customization-job/*"
+TRUST_SID = "BedrockCustomizationJobsOfThisAccountAndRegionOnly"
 ENI_ARNS = "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*"
 
 
@@ -34,12 +36,13 @@ def test_trust_policy_is_bedrock_with_the_confused_deputy_conditions(tf: Files) 
     assert unwrap(role["assume_role_policy"]) == "data.aws_iam_policy_document.trust.json"
 
 
+def any_source_arn(tf: TfFile) -> None:
+    """The trust statement's aws:SourceArn condition accepts any ARN."""
+    condition(tf.statement("trust", TRUST_SID), "aws:SourceArn")["values"] = [string("*")]
+
+
 def test_trust_check_fails_without_the_source_arn_condition(mutated) -> None:
-    broken = mutated(
-        f"{ACCESS}/trust_policy.tf",
-        '      variable = "aws:SourceArn"\n      values   = [local.job_arns]',
-        '      variable = "aws:SourceArn"\n      values   = ["*"]',
-    )
+    broken = mutated(f"{ACCESS}/trust_policy.tf", any_source_arn)
     assert trust_problems(broken) == [
         "conditions: {'StringEquals': {'aws:SourceAccount': ['${local.account_id}']}, "
         "'ArnLike': {'aws:SourceArn': ['*']}}"
@@ -67,12 +70,13 @@ def test_role_reads_the_bucket_and_writes_only_under_the_output_prefix(tf: Files
     assert s3_problems(tf) == []
 
 
+def output_anywhere_in_the_bucket(tf: TfFile) -> None:
+    """The job may write its output anywhere in the bucket, not only under the output prefix."""
+    tf.statement("data_access", "WriteJobOutputUnderTheOutputPrefixOnly")["resources"] = [string("${var.bucket_arn}/*")]
+
+
 def test_s3_check_fails_when_put_object_covers_the_whole_bucket(mutated) -> None:
-    broken = mutated(
-        f"{ACCESS}/data_access_policy.tf",
-        'resources = ["${var.bucket_arn}/${var.output_prefix}/*"]',
-        'resources = ["${var.bucket_arn}/*"]',
-    )
+    broken = mutated(f"{ACCESS}/data_access_policy.tf", output_anywhere_in_the_bucket)
     assert s3_problems(broken) == ["WriteJobOutputUnderTheOutputPrefixOnly: s3:PutObject on ['${var.bucket_arn}/*']"]
 
 
@@ -154,12 +158,14 @@ def test_the_five_vpc_statements_are_exactly_those_of_the_facts(tf: Files) -> No
     assert local_values(tf, ACCESS)["network_interface_arns"] == ENI_ARNS
 
 
+def one_tag_key_only(tf: TfFile) -> None:
+    """Tagging a network interface at creation allows one of the two tag keys the job sets."""
+    tagging = tf.statement("data_access", "TagJobNetworkInterfacesAtCreationOnly")
+    condition(tagging, "aws:TagKeys")["values"] = [string("BedrockManaged")]
+
+
 def test_vpc_statement_check_fails_when_a_tag_key_is_dropped(mutated) -> None:
-    broken = mutated(
-        f"{ACCESS}/data_access_policy.tf",
-        'values   = ["BedrockManaged", "BedrockModelCustomizationJobArn"]',
-        'values   = ["BedrockManaged"]',
-    )
+    broken = mutated(f"{ACCESS}/data_access_policy.tf", one_tag_key_only)
     assert len(vpc_statement_problems(broken)) == 2
 
 

@@ -21,6 +21,7 @@ from tf_static import (
 from bedrock_ft.core import terraform_hcl
 from bedrock_ft.core.terraform_hcl import unwrap
 from bedrock_ft.core.tf_outputs import OUTPUT_NAMES
+from helpers.hcl_edit import TfFile, string
 
 
 def sid_problems(files: Files) -> list[str]:
@@ -37,10 +38,12 @@ def test_every_policy_statement_has_a_sid(tf: Files) -> None:
     assert sid_problems(tf) == []
 
 
+def trust_statement_without_sid(tf: TfFile) -> None:
+    del tf.statement("trust", "BedrockCustomizationJobsOfThisAccountAndRegionOnly")["sid"]
+
+
 def test_sid_check_fails_on_a_statement_without_sid(mutated) -> None:
-    broken = mutated(
-        "modules/access/trust_policy.tf", '    sid     = "BedrockCustomizationJobsOfThisAccountAndRegionOnly"\n', ""
-    )
+    broken = mutated("modules/access/trust_policy.tf", trust_statement_without_sid)
     assert sid_problems(broken) == [
         "modules/access/trust_policy.tf: data.aws_iam_policy_document.trust has a statement without a sid"
     ]
@@ -68,12 +71,12 @@ def test_no_account_id_region_or_partition_written_in_the_code(tf: Files) -> Non
     assert literal_problems(tf) == []
 
 
+def hard_coded_account(tf: TfFile) -> None:
+    tf.locals_with("account_id")["account_id"] = string("123456789012")
+
+
 def test_literal_check_fails_on_a_hard_coded_account(mutated) -> None:
-    broken = mutated(
-        "modules/access/locals.tf",
-        "account_id = data.aws_caller_identity.current.account_id",
-        'account_id = "123456789012"',
-    )
+    broken = mutated("modules/access/locals.tf", hard_coded_account)
     assert literal_problems(broken) == ["modules/access/locals.tf: an account id"]
 
 
@@ -208,21 +211,21 @@ def test_every_module_call_passes_the_required_variables_and_only_declared_ones(
     assert module_call_problems(tf) == []
 
 
+def network_without_use_kms(tf: TfFile) -> None:
+    del tf.block("module", "network")["use_kms"]
+
+
 def test_module_call_check_fails_when_a_required_variable_is_not_passed(mutated) -> None:
-    broken = mutated(
-        "main.tf",
-        "  use_kms                 = local.use_kms\n  kms_key_arn             = module.storage",
-        "  kms_key_arn             = module.storage",
-    )
+    broken = mutated("main.tf", network_without_use_kms)
     assert module_call_problems(broken) == ["root: module.network does not pass required variable use_kms"]
 
 
+def network_with_an_undeclared_argument(tf: TfFile) -> None:
+    tf.block("module", "network")["kms"] = 1
+
+
 def test_module_call_check_fails_on_an_argument_the_module_does_not_declare(mutated) -> None:
-    broken = mutated(
-        "main.tf",
-        "  use_kms                 = local.use_kms\n",
-        "  use_kms                 = local.use_kms\n  kms = 1\n",
-    )
+    broken = mutated("main.tf", network_with_an_undeclared_argument)
     assert module_call_problems(broken) == ["root: module.network passes kms, which modules/network does not declare"]
 
 

@@ -24,6 +24,7 @@ from tf_static import (
 )
 
 from bedrock_ft.core.terraform_hcl import unwrap
+from helpers.hcl_edit import TfFile, condition, string
 
 BEDROCK_ARN = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}"
 INVOCATION_JOBS = f"{BEDROCK_ARN}:model-invocation-job/*"
@@ -59,12 +60,13 @@ def test_model_import_trust_is_bedrock_for_this_accounts_import_jobs_only(tf: Fi
     assert local_values(tf, ACCESS)["model_import_job_arns"] == IMPORT_JOBS
 
 
+def batch_trust_from_any_account(tf: TfFile) -> None:
+    trust = tf.statement("batch_inference_trust", "BedrockBatchInferenceJobsOfThisAccountAndRegionOnly")
+    condition(trust, "aws:SourceAccount")["values"] = [string("*")]
+
+
 def test_trust_check_fails_without_the_source_account_condition(mutated) -> None:
-    broken = mutated(
-        f"{ACCESS}/batch_inference.tf",
-        '      variable = "aws:SourceAccount"\n      values   = [local.account_id]',
-        '      variable = "aws:SourceAccount"\n      values   = ["*"]',
-    )
+    broken = mutated(f"{ACCESS}/batch_inference.tf", batch_trust_from_any_account)
     sid = "BedrockBatchInferenceJobsOfThisAccountAndRegionOnly"
     assert trust_problems(broken, "batch_inference_trust", sid, "batch_inference_job_arns") == [
         "conditions: {'StringEquals': {'aws:SourceAccount': ['*']}, "
@@ -204,12 +206,13 @@ def test_model_import_network_interfaces_carry_bedrocks_tags_for_import_jobs(tf:
     )
 
 
+def subnet_condition_on_the_vpc_instead(tf: TfFile) -> None:
+    manage = tf.statement("model_import", "ManageOnlyModelImportNetworkInterfacesInTheModuleSubnets")
+    condition(manage, "ec2:Subnet")["variable"] = string("ec2:Vpc")
+
+
 def test_network_interface_check_fails_when_the_subnet_condition_is_dropped(mutated) -> None:
-    broken = mutated(
-        f"{ACCESS}/model_import.tf",
-        '      variable = "ec2:Subnet"\n      values   = var.subnet_arns',
-        '      variable = "ec2:Vpc"\n      values   = var.subnet_arns',
-    )
+    broken = mutated(f"{ACCESS}/model_import.tf", subnet_condition_on_the_vpc_instead)
     expected = network_interface_statements("BedrockModelImportJobArn", "model_import_job_arns")
     assert ec2_statements(broken, "model_import") != expected
 
@@ -330,10 +333,13 @@ def test_runtime_endpoint_group_lets_in_only_https_from_the_vpc_cidr(tf: Files) 
     assert "ingress" not in group and "egress" not in group
 
 
+def runtime_endpoint_open_to_the_internet(tf: TfFile) -> None:
+    rule = tf.block("resource", "aws_vpc_security_group_ingress_rule", "runtime_endpoint_https_from_vpc")
+    rule["cidr_ipv4"] = string("0.0.0.0/0")
+
+
 def test_runtime_group_check_fails_when_the_rule_opens_to_the_internet(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/runtime_endpoint.tf", "cidr_ipv4         = aws_vpc.this.cidr_block", 'cidr_ipv4 = "0.0.0.0/0"'
-    )
+    broken = mutated(f"{NETWORK}/runtime_endpoint.tf", runtime_endpoint_open_to_the_internet)
     assert runtime_group_rules(broken)[0]["cidr_ipv4"] == "0.0.0.0/0"
 
 

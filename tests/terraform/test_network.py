@@ -8,6 +8,7 @@ import re
 from tf_static import NETWORK, ROOT, Files, blocks, document, local_values, resource, resources, texts, variable
 
 from bedrock_ft.core.terraform_hcl import unwrap
+from helpers.hcl_edit import TfFile, expression, string
 
 
 def vpc_dns_problems(files: Files) -> list[str]:
@@ -23,8 +24,12 @@ def test_vpc_has_dns_support_and_hostnames_on(tf: Files) -> None:
     assert vpc_dns_problems(tf) == []
 
 
+def dns_hostnames_off(tf: TfFile) -> None:
+    tf.block("resource", "aws_vpc", "this")["enable_dns_hostnames"] = False
+
+
 def test_vpc_dns_check_fails_when_hostnames_are_off(mutated) -> None:
-    broken = mutated(f"{NETWORK}/vpc.tf", "enable_dns_hostnames = true", "enable_dns_hostnames = false")
+    broken = mutated(f"{NETWORK}/vpc.tf", dns_hostnames_off)
     assert vpc_dns_problems(broken) == ["enable_dns_hostnames is False"]
 
 
@@ -83,8 +88,15 @@ def test_more_than_16_zones_is_refused(tf: Files) -> None:
     assert more_than_16_zones_problems(tf) == []
 
 
+def zone_limit_raised_to_17(tf: TfFile) -> None:
+    limit = "length(var.availability_zones) <= 16"
+    validations = tf.block("variable", "availability_zones")["validation"]
+    (validation,) = [v for v in validations if limit in v["condition"]]
+    validation["condition"] = validation["condition"].replace(limit, "length(var.availability_zones) <= 17")
+
+
 def test_zone_limit_check_fails_when_the_limit_is_raised(mutated) -> None:
-    broken = mutated("variables.tf", "length(var.availability_zones) <= 16", "length(var.availability_zones) <= 17")
+    broken = mutated("variables.tf", zone_limit_raised_to_17)
     assert more_than_16_zones_problems(broken) == ["root: no validation refusing more than 16 zones"]
 
 
@@ -108,13 +120,12 @@ def test_no_internet_gateway_or_nat(tf: Files) -> None:
     assert internet_path_problems(tf) == []
 
 
+def an_internet_gateway(tf: TfFile) -> None:
+    tf.add_block("resource", "aws_internet_gateway", "this", vpc_id=expression("aws_vpc.this.id"))
+
+
 def test_internet_path_check_fails_on_an_internet_gateway(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/subnets.tf",
-        'resource "aws_route_table" "private" {',
-        'resource "aws_internet_gateway" "this" {\n  vpc_id = aws_vpc.this.id\n}\n\n'
-        'resource "aws_route_table" "private" {',
-    )
+    broken = mutated(f"{NETWORK}/subnets.tf", an_internet_gateway)
     assert internet_path_problems(broken) == [f"{NETWORK}/subnets.tf: aws_internet_gateway.this"]
 
 
@@ -158,10 +169,12 @@ def test_s3_endpoint_policy_allows_only_the_data_bucket(tf: Files) -> None:
     assert st["conditions"] == {"StringEquals": {"aws:PrincipalAccount": ["${local.account_id}"]}}
 
 
+def endpoint_policy_for_any_bucket(tf: TfFile) -> None:
+    tf.statement("s3_endpoint", "ReadAndWriteTheDataBucketOnly")["resources"] = [string("*")]
+
+
 def test_endpoint_policy_check_fails_on_any_bucket(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/endpoints.tf", 'resources = [var.bucket_arn, "${var.bucket_arn}/*"]', 'resources = ["*"]'
-    )
+    broken = mutated(f"{NETWORK}/endpoints.tf", endpoint_policy_for_any_bucket)
     assert endpoint_policy_problems(broken) == [
         "ReadAndWriteTheDataBucketOnly: resources beyond the data bucket: ['*']"
     ]
@@ -215,12 +228,12 @@ def test_security_group_rules_are_standalone_and_described(tf: Files) -> None:
     assert sg_rule_problems(tf) == []
 
 
+def s3_rule_without_description(tf: TfFile) -> None:
+    del tf.block("resource", "aws_vpc_security_group_egress_rule", "job_to_s3")["description"]
+
+
 def test_rule_description_check_fails_without_a_description(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/security_group.tf",
-        '  description       = "HTTPS to Amazon S3 through the gateway endpoint prefix list"\n',
-        "",
-    )
+    broken = mutated(f"{NETWORK}/security_group.tf", s3_rule_without_description)
     assert sg_rule_problems(broken) == ["aws_vpc_security_group_egress_rule.job_to_s3: no description"]
 
 
@@ -235,12 +248,14 @@ def test_no_open_cidr_anywhere(tf: Files) -> None:
     assert open_cidr_problems(tf) == []
 
 
+def https_to_the_internet(tf: TfFile) -> None:
+    rule = tf.block("resource", "aws_vpc_security_group_egress_rule", "job_to_s3")
+    del rule["prefix_list_id"]
+    rule["cidr_ipv4"] = string("0.0.0.0/0")
+
+
 def test_open_cidr_check_fails_on_0_0_0_0(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/security_group.tf",
-        "  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id",
-        '  cidr_ipv4         = "0.0.0.0/0"',
-    )
+    broken = mutated(f"{NETWORK}/security_group.tf", https_to_the_internet)
     assert open_cidr_problems(broken) == [f"{NETWORK}/security_group.tf"]
 
 
@@ -296,35 +311,39 @@ def test_flow_logs_without_a_kms_key_are_refused_at_plan(tf: Files) -> None:
     assert flow_log_kms_problems(tf) == []
 
 
+def flow_logs_without_the_kms_precondition(tf: TfFile) -> None:
+    (lifecycle,) = tf.block("resource", "aws_cloudwatch_log_group", "flow_logs")["lifecycle"]
+    kept = [p for p in lifecycle["precondition"] if p["condition"] != expression("var.use_kms")]
+    assert len(kept) == len(lifecycle["precondition"]) - 1
+    lifecycle["precondition"] = kept
+
+
 def test_flow_log_kms_check_fails_without_the_precondition(mutated) -> None:
-    broken = mutated(
-        f"{NETWORK}/flow_logs.tf",
-        "    precondition {\n"
-        "      condition     = var.use_kms\n"
-        f'      error_message = "{FLOW_LOG_KMS_MESSAGE}"\n'
-        "    }\n",
-        "",
-    )
+    broken = mutated(f"{NETWORK}/flow_logs.tf", flow_logs_without_the_kms_precondition)
     assert flow_log_kms_problems(broken) == [
         "the flow-log group has no precondition on var.use_kms",
         "the flow-log group's precondition does not say how to fix it",
     ]
 
 
+def flow_logs_precondition_on_the_key_arn(tf: TfFile) -> None:
+    (lifecycle,) = tf.block("resource", "aws_cloudwatch_log_group", "flow_logs")["lifecycle"]
+    (on_use_kms,) = [p for p in lifecycle["precondition"] if p["condition"] == expression("var.use_kms")]
+    on_use_kms["condition"] = expression("var.kms_key_arn != null")
+
+
 def test_flow_log_kms_check_fails_on_a_precondition_on_the_key_arn(mutated) -> None:
     # var.kms_key_arn is unknown at plan when the module creates the key: the check would only fail at apply.
-    broken = mutated(
-        f"{NETWORK}/flow_logs.tf", "condition     = var.use_kms", "condition     = var.kms_key_arn != null"
-    )
+    broken = mutated(f"{NETWORK}/flow_logs.tf", flow_logs_precondition_on_the_key_arn)
     assert flow_log_kms_problems(broken)[0] == "the flow-log group has no precondition on var.use_kms"
 
 
+def network_use_kms_always_true(tf: TfFile) -> None:
+    tf.block("module", "network")["use_kms"] = True
+
+
 def test_flow_log_kms_check_fails_when_use_kms_is_not_passed_down(mutated) -> None:
-    broken = mutated(
-        "main.tf",
-        "  use_kms                 = local.use_kms\n  kms_key_arn             = module.storage",
-        "  use_kms                 = true\n  kms_key_arn             = module.storage",
-    )
+    broken = mutated("main.tf", network_use_kms_always_true)
     assert flow_log_kms_problems(broken) == ["network's use_kms is True, not local.use_kms"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tf_static import OPERATOR, ROOT, Files, blocks, document, local_values, statement, variable
 
 from bedrock_ft.core.terraform_hcl import unwrap
+from helpers.hcl_edit import TfFile, string
 
 BEDROCK_ACTIONS = {
     "bedrock:CreateModelCustomizationJob",
@@ -63,13 +64,12 @@ def test_operator_uses_star_only_for_calls_without_resource_level_permissions(tf
     assert locals_["foundation_model_arns"] == "arn:${local.partition}:bedrock:${local.region}::foundation-model/*"
 
 
+def job_calls_on_any_resource(tf: TfFile) -> None:
+    tf.statement("operator", "FollowAndStopCustomizationJobs")["resources"] = [string("*")]
+
+
 def test_wildcard_check_fails_when_job_calls_go_to_star(mutated) -> None:
-    broken = mutated(
-        f"{OPERATOR}/operator_policy.tf",
-        'actions   = ["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"]\n'
-        "    resources = [local.job_arns]",
-        'actions   = ["bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"]\n    resources = ["*"]',
-    )
+    broken = mutated(f"{OPERATOR}/operator_policy.tf", job_calls_on_any_resource)
     assert wildcard_problems(broken) == [
         "FollowAndStopCustomizationJobs: bedrock:GetModelCustomizationJob on *",
         "FollowAndStopCustomizationJobs: bedrock:StopModelCustomizationJob on *",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tf_static import ROOT, STORAGE, Files, blocks, document, local_values, nested, resource, statement, variable
 
 from bedrock_ft.core.terraform_hcl import unwrap
+from helpers.hcl_edit import TfFile, block, expression, string
 
 
 def test_bucket_blocks_all_four_kinds_of_public_access(tf: Files) -> None:
@@ -91,12 +92,12 @@ def test_bucket_policy_denies_every_request_not_over_tls(tf: Files) -> None:
     assert unwrap(policy["policy"]) == "data.aws_iam_policy_document.bucket.json"
 
 
+def tls_deny_on_objects_only(tf: TfFile) -> None:
+    tf.statement("bucket", "DenyRequestsNotOverTls")["resources"] = [string("${aws_s3_bucket.this.arn}/*")]
+
+
 def test_tls_check_fails_when_the_deny_covers_only_objects(mutated) -> None:
-    broken = mutated(
-        f"{STORAGE}/bucket_policy.tf",
-        'resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]',
-        'resources = ["${aws_s3_bucket.this.arn}/*"]',
-    )
+    broken = mutated(f"{STORAGE}/bucket_policy.tf", tls_deny_on_objects_only)
     assert tls_problems(broken) == ["resources: ['${aws_s3_bucket.this.arn}/*']"]
 
 
@@ -172,13 +173,14 @@ def test_vpc_only_access_leaves_the_bucket_manageable_by_terraform_and_the_opera
     assert vpc_only_manageability_problems(tf) == []
 
 
+def list_bucket_denied_from_outside_the_endpoint(tf: TfFile) -> None:
+    deny = tf.statement("bucket", "DenyObjectAccessFromOutsideTheVpcEndpoint")
+    deny["actions"] = [*deny["actions"], string("s3:ListBucket")]
+    deny["resources"] = [expression("aws_s3_bucket.this.arn"), *deny["resources"]]
+
+
 def test_manageability_check_fails_when_list_bucket_is_denied_again(mutated) -> None:
-    broken = mutated(
-        f"{STORAGE}/bucket_policy.tf",
-        '"s3:DeleteObjectVersion"]\n      resources = ["${aws_s3_bucket.this.arn}/*"]',
-        '"s3:DeleteObjectVersion", "s3:ListBucket"]\n'
-        '      resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]',
-    )
+    broken = mutated(f"{STORAGE}/bucket_policy.tf", list_bucket_denied_from_outside_the_endpoint)
     assert vpc_only_manageability_problems(broken) == [
         "denies s3:ListBucket from outside the endpoint",
         "covers more than the objects: ['${aws_s3_bucket.this.arn}', '${aws_s3_bucket.this.arn}/*']",
@@ -212,8 +214,13 @@ def test_lifecycle_rule_filter_names_exactly_one_argument(tf: Files) -> None:
     assert rule["filter"] == [{"prefix": ""}]
 
 
+def empty_lifecycle_filter(tf: TfFile) -> None:
+    (rule,) = tf.block("resource", "aws_s3_bucket_lifecycle_configuration", "this")["rule"]
+    rule["filter"] = [block()]
+
+
 def test_lifecycle_filter_check_fails_on_an_empty_filter(mutated) -> None:
-    broken = mutated(f"{STORAGE}/bucket.tf", 'filter {\n      prefix = ""\n    }', "filter {}")
+    broken = mutated(f"{STORAGE}/bucket.tf", empty_lifecycle_filter)
     assert lifecycle_filter_problems(broken) == [
         "rule expire-noncurrent-versions-and-abort-incomplete-uploads: filter sets [], not exactly one argument"
     ]

@@ -53,6 +53,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bedrock_ft.cli.lifecycle_eval_commands:evaluate",
         "Score the tuned model against the base model on held-out records.",
     ),
+    "deploy": (
+        "bedrock_ft.cli.lifecycle_commands:deploy",
+        "Serve a tuned model: on-demand deployment or provisioned throughput.",
+    ),
+    "invoke": (
+        "bedrock_ft.cli.lifecycle_commands:invoke",
+        "Send a prompt to a deployed, provisioned or base model (Converse).",
+    ),
+    "cleanup": (
+        "bedrock_ft.cli.lifecycle_commands:cleanup",
+        "List and delete what bedrock-ft created that still costs money.",
+    ),
     "demo": ("bedrock_ft.cli.demo_command:demo", "The whole flow against a local AWS emulator, no account needed."),
     "review": ("bedrock_ft.cli.review_command:review", "Review IAM policies, network rules and bucket settings."),
     "models": (

@@ -17,12 +17,13 @@ import click
 @click.option(
     "--records",
     type=click.IntRange(8, 500),
-    default=32,
+    default=80,
     show_default=True,
-    help="Records of the bundled sample to render.",
+    help="Records of the bundled sample to render (a fifth are held out for the evaluation).",
 )
 def demo(work_dir: Path | None, region: str, records: int) -> None:
-    """Run generate, upload, preflight, submit and status against a local moto server: no AWS account needed."""
+    """Run generate, upload, preflight, submit and status against a local moto server, then (emulated) training,
+    metrics, deploy, invoke, evaluate and cleanup: no AWS account needed."""
     from bedrock_ft.core.errors import ChecksFailed
     from bedrock_ft.sandbox.demo import run_demo
 
@@ -30,6 +31,9 @@ def demo(work_dir: Path | None, region: str, records: int) -> None:
     if not result.preflight_ok:
         raise ChecksFailed("the demo's preflight failed; see the checks above")
     click.echo(f"demo finished: job {result.job_arn} is {result.job_status}")
+    if result.report_dir is not None:
+        kept = "" if work_dir is not None else " (a temporary folder, now removed: pass --work-dir to keep it)"
+        click.echo(f"evaluation report: {result.report_dir / 'report.md'}{kept}")
 
 
 COMMANDS = [demo]

@@ -116,13 +116,19 @@ def build_record(
     """
     if record_format is RecordFormat.RFT:
         if images:
-            raise UsageError("reinforcement fine-tuning records take no images", hint="drop --image-column")
+            raise UsageError(
+                "reinforcement fine-tuning records take no images", hint="give no image column", setting="image_column"
+            )
         return build_rft_record(system, prompt, reference_answer)
     if (reasoning is not None or prompt_only) and record_format is not RecordFormat.CONVERSATION:
         raise UsageError(f"the {record_format} format has no reasoning content and no prompt-only records")
     if prompt_only:
         if images:
-            raise UsageError("distillation is text only: prompt-only records take no images", hint="no --image-column")
+            raise UsageError(
+                "distillation is text only: prompt-only records take no images",
+                hint="give no image column",
+                setting="image_column",
+            )
         record: dict[str, Any] = {"schemaVersion": CONVERSATION_SCHEMA_VERSION}
         if system:
             record["system"] = [{"text": system}]
@@ -153,7 +159,11 @@ def build_record(
 def build_rft_record(system: str | None, prompt: str, reference_answer: Any) -> dict[str, Any]:
     """A reinforcement fine-tuning record: the prompt as OpenAI-format messages, and the reference answer."""
     if reference_answer is None or (isinstance(reference_answer, str) and not reference_answer.strip()):
-        raise UsageError("a reinforcement fine-tuning record needs a reference answer", hint="give --response-template")
+        raise UsageError(
+            "a reinforcement fine-tuning record needs a reference answer",
+            hint="give a response template",
+            setting="response_template",
+        )
     messages = [{"role": "system", "content": system}] if system else []
     messages.append({"role": "user", "content": prompt})
     return {"messages": messages, "reference_answer": reference_answer}
@@ -207,7 +217,9 @@ def build_turns_record(
         raise UsageError("a training conversation ends with an assistant turn")
     if record_format is RecordFormat.RFT:
         if images:
-            raise UsageError("reinforcement fine-tuning records take no images", hint="drop --image-column")
+            raise UsageError(
+                "reinforcement fine-tuning records take no images", hint="give no image column", setting="image_column"
+            )
         if reference_answer is None or (isinstance(reference_answer, str) and not reference_answer.strip()):
             raise UsageError("a reinforcement fine-tuning record needs a reference answer")
         messages: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
@@ -227,10 +239,16 @@ def build_turns_record(
         )
     if images and location is None:
         raise UsageError(
-            "images need a bucket and a bucket owner", hint="pass --bucket and --bucket-owner, or --tf-outputs"
+            "images need a bucket and a bucket owner",
+            hint="name the bucket and its owner, or give the Terraform outputs",
+            settings=("bucket", "bucket_owner", "tf_outputs"),
         )
     if prompt_only and images:
-        raise UsageError("distillation is text only: prompt-only records take no images", hint="no --image-column")
+        raise UsageError(
+            "distillation is text only: prompt-only records take no images",
+            hint="give no image column",
+            setting="image_column",
+        )
     record = {"schemaVersion": CONVERSATION_SCHEMA_VERSION}
     if system:
         record["system"] = [{"text": system}]

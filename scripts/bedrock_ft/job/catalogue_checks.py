@@ -75,7 +75,7 @@ def _grader_exists(session: AwsSession, arn: str, region: str) -> CheckResult:
             GRADER_CHECK,
             Status.FAIL,
             f"the grader {arn} is in {grader_region(arn)}, the job runs in {region}",
-            f"deploy the grader function in {region} and give its ARN as the grader",
+            f"deploy the grader function in {region} and name its ARN as the grader",
         )
     try:
         found = session.client("lambda", probe=True).get_function(FunctionName=arn)
@@ -85,7 +85,7 @@ def _grader_exists(session: AwsSession, arn: str, region: str) -> CheckResult:
                 GRADER_CHECK,
                 Status.FAIL,
                 f"there is no Lambda function {arn}",
-                "deploy the grader first, or fix the grader's ARN",
+                "deploy the grader first, or fix the grader ARN",
             )
         if _unsupported(exc):
             return CheckResult(GRADER_CHECK, Status.SKIPPED, "the endpoint cannot look Lambda functions up")

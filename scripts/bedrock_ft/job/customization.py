@@ -87,7 +87,7 @@ def distillation_config(
     teacher = teacher.strip()
     if not _fits(teacher, "customizationConfig", "distillationConfig", "teacherModelConfig", "teacherModelIdentifier"):
         raise UsageError(
-            f"the teacher {teacher!r} is not a model id, foundation-model ARN or inference profile the API accepts",
+            f"teacher {teacher!r} is not a model id, foundation-model ARN or inference profile the API accepts",
             hint="for example amazon.nova-pro-v1:0",
             setting="teacher",
         )
@@ -135,7 +135,7 @@ def check_grader_arn(grader_arn: str) -> str:
     arn = grader_arn.strip()
     if not _fits(arn, "customizationConfig", "rftConfig", "graderConfig", "lambdaGrader", "lambdaArn"):
         raise UsageError(
-            f"the grader {grader_arn!r} is not a Lambda function ARN",
+            f"grader {grader_arn!r} is not a Lambda function ARN",
             hint="for example arn:aws:lambda:us-east-1:123456789012:function:my-grader",
             setting="grader",
         )
@@ -148,7 +148,7 @@ def grader_region(grader_arn: str) -> str:
 
 
 def rft_hyperparameters(values: Mapping[str, str]) -> dict[str, int | float | str]:
-    """``--hp`` strings as ``rftConfig.hyperParameters`` takes them: numbers where the API types them."""
+    """Hyperparameter strings as ``rftConfig.hyperParameters`` takes them: numbers where the API types them."""
     known = {hp.name: hp for hp in RFT_HP}
     problems = []
     typed: dict[str, int | float | str] = {}
@@ -163,7 +163,7 @@ def rft_hyperparameters(values: Mapping[str, str]) -> dict[str, int | float | st
             continue
         typed[name] = hp.api_value(str(value).strip())
     if problems:
-        raise UsageError("; ".join(problems), hint="fix the hyperparameters", setting="hyperparameters")
+        raise UsageError("; ".join(problems), hint="fix the hyperparameter values", setting="hyperparameters")
     return typed
 
 
@@ -182,7 +182,7 @@ def rft_config(grader_arn: str, hyperparameters: Mapping[str, str]) -> dict[str,
 
 @dataclass(frozen=True)
 class MetadataFilter:
-    """One ``--metadata-filter``: ``key=value`` (equals) or ``key!=value`` (notEquals)."""
+    """One request-metadata filter: ``key=value`` (equals) or ``key!=value`` (notEquals)."""
 
     key: str
     value: str
@@ -206,21 +206,19 @@ def parse_metadata_filters(pairs: Sequence[str]) -> list[MetadataFilter]:
         key = key.strip()
         if not sep or not key:
             raise UsageError(
-                f"the metadata filter {pair!r} is not key=value or key!=value",
+                f"metadata filter {pair!r} is not key=value or key!=value",
                 hint="for example team=qa",
                 setting="metadata_filters",
             )
         if not _fits(key, *_FILTER_MAP, "{key}"):
             raise UsageError(
-                f"the metadata filter key {key!r} is not a request-metadata key the API accepts",
+                f"metadata filter key {key!r} is not a request-metadata key the API accepts",
                 hint="1-256 letters, digits, spaces and . _ : / = + $ @ -",
-                setting="metadata_filters",
             )
         if not _fits(value, *_FILTER_MAP, "{value}"):
             raise UsageError(
-                f"the metadata filter value {value!r} is not a request-metadata value the API accepts",
+                f"metadata filter value {value!r} is not a request-metadata value the API accepts",
                 hint="at most 256 letters, digits, spaces and . _ : / = + $ @ -",
-                setting="metadata_filters",
             )
         filters.append(MetadataFilter(key, value, equals))
     if len(filters) > MAX_METADATA_FILTERS:
@@ -240,14 +238,9 @@ def invocation_logs_config(
     all of them. ``use_prompt_response``: train on the logged responses instead of asking the teacher again.
     """
     uri = s3_uri.strip()
-    try:
-        check_bedrock_uri(uri, what="the invocation logs")
-    except UsageError as exc:
-        raise UsageError(exc.message, hint=exc.hint, setting="invocation_logs") from None
+    check_bedrock_uri(uri, what="invocation logs")
     if not _fits(uri, "trainingDataConfig", "invocationLogsConfig", "invocationLogSource", "s3Uri"):
-        raise UsageError(
-            f"the invocation logs {s3_uri!r} are not at an S3 URI the API accepts", setting="invocation_logs"
-        )
+        raise UsageError(f"invocation logs {s3_uri!r} is not an S3 URI the API accepts", setting="invocation_logs")
     config: dict[str, Any] = {"invocationLogSource": {"s3Uri": uri}, "usePromptResponse": use_prompt_response}
     filters = parse_metadata_filters(metadata_filters)
     if len(filters) == 1:

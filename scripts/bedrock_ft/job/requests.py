@@ -102,7 +102,12 @@ class SubmitRequest:
         # Malformed settings are refused here, before anything reads them (each error names its setting).
         if self.grader is not None:
             check_grader_arn(self.grader)
-        parse_metadata_filters(self.metadata_filters)
+        try:
+            parse_metadata_filters(self.metadata_filters)
+        except UsageError as exc:
+            if exc.settings:
+                raise
+            raise UsageError(exc.message, hint=exc.hint, setting="metadata_filters") from None
         if self.max_response_length is not None and self.max_response_length < 1:
             raise UsageError(
                 f"the maximum response length {self.max_response_length} must be at least 1",

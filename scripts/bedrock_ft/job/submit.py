@@ -135,7 +135,13 @@ def customization_config(outputs: TerraformOutputs, job: SubmitRequest) -> dict[
 def training_data_config(job: SubmitRequest) -> dict[str, Any]:
     """The ``trainingDataConfig``: the training file, or the invocation logs (with their metadata filters)."""
     if job.invocation_logs:
-        return invocation_logs_config(job.invocation_logs, job.metadata_filters)  # errors name their setting
+        try:
+            return invocation_logs_config(job.invocation_logs, job.metadata_filters)
+        except UsageError as exc:
+            if exc.settings:
+                raise
+            about = "metadata_filters" if exc.message.startswith("metadata filter") else "invocation_logs"
+            raise UsageError(exc.message, hint=exc.hint, setting=about) from None
     return {"s3Uri": job.training_data}
 
 

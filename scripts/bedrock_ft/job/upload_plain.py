@@ -217,7 +217,7 @@ def upload_plain(
     name = slugify(source.stem if source.is_file() else source.resolve().name) or "dataset"
     dataset_prefix = join_key(prefix) if prefix else join_key(data_prefix, name, digest[:16])
     if not dataset_prefix or key_problem(dataset_prefix + "/x"):
-        raise UsageError(f"the prefix {dataset_prefix!r} is not a usable S3 key prefix", setting="prefix")
+        raise UsageError(f"prefix {dataset_prefix!r} is not a usable S3 key prefix", setting="prefix")
     items = [
         item
         if item.key

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
-from bedrock_ft.core.errors import AwsError, BedrockFtError, JobFailed
+from bedrock_ft.core.errors import AwsError, Interrupted, JobFailed
 from bedrock_ft.core.s3_uris import S3Uri, join_key
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession
@@ -87,10 +87,8 @@ def _read_outputs(session: AwsSession, bucket: str, prefix: str, suffix: str) ->
     return rows
 
 
-class JobWaitInterrupted(BedrockFtError):
+class JobWaitInterrupted(Interrupted):
     """Ctrl-C while waiting for a batch or judge job: the job keeps running (and billing)."""
-
-    exit_code = 130
 
 
 def _poll(

@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 
 from bedrock_ft.core.bounded_json import JsonInputError, parse_json
 from bedrock_ft.core.confined_files import MB, FileRefused, MediaRoots, read_regular_file
-from bedrock_ft.core.errors import AwsError, BedrockFtError, InputError, UsageError
+from bedrock_ft.core.errors import AwsError, InputError, Interrupted, UsageError
 from bedrock_ft.core.models import model_id_from
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession
@@ -66,10 +66,8 @@ PROFILE_PREFIXES = ("us.", "eu.", "apac.", "us-gov.", "ca.", "sa.", "jp.", "au."
 Progress = Callable[[str, int, int], None]
 
 
-class EvaluationInterrupted(BedrockFtError):
+class EvaluationInterrupted(Interrupted):
     """Ctrl-C during the calls: the answers so far are cached and the same request continues from them."""
-
-    exit_code = 130
 
 
 @dataclass(frozen=True)
