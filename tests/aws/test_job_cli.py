@@ -169,7 +169,7 @@ def test_submit_data_and_training_data_together_is_a_usage_error(
 
 def test_submit_without_any_data_is_a_usage_error(account: Account, bedrock_ft_main: Main, capsys) -> None:
     assert bedrock_ft_main("submit", "--base-model", MODEL, "--dry-run") == 2
-    assert "no training data given (--data, --training-data)" in capsys.readouterr().err
+    assert "no training data given (--data, --training-data, --invocation-logs)" in capsys.readouterr().err
 
 
 def test_submit_regenerated_data_is_a_new_job_and_the_same_data_the_same_job(

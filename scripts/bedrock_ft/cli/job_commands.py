@@ -68,6 +68,41 @@ job_settings_options = _options(
     ),
 )
 
+# DISTILLATION and REINFORCEMENT_FINE_TUNING: what those jobs take beyond the data.
+teacher_options = _options(
+    click.option(
+        "--teacher",
+        metavar="MODEL",
+        help="DISTILLATION: the teacher model (id, ARN or inference profile), one of the base model's teachers "
+        "(bedrock-ft models --customization-type DISTILLATION).",
+    ),
+    click.option(
+        "--max-response-length",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="DISTILLATION: the longest answer, in tokens, the teacher gives to each prompt.",
+    ),
+)
+grader_option = click.option(
+    "--grader",
+    metavar="LAMBDA_ARN",
+    help="REINFORCEMENT_FINE_TUNING: the ARN of the Lambda function that scores each answer.",
+)
+invocation_logs_options = _options(
+    click.option(
+        "--invocation-logs",
+        metavar="S3URI",
+        help="DISTILLATION: learn from the model invocation logs under this s3:// URI instead of a data file.",
+    ),
+    click.option(
+        "--metadata-filter",
+        "metadata_filters",
+        multiple=True,
+        metavar="KEY=VALUE|KEY!=VALUE",
+        help="With --invocation-logs: keep only the invocations whose request metadata match (repeatable; all must).",
+    ),
+)
+
 data_option = click.option(
     "--data",
     "data",
@@ -83,7 +118,10 @@ job_data_options = _options(
     ),
     click.option("--training-data", help="s3:// URI of the training JSONL (instead of --data)."),
     click.option("--validation-data", help="s3:// URI of the validation JSONL (with --training-data)."),
+    invocation_logs_options,
     job_settings_options,
+    teacher_options,
+    grader_option,
 )
 
 # submit and run: the names of what they start.
@@ -114,6 +152,11 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
             validation_data: str | None,
             customization_type: str | None,
             hp: tuple[str, ...],
+            teacher: str | None,
+            max_response_length: int | None,
+            grader: str | None,
+            invocation_logs: str | None,
+            metadata_filters: tuple[str, ...],
             job_name: str | None = None,
             model_name: str | None = None,
             **rest: Any,
@@ -127,6 +170,11 @@ def job_spec_options(*, names: bool = False) -> Callable[[F], F]:
                 hyperparameters=parse_hyperparameter_options(hyperparameter_options(hp)),
                 job_name=job_name,
                 model_name=model_name,
+                teacher=teacher,
+                max_response_length=max_response_length,
+                grader=grader,
+                invocation_logs=invocation_logs,
+                metadata_filters=metadata_filters,
             )
             return func(job=job, **rest)
 
@@ -146,13 +194,24 @@ def job_spec(
     hyperparameters: dict[str, str],
     job_name: str | None,
     model_name: str | None,
+    teacher: str | None = None,
+    max_response_length: int | None = None,
+    grader: str | None = None,
+    invocation_logs: str | None = None,
+    metadata_filters: tuple[str, ...] = (),
 ) -> SubmitRequest:
-    """The SubmitRequest from --data OUT, or from --training-data (and --validation-data) with --base-model."""
+    """The SubmitRequest from --data OUT, or from --training-data (and --validation-data) or --invocation-logs with
+    --base-model."""
     if data is not None:
-        if training_data or validation_data:
+        if (training_data or validation_data) and not invocation_logs:
             raise UsageError(
                 "give either a dataset folder or data URIs, not both",
                 settings=("data", "training_data", "validation_data"),
+            )
+        if invocation_logs:
+            raise UsageError(
+                "give either a dataset folder or invocation logs, not both",
+                settings=("data", "invocation_logs"),
             )
         return job_from_dataset(
             data,
@@ -161,12 +220,15 @@ def job_spec(
             job_name=job_name,
             model_name=model_name,
             hyperparameters=hyperparameters,
+            teacher=teacher,
+            max_response_length=max_response_length,
+            grader=grader,
         )
-    if not training_data:
+    if not training_data and not invocation_logs:
         raise UsageError(
             "no training data given",
-            hint="give generate's folder, or the training data's s3:// URI",
-            settings=("data", "training_data"),
+            hint="give generate's folder, or the training data's s3:// URI (distillation: or the invocation logs)",
+            settings=("data", "training_data", "invocation_logs"),
         )
     if not base_model:
         raise UsageError(
@@ -180,8 +242,13 @@ def job_spec(
         validation_data=validation_data,
         job_name=job_name,
         model_name=model_name,
-        customization_type=customization_type or "FINE_TUNING",
+        customization_type=customization_type or ("DISTILLATION" if invocation_logs else "FINE_TUNING"),
         hyperparameters=hyperparameters,
+        teacher=teacher,
+        max_response_length=max_response_length,
+        grader=grader,
+        invocation_logs=invocation_logs,
+        metadata_filters=tuple(metadata_filters),
     )
 
 
@@ -234,13 +301,22 @@ def render_report(report: PreflightReport) -> None:
 
 
 @click.command()
-@click.argument("out", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("out", metavar="PATH", type=click.Path(exists=True, path_type=Path))
 @tf_outputs_options
 @workers_option
 @click.option(
     "--force",
     is_flag=True,
     help="Replace objects at the dataset's keys that hold other content (published data is never replaced without).",
+)
+@click.option(
+    "--base-model",
+    help="Plain JSONL only: the base model the data is for (it is validated for it before anything is sent).",
+)
+@click.option(
+    "--customization-type",
+    type=click.Choice(CUSTOMIZATION_TYPES),
+    help="Plain JSONL only: the kind of job the data is for [default: FINE_TUNING].",
 )
 @output_option()
 @endpoint_option
@@ -250,21 +326,35 @@ def upload(
     tf_dir: str | None,
     workers: int,
     force: bool,
+    base_model: str | None,
+    customization_type: str | None,
     output_format: str,
     endpoint_url: str | None,
 ) -> None:
-    """Put the files generate's manifest lists (OUT/manifest.json) into the module's bucket; skip what is there.
+    """Put a dataset into the module's bucket; skip what is there.
 
-    Each file is checked against its SHA-256 in the manifest first, and each object by S3's own checksum: an object
-    with other content stops the upload before anything is sent, unless --force. Prints the s3:// URIs of the
-    training and validation data (submit also takes OUT itself: --data OUT).
+    PATH is generate's folder: the files its manifest (PATH/manifest.json) lists are sent, each checked against its
+    SHA-256 in the manifest first. Or PATH is your own JSONL file or a folder of JSONL files (train.jsonl, and
+    validation.jsonl) with the images the records name: it is validated for --base-model first, and nothing is sent
+    when it has errors (exit 1). Each object is checked by S3's own checksum: an object with other content stops the
+    upload before anything is sent, unless --force. Prints the s3:// URIs of the training and validation data
+    (submit also takes generate's folder itself: --data OUT).
     """
     from bedrock_ft.core.progress import progress_bar
     from bedrock_ft.job.requests import UploadRequest
-    from bedrock_ft.job.upload import read_manifest, upload
+    from bedrock_ft.job.upload import MANIFEST_NAME, read_manifest, upload
 
     outputs = _outputs(tf_outputs, tf_dir)
     session = _upload_session(outputs, endpoint_url, workers)
+    if _is_plain_jsonl(out, MANIFEST_NAME):
+        _upload_plain(out, outputs, session, workers, force, base_model, customization_type, output_format)
+        return
+    if base_model or customization_type:
+        raise UsageError(
+            f"{out} is generate's folder: its manifest names the model and the customization type",
+            hint="drop them, or give a plain JSONL file or folder",
+            settings=("base_model", "customization_type"),
+        )
     try:
         total: int | None = len(read_manifest(out).files) + 1  # the files and the manifest
     except BedrockFtError:
@@ -285,6 +375,62 @@ def upload(
             UploadRequest(out_dir=out, workers=workers, replace_changed=force),
             progress=_Counted(bar, done),
         )
+    _show_upload(result, output_format)
+
+
+def _is_plain_jsonl(path: Path, manifest_name: str) -> bool:
+    """A JSONL file, or a folder of JSONL files without generate's manifest (a folder holding neither is taken for
+    generate's, whose upload says the manifest is missing)."""
+    if path.is_file():
+        return True
+    return not (path / manifest_name).exists() and any(path.glob("*.jsonl"))
+
+
+def _upload_plain(
+    path: Path,
+    outputs: TerraformOutputs,
+    session: AwsSession,
+    workers: int,
+    force: bool,
+    base_model: str | None,
+    customization_type: str | None,
+    output_format: str,
+) -> None:
+    """upload PATH for a plain JSONL file or folder: validated for the base model, then sent (upload_plain)."""
+    from bedrock_ft.core.progress import progress_bar
+    from bedrock_ft.job.upload_plain import upload_plain
+
+    if not base_model:
+        raise UsageError(
+            f"{path} is plain JSONL (no manifest.json): say which base model the data is for",
+            hint="name the base model, so the data is validated for it before anything is sent",
+            setting="base_model",
+        )
+    with progress_bar(None, "upload") as bar, on_interrupt(_plain_upload_interrupted):
+        result = upload_plain(
+            path,
+            session.s3(),
+            bucket=outputs.bucket_name,
+            bucket_owner=str(outputs.values.get("account_id") or "") or None,
+            data_prefix=outputs.data_prefix,
+            base_model=base_model,
+            customization_type=customization_type,
+            kms_key_arn=outputs.kms_key_arn,
+            workers=workers,
+            progress=bar,
+            replace_changed=force,
+        )
+    _show_upload(result, output_format)
+
+
+def _plain_upload_interrupted() -> str:
+    return (
+        "upload interrupted: what was sent stays in the bucket, nothing keeps running; "
+        "run the same upload again to send the rest (what is there is skipped)"
+    )
+
+
+def _show_upload(result: Any, output_format: str) -> None:
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if output_format == "json":
@@ -502,6 +648,8 @@ def list_jobs(
 @click.option("--restart", is_flag=True, help="Forget the finished steps in --work-dir and start over.")
 @workers_option
 @job_settings_options
+@teacher_options
+@grader_option
 @job_naming_options
 @skip_preflight_option
 @click.option("--wait/--no-wait", "wait_for_end", default=False, help="Wait for the job to end.")
@@ -521,6 +669,9 @@ def run(
     model_name: str | None,
     customization_type: str | None,
     hp: tuple[str, ...],
+    teacher: str | None,
+    max_response_length: int | None,
+    grader: str | None,
     skip_preflight: bool,
     wait_for_end: bool,
     timeout: float | None,
@@ -570,6 +721,9 @@ def run(
         model_name=model_name,
         customization_type=customization_type,
         hyperparameters=parse_hyperparameter_options(hyperparameter_options(hp)),
+        teacher=teacher,
+        max_response_length=max_response_length,
+        grader=grader,
         workers=workers,
         skip_preflight=skip_preflight,
         wait=wait_for_end,

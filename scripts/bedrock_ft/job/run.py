@@ -257,6 +257,9 @@ def run_pipeline(
         or (given.customization_type if given else settings.customization_type if settings else None)
         or DEFAULT_CUSTOMIZATION_TYPE,
         hyperparameters=request.hyperparameters,
+        teacher=request.teacher,
+        max_response_length=request.max_response_length,
+        grader=request.grader,
         training_digest=steps["upload"].get("training_digest"),
         validation_digest=steps["upload"].get("validation_digest"),
         skip_preflight=True,  # the run's own preflight step, just below, is the one that counts

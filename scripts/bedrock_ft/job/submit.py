@@ -29,8 +29,9 @@ from bedrock_ft.core.errors import AwsError, BedrockFtError, InputError, UsageEr
 from bedrock_ft.core.models import CustomizationType, find_model, model_id_from
 from bedrock_ft.core.s3_uris import check_bedrock_uri, join_key, parse_s3_uri
 from bedrock_ft.core.tf_outputs import TerraformOutputs
+from bedrock_ft.job.customization import distillation_config, invocation_logs_config, rft_config
 from bedrock_ft.job.preflight import CheckResult, PreflightFailed, PreflightReport, run_preflight
-from bedrock_ft.job.requests import DEFAULT_CUSTOMIZATION_TYPE, SubmitRequest, data_uri
+from bedrock_ft.job.requests import DEFAULT_CUSTOMIZATION_TYPE, DISTILLATION, RFT, SubmitRequest, data_uri
 from bedrock_ft.job.session import AwsSession
 
 OPERATION = "CreateModelCustomizationJob"
@@ -88,6 +89,62 @@ def _digest(document: Any) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _about(setting: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``make()``, its UsageError said to be about the request field ``setting``."""
+    try:
+        return make()
+    except UsageError as exc:
+        if exc.settings:
+            raise
+        raise UsageError(exc.message, hint=exc.hint, setting=setting) from None
+
+
+def customization_config(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, Any] | None:
+    """The ``customizationConfig`` of a DISTILLATION or REINFORCEMENT_FINE_TUNING job; None for the other types."""
+    if job.customization_type == DISTILLATION:
+        if not job.teacher:
+            raise UsageError(
+                "a DISTILLATION job needs a teacher model",
+                hint="name one of the teachers bedrock-ft models lists for the base model",
+                setting="teacher",
+            )
+        if job.hyperparameters:
+            raise UsageError(
+                "a DISTILLATION job takes no hyperparameters",
+                hint="Bedrock chooses them: drop the hyperparameters",
+                setting="hyperparameters",
+            )
+        teacher = job.teacher
+        return _about(
+            "teacher",
+            lambda: distillation_config(
+                teacher, job.base_model, outputs.region, max_response_length=job.max_response_length
+            ),
+        )
+    if job.customization_type == RFT:
+        if not job.grader:
+            raise UsageError(
+                "a REINFORCEMENT_FINE_TUNING job needs a grader Lambda function",
+                hint="deploy a grader and give its ARN",
+                setting="grader",
+            )
+        return rft_config(job.grader, job.hyperparameters)  # its errors name the grader or the hyperparameters
+    return None
+
+
+def training_data_config(job: SubmitRequest) -> dict[str, Any]:
+    """The ``trainingDataConfig``: the training file, or the invocation logs (with their metadata filters)."""
+    if job.invocation_logs:
+        try:
+            return invocation_logs_config(job.invocation_logs, job.metadata_filters)
+        except UsageError as exc:
+            if exc.settings:
+                raise
+            about = "metadata_filters" if exc.message.startswith("metadata filter") else "invocation_logs"
+            raise UsageError(exc.message, hint=exc.hint, setting=about) from None
+    return {"s3Uri": job.training_data}
+
+
 def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, Any]:
     """The exact keyword arguments of ``create_model_customization_job`` for ``job`` in the module's network."""
     outputs.require("region", "bucket_name", "role_arn", "subnet_ids", "security_group_ids")
@@ -116,7 +173,9 @@ def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, An
         raise UsageError(f"the outputs list {len(subnets)} subnets; a job takes 1 to 16")
     if not 1 <= len(groups) <= 5:
         raise UsageError(f"the outputs list {len(groups)} security groups; a job takes 1 to 5")
-    hyperparameters = job.hyperparameter_values()
+    customization = customization_config(outputs, job)
+    training_config = training_data_config(job)
+    hyperparameters = job.hyperparameter_values() if customization is None else {}
     kms_key = outputs.kms_key_arn
     output_prefix = outputs.output_prefix
 
@@ -136,6 +195,12 @@ def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, An
         "outputPrefix": output_prefix,
         "region": outputs.region,
     }
+    # The settings of distillation and RFT count only when there are any, so a fine-tuning job keeps the names and
+    # token earlier releases gave it.
+    if customization is not None:
+        identity["customizationConfig"] = customization
+    if job.invocation_logs:
+        identity["training"] = training_config
     fingerprint = _digest(identity)[:12]
     family = _short_family(job.base_model)
     job_name = job.job_name or f"{NAME_PREFIX}-{family}-{fingerprint}"
@@ -154,9 +219,10 @@ def build_request(outputs: TerraformOutputs, job: SubmitRequest) -> dict[str, An
         "roleArn": outputs.role_arn,
         "baseModelIdentifier": job.base_model,
         "customizationType": job.customization_type,
-        "trainingDataConfig": {"s3Uri": job.training_data},
+        "trainingDataConfig": training_config,
         "outputDataConfig": {"s3Uri": f"s3://{outputs.bucket_name}/{output_folder}/"},
-        "hyperParameters": hyperparameters,
+        # Fine-tuning and continued pre-training: the string map; distillation and RFT: their own config.
+        **({"hyperParameters": hyperparameters} if customization is None else {"customizationConfig": customization}),
         "vpcConfig": {"subnetIds": list(subnets), "securityGroupIds": list(groups)},
         "jobTags": tags,
         "customModelTags": list(tags),
@@ -213,6 +279,8 @@ def object_digest(s3: Any, uri: str) -> str | None:
 
 def resolve_data_digests(s3: Any, job: SubmitRequest) -> SubmitRequest:
     """``job`` with the content identifiers of its data filled in from S3 where it does not carry them."""
+    if not job.training_data:
+        return job  # invocation logs: identified by their URI and filters
     training = job.training_digest or object_digest(s3, job.training_data)
     validation = job.validation_digest
     if job.validation_data and not validation:
@@ -283,6 +351,9 @@ def job_from_dataset(
     hyperparameters: Mapping[str, str] | None = None,
     skip_preflight: bool = False,
     dry_run: bool = False,
+    teacher: str | None = None,
+    max_response_length: int | None = None,
+    grader: str | None = None,
 ) -> SubmitRequest:
     """The SubmitRequest for a generated dataset (folder or manifest): its data, with the model and type it was made
     for unless given here."""
@@ -306,6 +377,9 @@ def job_from_dataset(
         validation_digest=data.validation_digest,
         skip_preflight=skip_preflight,
         dry_run=dry_run,
+        teacher=teacher,
+        max_response_length=max_response_length,
+        grader=grader,
     )
 
 
@@ -346,7 +420,9 @@ def submit_job(
 
     Data given by URI only is identified by what S3 says about its content (``resolve_data_digests``) first.
     """
-    if not request.training_digest or (request.validation_data and not request.validation_digest):
+    if (request.training_data and not request.training_digest) or (
+        request.validation_data and not request.validation_digest
+    ):
         request = resolve_data_digests(session.s3(), request)
     api_request = build_request(outputs, request)
     result = SubmitResult(request=api_request, dry_run=request.dry_run)

@@ -36,7 +36,13 @@ from bedrock_ft.job.preflight.iam import (
     check_role_trust,
     network_condition_findings,
 )
-from bedrock_ft.job.preflight.model import check_base_model, check_hyperparameters
+from bedrock_ft.job.preflight.model import (
+    check_base_model,
+    check_base_model_catalogue,
+    check_hyperparameters,
+    check_rft_grader,
+    check_teacher,
+)
 from bedrock_ft.job.preflight.network import check_s3_endpoint, check_security_groups, check_subnets
 from bedrock_ft.job.preflight.results import CheckResult, PreflightFailed, PreflightReport, Status, failed, skipped
 from bedrock_ft.job.requests import PreflightRequest, data_uri
@@ -71,9 +77,14 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("role-s3-access", check_role_s3),
     ("role-simulation", check_role_simulation),
     ("base-model", check_base_model),
+    ("base-model-catalogue", check_base_model_catalogue),
     ("hyperparameters", check_hyperparameters),
+    ("distillation-teacher", check_teacher),
+    ("rft-grader", check_rft_grader),
     ("kms-key", check_kms_key),
 )
+# The checks that read the data file; a job whose data comes from the model invocation logs has none to read.
+DATA_FILE_CHECKS = frozenset({"training-data", "images", "data-fits-model"})
 
 
 def run_preflight(
@@ -86,12 +97,19 @@ def run_preflight(
     """Run every check; a check that raises becomes a failure (or a skip when the endpoint lacks its API)."""
     outputs.require("region", "account_id", "vpc_id", "subnet_ids", "security_group_ids", "bucket_name", "role_arn")
     # Parse the data URIs up front: a malformed one is a usage error, not a failed check.
-    data_uri(request.training_data, "training_data")
+    if request.training_data:
+        data_uri(request.training_data, "training_data")
     if request.validation_data:
         data_uri(request.validation_data, "validation_data")
     ctx = CheckContext(session, outputs, request)
     report = PreflightReport()
     for first_name, check in CHECKS:
+        if request.invocation_logs and first_name in DATA_FILE_CHECKS:
+            result = skipped(first_name, f"the training data comes from the invocation logs {request.invocation_logs}")
+            report.results.append(result)
+            if on_result:
+                on_result(result)
+            continue
         try:
             produced = list(check(ctx))
         except Exception as exc:

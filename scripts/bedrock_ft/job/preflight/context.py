@@ -146,7 +146,10 @@ class CheckContext:
         return join_key(self.output_prefix, "bedrock-ft-preflight", ".write_access_check_file.tmp")
 
     def data_uris(self) -> list[tuple[str, S3Uri]]:
-        uris = [("training", data_uri(self.request.training_data, "training_data"))]
+        """The data files' URIs (none when the data comes from the invocation logs)."""
+        uris = []
+        if self.request.training_data:
+            uris.append(("training", data_uri(self.request.training_data, "training_data")))
         if self.request.validation_data:
             uris.append(("validation", data_uri(self.request.validation_data, "validation_data")))
         return uris

@@ -19,6 +19,7 @@ from bedrock_ft.core.models import (
     find_model,
 )
 from bedrock_ft.core.s3_uris import S3Uri, parse_s3_uri
+from bedrock_ft.data.validate import format_for
 from bedrock_ft.job.preflight.context import (
     CheckContext,
 )
@@ -184,6 +185,8 @@ def record_format_of(record: Any) -> RecordFormat | None:
     if not isinstance(record, dict):
         return None
     messages = record.get("messages")
+    if isinstance(messages, list) and "reference_answer" in record:
+        return RecordFormat.RFT
     if isinstance(messages, list):
         blocks = any(isinstance(m, dict) and isinstance(m.get("content"), list) for m in messages)
         if "schemaVersion" in record or blocks or isinstance(record.get("system"), list):
@@ -271,7 +274,11 @@ def check_data_fits_model(ctx: CheckContext) -> Iterator[CheckResult]:
     if kind not in {t.value for t in CustomizationType}:
         yield skipped(name, f"bedrock-ft's model table has no record format for {kind}")
         return
-    expected = spec.record_format(kind)
+    customization = CustomizationType(kind)
+    if customization not in spec.customization_types:
+        yield skipped(name, f"{spec.display_name} does not support {kind} (see base-model)")
+        return
+    expected = format_for(spec, customization)
     uri = ctx.data_uris()[0][1]
     if uri.bucket != ctx.bucket:
         yield skipped(name, f"{uri} is not in the module's bucket (see training-data)")

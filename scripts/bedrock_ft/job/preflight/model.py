@@ -21,7 +21,51 @@ from bedrock_ft.job.preflight.results import CheckResult, failed, passed, skippe
 LISTABLE_CUSTOMIZATION_TYPES = ("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION")
 
 
+def check_base_model_catalogue(ctx: CheckContext) -> Iterator[CheckResult]:
+    """What GetFoundationModel says of the base model: customizationsSupported, lifecycle ACTIVE or LEGACY (the
+    model table where the endpoint cannot answer)."""
+    # catalogue_checks builds on this package's results: imported here, once the package is loaded.
+    from bedrock_ft.job.catalogue_checks import check_foundation_model
+
+    yield check_foundation_model(
+        ctx.session, base_model=ctx.request.base_model, customization_type=ctx.request.customization_type
+    )
+
+
+def check_teacher(ctx: CheckContext) -> Iterator[CheckResult]:
+    """A DISTILLATION job's teacher is one of the base model's teachers in the job's region; other jobs have no
+    teacher (no result)."""
+    if ctx.request.customization_type != CustomizationType.DISTILLATION.value:
+        return
+    from bedrock_ft.job.customization import distillation_config
+
+    name = "distillation-teacher"
+    if not ctx.request.teacher:
+        yield failed(name, "a DISTILLATION job needs a teacher model", "name one of the base model's teachers")
+        return
+    try:
+        distillation_config(ctx.request.teacher, ctx.request.base_model, ctx.region)
+    except BedrockFtError as exc:
+        yield failed(name, exc.message, exc.hint or "name one of the base model's teachers")
+        return
+    yield passed(name, f"{ctx.request.teacher} can teach {model_id_from(ctx.request.base_model)} in {ctx.region}")
+
+
+def check_rft_grader(ctx: CheckContext) -> Iterator[CheckResult]:
+    """A REINFORCEMENT_FINE_TUNING job's grader Lambda exists in the job's region and the service role may invoke
+    it; other jobs have no grader (no result)."""
+    if ctx.request.customization_type != CustomizationType.REINFORCEMENT_FINE_TUNING.value:
+        return
+    from bedrock_ft.job.catalogue_checks import GRADER_CHECK, check_grader
+
+    if not ctx.request.grader:
+        yield failed(GRADER_CHECK, "a REINFORCEMENT_FINE_TUNING job needs a grader Lambda", "give the grader's ARN")
+        return
+    yield from check_grader(ctx.session, role_arn=ctx.role_arn, grader_arn=ctx.request.grader, region=ctx.region)
+
+
 def check_base_model(ctx: CheckContext) -> Iterator[CheckResult]:
+    """The base model is listed for the customization type in the region (ListFoundationModels)."""
     name = "base-model"
     kind = ctx.request.customization_type
     if kind not in LISTABLE_CUSTOMIZATION_TYPES:
@@ -101,7 +145,25 @@ def check_hyperparameters(ctx: CheckContext) -> Iterator[CheckResult]:
             "check the values against the model's page in the Bedrock user guide",
         )
         return
-    problems = spec.check_hyperparameters(dict(ctx.request.hyperparameters))
+    kind = ctx.request.customization_type
+    if kind == CustomizationType.REINFORCEMENT_FINE_TUNING.value:
+        # Typed numbers in rftConfig: checked against the API's own ranges.
+        from bedrock_ft.job.customization import rft_hyperparameters
+
+        try:
+            typed = rft_hyperparameters(ctx.request.hyperparameters)
+        except BedrockFtError as exc:
+            yield failed(name, exc.message, "change the hyperparameters to lie within the API's ranges")
+            return
+        values = ", ".join(f"{k}={v}" for k, v in sorted(typed.items())) or "the service's defaults"
+        yield passed(name, f"{values} within the ranges of reinforcement fine-tuning")
+        return
+    known = {str(t) for t in CustomizationType}
+    problems = (
+        spec.check_hyperparameters(dict(ctx.request.hyperparameters), kind)
+        if kind in known
+        else spec.check_hyperparameters(dict(ctx.request.hyperparameters))
+    )
     if ctx.request.customization_type not in [str(t) for t in spec.customization_types]:
         problems.append(f"{spec.display_name} does not support {ctx.request.customization_type}")
     if problems:
