@@ -268,9 +268,7 @@ def _upload_session(outputs: TerraformOutputs, endpoint_url: str | None, workers
 
 def _outputs(tf_outputs: str | None, tf_dir: str | None) -> TerraformOutputs:
     """The Terraform outputs a command cannot do without (a ConfigError names what is missing)."""
-    outputs = read_tf_outputs(tf_outputs, tf_dir)
-    assert outputs is not None  # required=True raises instead of returning None
-    return outputs
+    return read_tf_outputs(tf_outputs, tf_dir)
 
 
 def _bedrock(tf_outputs: str | None, tf_dir: str | None, endpoint_url: str | None) -> Any:
@@ -654,6 +652,44 @@ def list_jobs(
 @skip_preflight_option
 @click.option("--wait/--no-wait", "wait_for_end", default=False, help="Wait for the job to end.")
 @click.option("--timeout", type=click.FloatRange(min=0), help="With --wait: give up after this many seconds.")
+@click.option(
+    "--deploy",
+    "deploy_after",
+    is_flag=True,
+    help="After training, deploy the model (as `bedrock-ft deploy`; implies --wait).",
+)
+@click.option(
+    "--deploy-mode",
+    type=click.Choice(["auto", "on-demand", "provisioned"]),
+    default="auto",
+    show_default=True,
+    help="With --deploy: on-demand deployment, provisioned throughput, or whichever the model allows.",
+)
+@click.option(
+    "--model-units", type=click.IntRange(min=1), default=1, show_default=True, help="With provisioned throughput."
+)
+@click.option(
+    "--evaluate",
+    "evaluate_after",
+    is_flag=True,
+    help="After deploying, evaluate the tuned model against its base model on the validation split "
+    "(as `bedrock-ft evaluate`; needs --deploy).",
+)
+@click.option(
+    "--task",
+    type=click.Choice(["classification", "extraction", "generation"]),
+    default="generation",
+    show_default=True,
+    help="With --evaluate: how answers are scored.",
+)
+@click.option("--label-pattern", metavar="REGEX", help="With --evaluate: where the label lies in an answer.")
+@click.option("--json-path", metavar="PATH", help="With --evaluate and --task extraction: where the JSON lies.")
+@click.option(
+    "--fail-under",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="With --evaluate: exit 1 when the tuned model scores below VALUE (repeatable).",
+)
 @output_option()
 @endpoint_option
 def run(
@@ -675,6 +711,14 @@ def run(
     skip_preflight: bool,
     wait_for_end: bool,
     timeout: float | None,
+    deploy_after: bool,
+    deploy_mode: str,
+    model_units: int,
+    evaluate_after: bool,
+    task: str,
+    label_pattern: str | None,
+    json_path: str | None,
+    fail_under: tuple[str, ...],
     output_format: str,
     endpoint_url: str | None,
     **generate_options: Any,
@@ -682,6 +726,8 @@ def run(
     """generate, upload, preflight, submit (and --wait) in one command; a rerun continues where it stopped.
 
     With --data OUT (a folder generate already wrote) the generate step is skipped and OUT is uploaded.
+    With --deploy (and --evaluate) the run goes on after training: the model is deployed (and evaluated against
+    its base model on the validation split); the run's state records those steps too.
 
     \b
     Example:
@@ -712,6 +758,10 @@ def run(
         settings = fill_unset(settings, from_file)
         if not settings.base_model:
             raise UsageError("no base model", hint="pass --base-model or a --preset that names one")
+    if evaluate_after and not deploy_after:
+        raise UsageError("--evaluate scores the deployed model: add --deploy")
+    if deploy_after:
+        wait_for_end = True
     request = RunRequest(
         work_dir=work_dir,
         generate=settings,
@@ -746,12 +796,70 @@ def run(
         if not text:
             emit(exc.result.to_dict(), ok=False)
         raise
+    after: dict[str, Any] | None = None
+    if deploy_after:
+        after = _after_training(
+            _upload_session(outputs, endpoint_url, workers),
+            outputs,
+            work_dir,
+            deploy_mode=deploy_mode,
+            model_units=model_units,
+            evaluate=evaluate_after,
+            evaluate_settings={
+                "task": task,
+                "label_pattern": label_pattern,
+                "json_path": json_path,
+                "fail_under": fail_under,
+                "timeout": timeout,
+            },
+            text=text,
+        )
+    failed_gate = after is not None and after.get("evaluate", {}).get("ok") is False
     if not text:
-        emit(result.to_dict())
-        return
-    click.echo(f"job: {result.job_arn}")
-    if result.job is None:
-        click.echo(f"follow it with: bedrock-ft wait {result.job_arn}")
+        emit({**result.to_dict(), "after_training": after}, ok=not failed_gate)
+    else:
+        click.echo(f"job: {result.job_arn}")
+        if result.job is None:
+            click.echo(f"follow it with: bedrock-ft wait {result.job_arn}")
+        for step, produced in (after or {}).items():
+            click.echo(f"{step}: " + ", ".join(f"{key} {value}" for key, value in produced.items()))
+    if failed_gate:
+        raise ChecksFailed("the tuned model missed a --fail-under gate; the report says which")
+
+
+def _after_training(
+    session: Any,
+    outputs: TerraformOutputs,
+    work_dir: Path,
+    *,
+    deploy_mode: str,
+    model_units: int,
+    evaluate: bool,
+    evaluate_settings: dict[str, Any],
+    text: bool,
+) -> dict[str, Any]:
+    """run's steps after training (lifecycle.pipeline): deploy, then evaluate; what each step recorded."""
+    from bedrock_ft.lifecycle.deploy import DeployRequest
+    from bedrock_ft.lifecycle.evaluation import parse_fail_under
+    from bedrock_ft.lifecycle.ledger import Ledger
+    from bedrock_ft.lifecycle.pipeline import ContinueRequest, continue_run
+
+    settings = dict(evaluate_settings)
+    settings["fail_under"] = parse_fail_under(settings["fail_under"], settings["task"])
+    request = ContinueRequest(
+        work_dir=work_dir,
+        deploy=DeployRequest(model="", mode=deploy_mode, model_units=model_units, timeout=settings["timeout"]),
+        evaluate=settings if evaluate else None,
+    )
+    with on_interrupt(lambda: _run_interrupted(work_dir)):
+        result = continue_run(
+            session,
+            outputs,
+            request,
+            ledger=Ledger.default(),
+            on_progress=(lambda message: click.echo(f"[deploy] {message}", err=True)) if text else None,
+        )
+    return {**result.done, **{step: {"skipped": True} for step in result.skipped}}
 
 
 class _Counted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import click
 
@@ -48,6 +48,16 @@ def template_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+@overload
+def read_tf_outputs(
+    tf_outputs: str | None, tf_dir: str | None, *, required: Literal[True] = True
+) -> TerraformOutputs: ...
+
+
+@overload
+def read_tf_outputs(tf_outputs: str | None, tf_dir: str | None, *, required: bool) -> TerraformOutputs | None: ...
 
 
 def read_tf_outputs(tf_outputs: str | None, tf_dir: str | None, *, required: bool = True) -> TerraformOutputs | None:

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from bedrock_ft.core.bounded_json import JsonInputError, parse_json, read_json_document
 from bedrock_ft.core.confined_files import FileRefused
@@ -223,6 +223,26 @@ def read_outputs_dir(directory: str | os.PathLike[str], terraform: str = "terraf
     if not document:
         raise ConfigError(f"Terraform in {folder} has no outputs", hint="run `terraform apply` there first")
     return parse_outputs(document, f"terraform output in {folder}")
+
+
+@overload
+def load_outputs(
+    outputs_file: str | os.PathLike[str] | None = None,
+    tf_dir: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    required: Literal[True] = True,
+) -> TerraformOutputs: ...
+
+
+@overload
+def load_outputs(
+    outputs_file: str | os.PathLike[str] | None = None,
+    tf_dir: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    required: bool,
+) -> TerraformOutputs | None: ...
 
 
 def load_outputs(
