@@ -715,3 +715,18 @@ def test_upload_of_generates_folder_refuses_a_base_model(
     (folder / "manifest.json").write_text("{}", encoding="utf-8")
     assert main(["upload", str(folder), "--base-model", MODEL, "--tf-outputs", str(outputs_file)]) == 2
     assert "its manifest names the model" in capsys.readouterr().err
+
+
+def test_a_distillation_run_without_a_teacher_is_refused_before_anything_is_generated(tmp_path: Path) -> None:
+    from bedrock_ft.job.requests import RunRequest
+
+    with pytest.raises(UsageError, match="needs a teacher") as caught:
+        RunRequest(work_dir=tmp_path, dataset=tmp_path, customization_type="DISTILLATION")
+    assert caught.value.settings == ("teacher",)
+
+
+def test_an_rft_run_with_a_grader_that_is_not_a_lambda_arn_is_refused(tmp_path: Path) -> None:
+    from bedrock_ft.job.requests import RunRequest
+
+    with pytest.raises(UsageError, match="not a Lambda function ARN"):
+        RunRequest(work_dir=tmp_path, dataset=tmp_path, customization_type="REINFORCEMENT_FINE_TUNING", grader="g")

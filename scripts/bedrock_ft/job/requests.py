@@ -222,6 +222,13 @@ class RunRequest:
             raise UsageError("no base model", hint="name one, or a preset that names one", setting="base_model")
         if self.workers < 1:
             raise UsageError("workers must be at least 1", setting="workers")
+        # Refused before generating and uploading anything (submit would refuse them after).
+        if self.customization_type == DISTILLATION and not self.teacher:
+            raise UsageError("a DISTILLATION job needs a teacher model", setting="teacher")
+        if self.customization_type == RFT and not self.grader:
+            raise UsageError("a REINFORCEMENT_FINE_TUNING job needs a grader Lambda function", setting="grader")
+        if self.grader is not None:
+            check_grader_arn(self.grader)
 
     def job_settings(self) -> dict[str, object]:
         """The job's settings beyond its data (part of what makes a run this run). The distillation and RFT settings
