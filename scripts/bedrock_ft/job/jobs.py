@@ -117,15 +117,17 @@ def job_name_from(identifier: str) -> str:
     return identifier
 
 
-def get_job(bedrock: Any, identifier: str) -> JobStatus:
-    """The job's status; an ARN the endpoint rejects is retried by name."""
-    candidates = [identifier.strip()]
-    if identifier.startswith("arn:"):
-        candidates.append(job_name_from(identifier))
+def describe_job(bedrock: Any, identifier: str) -> dict[str, Any]:
+    """GetModelCustomizationJob's answer for a job name or ARN; an ARN the endpoint rejects is retried by name."""
+    identifier = identifier.strip()
+    candidates = (
+        [identifier, job_name_from(identifier)] if identifier.startswith("arn:") else [job_name_from(identifier)]
+    )
     last: ClientError | None = None
     for candidate in candidates:
         try:
-            return JobStatus.from_response(bedrock.get_model_customization_job(jobIdentifier=candidate))
+            response: dict[str, Any] = bedrock.get_model_customization_job(jobIdentifier=candidate)
+            return response
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("ResourceNotFoundException", "ValidationException"):
                 raise
@@ -135,6 +137,11 @@ def get_job(bedrock: Any, identifier: str) -> JobStatus:
         f"no customization job {identifier} in this region ({message})",
         hint="check the name, and that the outputs or AWS_REGION name the job's region; `bedrock-ft list` shows jobs",
     )
+
+
+def get_job(bedrock: Any, identifier: str) -> JobStatus:
+    """The job's status; an ARN the endpoint rejects is retried by name."""
+    return JobStatus.from_response(describe_job(bedrock, identifier))
 
 
 def wait_for_job(

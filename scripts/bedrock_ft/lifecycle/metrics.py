@@ -19,10 +19,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bedrock_ft.core.errors import AwsError, InputError, UsageError
+from bedrock_ft.core.errors import AwsError, InputError
 from bedrock_ft.core.s3_uris import S3Uri, join_key, split_s3_uri
 from bedrock_ft.core.tf_outputs import TerraformOutputs
-from bedrock_ft.job.jobs import JobStatus, job_name_from
+from bedrock_ft.job.jobs import JobStatus, describe_job
 from bedrock_ft.job.session import AwsSession
 
 TRAINING_FILE = "training_artifacts/step_wise_training_metrics.csv"
@@ -80,28 +80,6 @@ class JobMetrics:
             "validation": [p.to_dict() for p in self.validation],
             "notes": list(self.notes),
         }
-
-
-def describe_job(bedrock: Any, identifier: str) -> dict[str, Any]:
-    """GetModelCustomizationJob by ARN or name (an endpoint that takes only names gets the name)."""
-    identifier = identifier.strip()
-    if not identifier:
-        raise UsageError("no job given", hint="give the job name or ARN that submit printed")
-    candidates = [identifier] + ([job_name_from(identifier)] if identifier.startswith("arn:") else [])
-    last: ClientError | None = None
-    for candidate in candidates:
-        try:
-            response: dict[str, Any] = bedrock.get_model_customization_job(jobIdentifier=candidate)
-            return response
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in ("ResourceNotFoundException", "ValidationException"):
-                raise
-            last = exc
-    message = last.response.get("Error", {}).get("Message", "") if last else ""
-    raise AwsError(
-        f"no customization job {identifier} in this region ({message})",
-        hint="check the name, and that the outputs or AWS_REGION name the job's region",
-    )
 
 
 def read_job_metrics(session: AwsSession, outputs: TerraformOutputs | None, request: MetricsRequest) -> JobMetrics:
