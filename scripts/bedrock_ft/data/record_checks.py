@@ -169,15 +169,19 @@ _NOT_SEEN = object()
 Finding = tuple[str, str, str | None, str]
 
 
-@dataclass
 class RecordWalk:
-    """What one pass over a record gathered for every rule: its texts, its media, and the shape problems met."""
+    """What one pass over a record gathered for every rule: its texts, its media, and the shape problems met.
 
-    # (field path, system | input | output, text); a path (i, j) is messages[i].content[j].text (see text_path)
-    texts: list[tuple[str | tuple[int, int], str, str]] = field(default_factory=list)
-    media: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (field path, image | video, value, role)
-    problems: list[Finding] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)  # field paths of reasoningContent blocks
+    A plain class with slots, not a dataclass: one is made per record, and this is the cheaper to make."""
+
+    __slots__ = ("media", "problems", "reasoning", "texts")
+
+    def __init__(self) -> None:
+        # (field path, system | input | output, text); a path (i, j) is messages[i].content[j].text (see text_path)
+        self.texts: list[tuple[str | tuple[int, int], str, str]] = []
+        self.media: list[tuple[str, str, Any, Any]] = []  # (field path, image | video, value, role)
+        self.problems: list[Finding] = []
+        self.reasoning: list[str] = []  # field paths of reasoningContent blocks
 
 
 def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_only: bool = False) -> RecordWalk:
@@ -412,6 +416,20 @@ def _walk_messages(
                         )
                     )
                 continue
+            if len(block) == 1:  # the usual block, one key: read it once instead of asking for every kind
+                only = next(iter(block))
+                if only == "text":
+                    text = block["text"]
+                    if isinstance(text, str):
+                        has_text = True
+                        characters += len(text)
+                        if conversation:
+                            texts.append(((i, j), part, text))  # the field path is written only for a problem
+                        continue
+                elif only == "image" or only == "video":
+                    media.append((f"messages[{i}].content[{j}].{only}", only, block[only], role))
+                    has_other = True
+                    continue
             text = block.get("text", _NOT_SEEN)
             if blocks_shape:
                 kinds = ("text" in block) + ("image" in block) + ("video" in block) + ("reasoningContent" in block)
@@ -764,7 +782,8 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
         return
     walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
     if walk.media:
-        ctx.media_kinds.update(kind for _, kind, _, _ in walk.media)
+        for _, kind, _, _ in walk.media:
+            ctx.media_kinds.add(kind)
         if ctx.prompt_only:
             for path, kind, _, _ in walk.media:
                 walk.problems.append(("prompt-only-media", ERROR, path, f"a {kind}: distillation is text only"))
