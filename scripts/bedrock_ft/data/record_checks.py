@@ -165,6 +165,7 @@ RULE_ORDER: tuple[str, ...] = (
 )
 _RANK = {rule: n for n, rule in enumerate(RULE_ORDER)}
 _NOT_SEEN = object()
+_SYSTEM_TEXT = "system[0].text"  # the one system block's path, not formatted again for every record
 # (rule, severity, field, message)
 Finding = tuple[str, str, str | None, str]
 
@@ -215,7 +216,7 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
             for k, block in enumerate(system):
                 text = block.get("text") if isinstance(block, dict) else None
                 if isinstance(text, str):
-                    texts.append((f"system[{k}].text", "system", text))
+                    texts.append((_SYSTEM_TEXT if k == 0 else f"system[{k}].text", "system", text))
                 else:
                     add(("system-shape", ERROR, f"system[{k}]", 'must be {"text": "..."}'))
             if len(system) > 1:
