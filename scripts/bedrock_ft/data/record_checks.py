@@ -353,20 +353,21 @@ def _walk_messages(
     media = out.media
     if shape and not messages:
         add(("message-shape", ERROR, "messages", "is empty"))
-    before: Any = None
+    before: Any = _NOT_SEEN  # the role of the message before, when that message was an object
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             if shape:
                 add(("message-shape", ERROR, f"messages[{i}]", "must be an object with role and content"))
-            before = message
+            before = _NOT_SEEN
             continue
-        role = message.get("role")
-        if shape:
-            if "role" not in message:
+        role = message.get("role", _NOT_SEEN)
+        content = message.get("content", _NOT_SEEN)
+        has_content = content is not _NOT_SEEN
+        if role is _NOT_SEEN:
+            role = None
+            if shape:
                 add(("message-shape", ERROR, f"messages[{i}].role", "missing"))
-            if "content" not in message:
-                add(("message-shape", ERROR, f"messages[{i}].content", "missing"))
-        if "role" in message and role not in ("user", "assistant"):
+        elif role != "user" and role != "assistant":
             add(
                 (
                     "roles",
@@ -375,7 +376,9 @@ def _walk_messages(
                     f"is {role!r}: only user and assistant (system goes in 'system')",
                 )
             )
-        if isinstance(before, dict) and before.get("role") == role:
+        if shape and not has_content:
+            add(("message-shape", ERROR, f"messages[{i}].content", "missing"))
+        if before is not _NOT_SEEN and before == role:
             add(
                 (
                     "alternating",
@@ -384,19 +387,18 @@ def _walk_messages(
                     f"two {role} turns in a row: user and assistant must alternate",
                 )
             )
-        before = message
+        before = role
         part = "output" if role == "assistant" else "input"
-        content = message.get("content")
         if claude:
             if isinstance(content, str):
                 texts.append((f"messages[{i}].content", part, content))
                 continue
-            if "content" in message:
+            if has_content:
                 add(("message-shape", ERROR, f"messages[{i}].content", "must be a string in the Claude 3 Haiku format"))
             if not isinstance(content, list):
                 continue
         elif not isinstance(content, list):
-            if shape and "content" in message:
+            if shape and has_content:
                 add(("message-shape", ERROR, f"messages[{i}].content", "must be a list of content blocks"))
             continue
         blocks_shape = conversation
