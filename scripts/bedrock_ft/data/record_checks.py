@@ -693,6 +693,7 @@ def _check_image(path: str, media: Any, uri: str | None, ctx: CheckContext, add:
 # -- the rules over the gathered text ----------------------------------------------------------------------------------
 
 _RESERVED_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+_RESERVED_LAST: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -702,6 +703,15 @@ def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return pattern
 
 
+def _reserved_last(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The last characters of the words: a text holding none of them holds no word (a few ``in`` scans, far cheaper
+    than the regular expression's)."""
+    last = _RESERVED_LAST.get(words)
+    if last is None:
+        last = _RESERVED_LAST[words] = tuple(sorted({w[-1:] for w in words}))  # "" (an empty word) is in any text
+    return last
+
+
 def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
     spec = ctx.spec
     if spec is None:
@@ -709,9 +719,17 @@ def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
     add = walk.problems.append
     words = spec.reserved_words
     if words:
-        search = _reserved_pattern(tuple(words)).search
-        # One search over all the record's text; the texts one by one only when it finds something.
-        for path, _, text in walk.texts if search("\x00".join([t for _, _, t in walk.texts])) else ():
+        key = tuple(words)
+        search = _reserved_pattern(key).search
+        # One search over all the record's text, when it holds a word's last character; the texts one by one only
+        # when it finds something.
+        joined = "\x00".join([t for _, _, t in walk.texts])
+        found_any = False
+        for last in _reserved_last(key):
+            if last in joined:
+                found_any = search(joined) is not None
+                break
+        for path, _, text in walk.texts if found_any else ():
             if search(text):
                 found = [w for w in words if w in text]
                 add(
