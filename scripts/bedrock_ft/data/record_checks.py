@@ -798,9 +798,13 @@ def estimate_tokens(record: dict[str, Any], ctx: CheckContext) -> dict[str, int]
 
 def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     """(rule, severity, field, message) for every problem of one parsed record, from one walk over it."""
+    yield from record_findings(record, ctx)
+
+
+def record_findings(record: Any, ctx: CheckContext) -> list[Finding]:
+    """``check_record``'s findings as a list (what the validator's loop reads: no generator per record)."""
     if not isinstance(record, dict):
-        yield "json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}"
-        return
+        return [("json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}")]
     walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
     if walk.media:
         for _, kind, _, _ in walk.media:
@@ -818,7 +822,7 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     problems = walk.problems
     if len(problems) > 1:
         problems.sort(key=lambda problem: _RANK[problem[0]])  # stable: a rule's problems keep their order
-    yield from problems
+    return problems
 
 
 def _not_a_video_format(value: Any, formats: frozenset[str] = VIDEO_FORMATS) -> bool:
