@@ -524,8 +524,23 @@ def _check_media(walk: RecordWalk, ctx: CheckContext) -> None:
     rules = spec.images if spec else None
     images = 0
     kinds: set[str] = set()
+    dataset_bucket = ctx.dataset_bucket
     for path, kind, media, role in walk.media:
         kinds.add(kind)
+        if kind == "image" and role == "user" and type(media) is dict and dataset_bucket is not None:
+            # The usual image block, well formed and in the dataset's bucket, checked without the general path's
+            # steps; anything else (a missing or odd part, another bucket) takes the general path below.
+            s3 = media.get("source")
+            s3 = s3.get("s3Location") if type(s3) is dict else None
+            if type(s3) is dict and type(media.get("format")) is str:
+                uri = s3.get("uri")
+                owner = s3.get("bucketOwner")
+                if type(uri) is str and type(owner) is str and uri.startswith("s3://") and _is_account(owner):
+                    bucket, _, key = uri[5:].partition("/")
+                    if bucket == dataset_bucket and key and _bucket_problem(bucket) is None and not key_problem(key):
+                        images += 1
+                        _check_image(path, media, uri, ctx, add)
+                        continue
         if role != "user":
             add(("media-in-user", ERROR, path, f"{kind} in a {role} turn: media belong in user turns only"))
         location: Any = None
