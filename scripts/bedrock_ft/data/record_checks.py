@@ -92,7 +92,7 @@ class CheckContext:
 
     @property
     def prompt_only(self) -> bool:
-        return self.customization_type is CustomizationType.DISTILLATION
+        return self.customization_type is _DISTILLATION
 
     def image(self, uri: str) -> ImageInfo | str | None:
         """Local facts about the image at ``uri``: ImageInfo, an error text when unreadable, None when not local."""
@@ -165,6 +165,12 @@ RULE_ORDER: tuple[str, ...] = (
 )
 _RANK = {rule: n for n, rule in enumerate(RULE_ORDER)}
 _NOT_SEEN = object()
+# The formats as module constants: reading an enum member from its class runs Python code on every access.
+_CONVERSATION = RecordFormat.CONVERSATION
+_CLAUDE_MESSAGES = RecordFormat.CLAUDE_MESSAGES
+_RFT = RecordFormat.RFT
+_PROMPT_COMPLETION = RecordFormat.PROMPT_COMPLETION
+_DISTILLATION = CustomizationType.DISTILLATION
 _SYSTEM_TEXT = "system[0].text"  # the one system block's path, not formatted again for every record
 # (rule, severity, field, message)
 Finding = tuple[str, str, str | None, str]
@@ -193,8 +199,8 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
     add = out.problems.append
     texts = out.texts
     schema = SCHEMAS[record_format]
-    conversation = record_format is RecordFormat.CONVERSATION
-    claude = record_format is RecordFormat.CLAUDE_MESSAGES
+    conversation = record_format is _CONVERSATION
+    claude = record_format is _CLAUDE_MESSAGES
 
     for key in schema.required:
         if key not in record:
@@ -238,7 +244,7 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
                 texts.append((key, "output" if key == "completion" else "input", value))
 
     messages = record.get("messages")
-    if record_format is RecordFormat.RFT:
+    if record_format is _RFT:
         _walk_rft(record, out)
     elif isinstance(messages, list):
         _walk_messages(
@@ -769,7 +775,7 @@ def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
                 f"{spec.display_name} takes at most {spec.max_tokens} per record",
             )
         )
-    prompt_completion = ctx.record_format is RecordFormat.PROMPT_COMPLETION
+    prompt_completion = ctx.record_format is _PROMPT_COMPLETION
     for rule, part, limit, name in (
         ("input-tokens", "input", spec.max_input_tokens, "prompt"),
         ("output-tokens", "output", spec.max_output_tokens, "completion"),
@@ -820,11 +826,12 @@ def record_findings(record: Any, ctx: CheckContext) -> list[Finding]:
     """``check_record``'s findings as a list (what the validator's loop reads: no generator per record)."""
     if not isinstance(record, dict):
         return [("json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}")]
-    walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
+    prompt_only = ctx.prompt_only
+    walk = walk_record(record, ctx.record_format, prompt_only=prompt_only)
     if walk.media:
         for _, kind, _, _ in walk.media:
             ctx.media_kinds.add(kind)
-        if ctx.prompt_only:
+        if prompt_only:
             for path, kind, _, _ in walk.media:
                 walk.problems.append(("prompt-only-media", ERROR, path, f"a {kind}: distillation is text only"))
         _check_media(walk, ctx)
