@@ -740,27 +740,28 @@ def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
     add = walk.problems.append
     words = spec.reserved_words
     if words:
-        key = tuple(words)
-        search = _reserved_pattern(key).search
         # One search over all the record's text, when it holds a word's last character; the texts one by one only
         # when it finds something.
         joined = "\x00".join([t for _, _, t in walk.texts])
-        found_any = False
-        for last in _reserved_last(key):
+        search: Callable[[str], re.Match[str] | None] | None = None
+        for last in _reserved_last(words):
             if last in joined:
-                found_any = search(joined) is not None
+                search = _reserved_pattern(words).search
+                if search(joined) is None:
+                    search = None
                 break
-        for path, _, text in walk.texts if found_any else ():
-            if search(text):
-                found = [w for w in words if w in text]
-                add(
-                    (
-                        "reserved-words",
-                        ERROR,
-                        text_path(path),
-                        f"contains {', '.join(repr(w) for w in found)}: {spec.display_name} rejects these strings",
+        if search is not None:
+            for path, _, text in walk.texts:
+                if search(text):
+                    found = [w for w in words if w in text]
+                    add(
+                        (
+                            "reserved-words",
+                            ERROR,
+                            text_path(path),
+                            f"contains {', '.join(repr(w) for w in found)}: {spec.display_name} rejects these strings",
+                        )
                     )
-                )
     if spec.max_tokens is None and spec.max_input_tokens is None and spec.max_output_tokens is None:
         return
     tokens = _tokens(walk, ctx)
