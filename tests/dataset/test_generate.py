@@ -230,6 +230,34 @@ def test_the_digest_is_the_hash_of_the_file_list_and_purpose(small_jsonl: Path, 
     )
 
 
+def test_the_digest_is_the_sha256_of_the_compact_sorted_document_it_has_always_hashed() -> None:
+    import hashlib
+
+    from bedrock_ft.data.generate import dataset_digest
+
+    files = {
+        "validation.jsonl": {"bytes": 7, "sha256": "b" * 64, "key": "p/validation.jsonl"},
+        'images/0a/é"q.png': {"bytes": 12, "sha256": "c" * 64, "key": "i/0a/x.png"},
+        "train.jsonl": {"bytes": 300, "sha256": "a" * 64, "key": "p/train.jsonl"},
+    }
+    document = {
+        "base_model": 'model "ü"',
+        "record_format": "bedrock-conversation-2024",
+        "customization_type": "FINE_TUNING",
+        "files": sorted([path, facts["bytes"], facts["sha256"]] for path, facts in files.items()),
+    }
+    published = hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert published == dataset_digest(
+        files, base_model='model "ü"', record_format="bedrock-conversation-2024", customization_type="FINE_TUNING"
+    )
+
+
+def test_the_manifest_file_is_the_manifest_as_indented_json(small_jsonl: Path, tmp_path: Path) -> None:
+    result = generate_dataset(simple(small_jsonl, tmp_path / "out"))
+    text = (tmp_path / "out" / "manifest.json").read_text(encoding="utf-8")
+    assert text == json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n"
+
+
 def test_the_same_data_gets_the_same_digest(small_jsonl: Path, tmp_path: Path) -> None:
     first = generate_dataset(simple(small_jsonl, tmp_path / "one")).manifest
     second = generate_dataset(simple(small_jsonl, tmp_path / "two")).manifest

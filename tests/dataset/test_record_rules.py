@@ -305,3 +305,13 @@ def test_problem_names_the_field() -> None:
 
 def test_bucket_owner_in_image_block_is_the_account(make_image) -> None:
     assert user_content(CONV_IMG)[1]["image"]["source"]["s3Location"]["bucketOwner"] == OWNER
+
+
+@pytest.mark.parametrize("word", ["User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]"])
+def test_every_nova_reserved_word_is_found_wherever_it_stands_in_a_text(word: str) -> None:
+    for prompt in (word, f"say {word} twice", f"ends with {word}"):
+        assert findings(conversation(prompt=prompt)).get("reserved-words") == "error", prompt
+
+
+def test_a_text_with_a_reserved_words_last_character_but_no_word_passes() -> None:
+    assert "reserved-words" not in findings(conversation(prompt="a ratio 3:2, a <b> tag and [x]"))

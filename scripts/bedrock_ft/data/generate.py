@@ -353,6 +353,9 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         known_images=known,
     )
     _name_source_records(report, {str(train_path): origins[TRAIN], str(validation_path): origins[VALIDATION]})
+    # What the store learned about each image served the checks above: freed before the manifest, the run's peak.
+    if store is not None:
+        store.forget()
     if plan.spec is not None and plan.spec.legacy_warning:
         notes.append(plan.spec.legacy_warning)
     test_path = out_dir / TEST_FILE if writer.counts[TEST] else None
@@ -375,7 +378,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         test_path=test_path,
         test_split=assignment.test_split,
     )
-    _write_atomic(out_dir / MANIFEST_NAME, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    _write_json_atomic(out_dir / MANIFEST_NAME, manifest)
     if skipped_count > len(skipped):
         notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
     return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
@@ -1092,6 +1095,19 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def _write_json_atomic(path: Path, document: Any) -> None:
+    """``json.dumps(document, indent=2) + "\\n"``, written as it is encoded (the whole text is never held)."""
+    handle, name = _make_temp(path.parent, path.name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(document, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
 def file_facts(path: Path) -> dict[str, Any]:
     """{"sha256", "records", "bytes"} of a JSONL file, read in chunks."""
     digest = hashlib.sha256()
@@ -1129,13 +1145,17 @@ def dataset_digest(
 
     The S3 keys are left out on purpose: the JSONL keys hold the digest itself.
     """
-    document = {
-        "base_model": base_model,
-        "record_format": record_format,
-        "customization_type": customization_type,
-        "files": sorted([path, facts["bytes"], facts["sha256"]] for path, facts in files.items()),
-    }
-    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    # The SHA-256 of json.dumps({"base_model", "customization_type", "files": sorted([path, bytes, sha256], ...),
+    # "record_format"}, sort_keys=True, separators=(",", ":")), fed one file at a time (the text is never whole).
+    digest = hashlib.sha256()
+    digest.update(f'{{"base_model":{json.dumps(base_model)},"customization_type":'.encode())
+    digest.update(f'{json.dumps(customization_type)},"files":['.encode())
+    for index, path in enumerate(sorted(files)):
+        facts = files[path]
+        entry = json.dumps([path, facts["bytes"], facts["sha256"]], separators=(",", ":"))
+        digest.update(("," + entry if index else entry).encode())
+    digest.update(f'],"record_format":{json.dumps(record_format)}}}'.encode())
+    return digest.hexdigest()
 
 
 def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, Any]]:
@@ -1148,16 +1168,23 @@ def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, A
     folder = out_dir / IMAGES_FOLDER
     if not referenced or not folder.is_dir():
         return facts
-    for path in sorted(folder.glob("*/*")):
-        if not _STORED_IMAGE_NAME.match(path.name) or bytes.fromhex(path.name.split(".")[0]) not in referenced:
-            continue
-        digest = hashlib.sha256()
-        size = 0
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(MB), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        facts[path.relative_to(out_dir).as_posix()] = {"sha256": digest.hexdigest(), "bytes": size}
+    # Plain strings and one folder at a time (sorted as the paths would be), not a list of every image's Path.
+    root = os.fspath(folder)
+    with os.scandir(root) as entries:
+        subfolders = sorted(entry.name for entry in entries if entry.is_dir())
+    for subfolder in subfolders:
+        with os.scandir(os.path.join(root, subfolder)) as entries:
+            names = sorted(entry.name for entry in entries)
+        for name in names:
+            if not _STORED_IMAGE_NAME.match(name) or bytes.fromhex(name.split(".")[0]) not in referenced:
+                continue
+            digest = hashlib.sha256()
+            size = 0
+            with open(os.path.join(root, subfolder, name), "rb") as handle:
+                for chunk in iter(lambda: handle.read(MB), b""):
+                    digest.update(chunk)
+                    size += len(chunk)
+            facts[f"{IMAGES_FOLDER}/{subfolder}/{name}"] = {"sha256": digest.hexdigest(), "bytes": size}
     found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
     if found != referenced:
         missing = len(referenced - found)

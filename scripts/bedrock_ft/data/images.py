@@ -120,6 +120,11 @@ class ImageStore:
             return None
         return facts
 
+    def forget(self) -> None:
+        """Drop what the store remembers per image (facts, decoded cache) once no check needs it; counts stay."""
+        self._facts = {}
+        self._done = {}
+
     @property
     def count(self) -> int:
         return self.written

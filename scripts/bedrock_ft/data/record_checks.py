@@ -92,7 +92,7 @@ class CheckContext:
 
     @property
     def prompt_only(self) -> bool:
-        return self.customization_type is CustomizationType.DISTILLATION
+        return self.customization_type is _DISTILLATION
 
     def image(self, uri: str) -> ImageInfo | str | None:
         """Local facts about the image at ``uri``: ImageInfo, an error text when unreadable, None when not local."""
@@ -165,19 +165,30 @@ RULE_ORDER: tuple[str, ...] = (
 )
 _RANK = {rule: n for n, rule in enumerate(RULE_ORDER)}
 _NOT_SEEN = object()
+# The formats as module constants: reading an enum member from its class runs Python code on every access.
+_CONVERSATION = RecordFormat.CONVERSATION
+_CLAUDE_MESSAGES = RecordFormat.CLAUDE_MESSAGES
+_RFT = RecordFormat.RFT
+_PROMPT_COMPLETION = RecordFormat.PROMPT_COMPLETION
+_DISTILLATION = CustomizationType.DISTILLATION
+_SYSTEM_TEXT = "system[0].text"  # the one system block's path, not formatted again for every record
 # (rule, severity, field, message)
 Finding = tuple[str, str, str | None, str]
 
 
-@dataclass
 class RecordWalk:
-    """What one pass over a record gathered for every rule: its texts, its media, and the shape problems met."""
+    """What one pass over a record gathered for every rule: its texts, its media, and the shape problems met.
 
-    # (field path, system | input | output, text); a path (i, j) is messages[i].content[j].text (see text_path)
-    texts: list[tuple[str | tuple[int, int], str, str]] = field(default_factory=list)
-    media: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # (field path, image | video, value, role)
-    problems: list[Finding] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)  # field paths of reasoningContent blocks
+    A plain class with slots, not a dataclass: one is made per record, and this is the cheaper to make."""
+
+    __slots__ = ("media", "problems", "reasoning", "texts")
+
+    def __init__(self) -> None:
+        # (field path, system | input | output, text); a path (i, j) is messages[i].content[j].text (see text_path)
+        self.texts: list[tuple[str | tuple[int, int], str, str]] = []
+        self.media: list[tuple[str, str, Any, Any]] = []  # (field path, image | video, value, role)
+        self.problems: list[Finding] = []
+        self.reasoning: list[str] = []  # field paths of reasoningContent blocks
 
 
 def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_only: bool = False) -> RecordWalk:
@@ -188,8 +199,8 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
     add = out.problems.append
     texts = out.texts
     schema = SCHEMAS[record_format]
-    conversation = record_format is RecordFormat.CONVERSATION
-    claude = record_format is RecordFormat.CLAUDE_MESSAGES
+    conversation = record_format is _CONVERSATION
+    claude = record_format is _CLAUDE_MESSAGES
 
     for key in schema.required:
         if key not in record:
@@ -211,7 +222,7 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
             for k, block in enumerate(system):
                 text = block.get("text") if isinstance(block, dict) else None
                 if isinstance(text, str):
-                    texts.append((f"system[{k}].text", "system", text))
+                    texts.append((_SYSTEM_TEXT if k == 0 else f"system[{k}].text", "system", text))
                 else:
                     add(("system-shape", ERROR, f"system[{k}]", 'must be {"text": "..."}'))
             if len(system) > 1:
@@ -233,7 +244,7 @@ def walk_record(record: dict[str, Any], record_format: RecordFormat, *, prompt_o
                 texts.append((key, "output" if key == "completion" else "input", value))
 
     messages = record.get("messages")
-    if record_format is RecordFormat.RFT:
+    if record_format is _RFT:
         _walk_rft(record, out)
     elif isinstance(messages, list):
         _walk_messages(
@@ -348,20 +359,21 @@ def _walk_messages(
     media = out.media
     if shape and not messages:
         add(("message-shape", ERROR, "messages", "is empty"))
-    before: Any = None
+    before: Any = _NOT_SEEN  # the role of the message before, when that message was an object
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             if shape:
                 add(("message-shape", ERROR, f"messages[{i}]", "must be an object with role and content"))
-            before = message
+            before = _NOT_SEEN
             continue
-        role = message.get("role")
-        if shape:
-            if "role" not in message:
+        role = message.get("role", _NOT_SEEN)
+        content = message.get("content", _NOT_SEEN)
+        has_content = content is not _NOT_SEEN
+        if role is _NOT_SEEN:
+            role = None
+            if shape:
                 add(("message-shape", ERROR, f"messages[{i}].role", "missing"))
-            if "content" not in message:
-                add(("message-shape", ERROR, f"messages[{i}].content", "missing"))
-        if "role" in message and role not in ("user", "assistant"):
+        elif role != "user" and role != "assistant":
             add(
                 (
                     "roles",
@@ -370,7 +382,9 @@ def _walk_messages(
                     f"is {role!r}: only user and assistant (system goes in 'system')",
                 )
             )
-        if isinstance(before, dict) and before.get("role") == role:
+        if shape and not has_content:
+            add(("message-shape", ERROR, f"messages[{i}].content", "missing"))
+        if before is not _NOT_SEEN and before == role:
             add(
                 (
                     "alternating",
@@ -379,19 +393,18 @@ def _walk_messages(
                     f"two {role} turns in a row: user and assistant must alternate",
                 )
             )
-        before = message
+        before = role
         part = "output" if role == "assistant" else "input"
-        content = message.get("content")
         if claude:
             if isinstance(content, str):
                 texts.append((f"messages[{i}].content", part, content))
                 continue
-            if "content" in message:
+            if has_content:
                 add(("message-shape", ERROR, f"messages[{i}].content", "must be a string in the Claude 3 Haiku format"))
             if not isinstance(content, list):
                 continue
         elif not isinstance(content, list):
-            if shape and "content" in message:
+            if shape and has_content:
                 add(("message-shape", ERROR, f"messages[{i}].content", "must be a list of content blocks"))
             continue
         blocks_shape = conversation
@@ -412,6 +425,20 @@ def _walk_messages(
                         )
                     )
                 continue
+            if len(block) == 1:  # the usual block, one key: read it once instead of asking for every kind
+                only = next(iter(block))
+                if only == "text":
+                    text = block["text"]
+                    if isinstance(text, str):
+                        has_text = True
+                        characters += len(text)
+                        if conversation:
+                            texts.append(((i, j), part, text))  # the field path is written only for a problem
+                        continue
+                elif only == "image" or only == "video":
+                    media.append((f"messages[{i}].content[{j}].{only}", only, block[only], role))
+                    has_other = True
+                    continue
             text = block.get("text", _NOT_SEEN)
             if blocks_shape:
                 kinds = ("text" in block) + ("image" in block) + ("video" in block) + ("reasoningContent" in block)
@@ -503,8 +530,23 @@ def _check_media(walk: RecordWalk, ctx: CheckContext) -> None:
     rules = spec.images if spec else None
     images = 0
     kinds: set[str] = set()
+    dataset_bucket = ctx.dataset_bucket
     for path, kind, media, role in walk.media:
         kinds.add(kind)
+        if kind == "image" and role == "user" and type(media) is dict and dataset_bucket is not None:
+            # The usual image block, well formed and in the dataset's bucket, checked without the general path's
+            # steps; anything else (a missing or odd part, another bucket) takes the general path below.
+            s3 = media.get("source")
+            s3 = s3.get("s3Location") if type(s3) is dict else None
+            if type(s3) is dict and type(media.get("format")) is str:
+                uri = s3.get("uri")
+                owner = s3.get("bucketOwner")
+                if type(uri) is str and type(owner) is str and uri.startswith("s3://") and _is_account(owner):
+                    bucket, _, key = uri[5:].partition("/")
+                    if bucket == dataset_bucket and key and _bucket_problem(bucket) is None and not key_problem(key):
+                        images += 1
+                        _check_image(path, media, uri, ctx, add)
+                        continue
         if role != "user":
             add(("media-in-user", ERROR, path, f"{kind} in a {role} turn: media belong in user turns only"))
         location: Any = None
@@ -672,6 +714,7 @@ def _check_image(path: str, media: Any, uri: str | None, ctx: CheckContext, add:
 # -- the rules over the gathered text ----------------------------------------------------------------------------------
 
 _RESERVED_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+_RESERVED_LAST: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -681,6 +724,15 @@ def _reserved_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return pattern
 
 
+def _reserved_last(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The last characters of the words: a text holding none of them holds no word (a few ``in`` scans, far cheaper
+    than the regular expression's)."""
+    last = _RESERVED_LAST.get(words)
+    if last is None:
+        last = _RESERVED_LAST[words] = tuple(sorted({w[-1:] for w in words}))  # "" (an empty word) is in any text
+    return last
+
+
 def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
     spec = ctx.spec
     if spec is None:
@@ -688,19 +740,28 @@ def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
     add = walk.problems.append
     words = spec.reserved_words
     if words:
-        search = _reserved_pattern(tuple(words)).search
-        # One search over all the record's text; the texts one by one only when it finds something.
-        for path, _, text in walk.texts if search("\x00".join([t for _, _, t in walk.texts])) else ():
-            if search(text):
-                found = [w for w in words if w in text]
-                add(
-                    (
-                        "reserved-words",
-                        ERROR,
-                        text_path(path),
-                        f"contains {', '.join(repr(w) for w in found)}: {spec.display_name} rejects these strings",
+        # One search over all the record's text, when it holds a word's last character; the texts one by one only
+        # when it finds something.
+        joined = "\x00".join([t for _, _, t in walk.texts])
+        search: Callable[[str], re.Match[str] | None] | None = None
+        for last in _reserved_last(words):
+            if last in joined:
+                search = _reserved_pattern(words).search
+                if search(joined) is None:
+                    search = None
+                break
+        if search is not None:
+            for path, _, text in walk.texts:
+                if search(text):
+                    found = [w for w in words if w in text]
+                    add(
+                        (
+                            "reserved-words",
+                            ERROR,
+                            text_path(path),
+                            f"contains {', '.join(repr(w) for w in found)}: {spec.display_name} rejects these strings",
+                        )
                     )
-                )
     if spec.max_tokens is None and spec.max_input_tokens is None and spec.max_output_tokens is None:
         return
     tokens = _tokens(walk, ctx)
@@ -715,7 +776,7 @@ def _check_texts(walk: RecordWalk, ctx: CheckContext) -> None:
                 f"{spec.display_name} takes at most {spec.max_tokens} per record",
             )
         )
-    prompt_completion = ctx.record_format is RecordFormat.PROMPT_COMPLETION
+    prompt_completion = ctx.record_format is _PROMPT_COMPLETION
     for rule, part, limit, name in (
         ("input-tokens", "input", spec.max_input_tokens, "prompt"),
         ("output-tokens", "output", spec.max_output_tokens, "completion"),
@@ -759,13 +820,19 @@ def estimate_tokens(record: dict[str, Any], ctx: CheckContext) -> dict[str, int]
 
 def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     """(rule, severity, field, message) for every problem of one parsed record, from one walk over it."""
+    yield from record_findings(record, ctx)
+
+
+def record_findings(record: Any, ctx: CheckContext) -> list[Finding]:
+    """``check_record``'s findings as a list (what the validator's loop reads: no generator per record)."""
     if not isinstance(record, dict):
-        yield "json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}"
-        return
-    walk = walk_record(record, ctx.record_format, prompt_only=ctx.prompt_only)
+        return [("json-object", ERROR, None, f"a record must be a JSON object, not {_json_type(type(record))}")]
+    prompt_only = ctx.prompt_only
+    walk = walk_record(record, ctx.record_format, prompt_only=prompt_only)
     if walk.media:
-        ctx.media_kinds.update(kind for _, kind, _, _ in walk.media)
-        if ctx.prompt_only:
+        for _, kind, _, _ in walk.media:
+            ctx.media_kinds.add(kind)
+        if prompt_only:
             for path, kind, _, _ in walk.media:
                 walk.problems.append(("prompt-only-media", ERROR, path, f"a {kind}: distillation is text only"))
         _check_media(walk, ctx)
@@ -778,7 +845,7 @@ def check_record(record: Any, ctx: CheckContext) -> Iterator[Finding]:
     problems = walk.problems
     if len(problems) > 1:
         problems.sort(key=lambda problem: _RANK[problem[0]])  # stable: a rule's problems keep their order
-    yield from problems
+    return problems
 
 
 def _not_a_video_format(value: Any, formats: frozenset[str] = VIDEO_FORMATS) -> bool:
