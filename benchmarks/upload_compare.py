@@ -31,14 +31,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_manifest import write_manifest
+
 WORKERS = 8
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 def make_folder(folder: Path, bucket: str, objects: int, size: int) -> Path:
     """``objects`` files as generate writes them: objects - 3 images, train.jsonl, validation.jsonl, manifest.json."""
-    from bedrock_ft.data.generate import dataset_digest, dataset_prefix, images_prefix
-
     files: dict[str, dict[str, object]] = {}
     for n in range(objects - 3):
         data = n.to_bytes(8, "big") + os.urandom(size - 8)
@@ -56,22 +56,7 @@ def make_folder(folder: Path, bucket: str, objects: int, size: int) -> Path:
         "record_format": "continued-pretraining",
         "customization_type": "CONTINUED_PRE_TRAINING",
     }
-    digest = dataset_digest(files, **kind)  # type: ignore[arg-type]
-    base = "data/benchmark"
-    for relative, facts in files.items():
-        facts["key"] = (
-            f"{base}/{relative}" if relative.startswith("images/") else f"{dataset_prefix(base, digest)}/{relative}"
-        )
-    manifest = {
-        "tool": "bedrock-ft",
-        **kind,
-        "digest": digest,
-        "bucket": bucket,
-        "prefix": dataset_prefix(base, digest),
-        "images_prefix": images_prefix(base),
-        "files": files,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_manifest(folder, files, bucket=bucket, base="data/benchmark", kind=kind)
     return folder
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import tempfile
 import time
 from pathlib import Path
+
+from bench_manifest import write_manifest
 
 from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
 from bedrock_ft.job.upload import DEFAULT_WORKERS, upload_dataset
@@ -23,8 +24,6 @@ from bedrock_ft.sandbox.moto_server import MotoServer
 
 def make_folder(root: Path, bucket: str, prefix: str, objects: int, size: int) -> Path:
     """A folder as generate writes it: images, a train.jsonl and a manifest listing them with their keys."""
-    from bedrock_ft.data.generate import dataset_digest, dataset_prefix, images_prefix
-
     folder = root / prefix
     (folder / "images" / "ab").mkdir(parents=True)
     for i in range(objects - 2):
@@ -35,22 +34,7 @@ def make_folder(root: Path, bucket: str, prefix: str, objects: int, size: int) -
         data = path.read_bytes()
         files[path.relative_to(folder).as_posix()] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
     kind = {"base_model": None, "record_format": "continued-pretraining", "customization_type": "FINE_TUNING"}
-    digest = dataset_digest(files, **kind)
-    base = f"data/{prefix}"
-    for relative, facts in files.items():
-        facts["key"] = (
-            f"{base}/{relative}" if relative.startswith("images/") else f"{dataset_prefix(base, digest)}/{relative}"
-        )
-    manifest = {
-        "tool": "bedrock-ft",
-        **kind,
-        "digest": digest,
-        "bucket": bucket,
-        "prefix": dataset_prefix(base, digest),
-        "images_prefix": images_prefix(base),
-        "files": files,
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    write_manifest(folder, files, bucket=bucket, base=f"data/{prefix}", kind=kind)
     return folder
 
 

@@ -199,7 +199,7 @@ def test_given_the_outputs_it_lists_the_evaluation_files_under_the_output_prefix
 def test_ctrl_c_while_deleting_says_what_is_gone_and_what_keeps_billing(
     account: EmulatedAccount, ledger: Ledger
 ) -> None:
-    from bedrock_ft.lifecycle.waiting import Interrupted
+    from bedrock_ft.core.errors import Interrupted
 
     serve(account, ledger)
     serve(account, ledger, mode="provisioned")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from bedrock_ft.lifecycle.waiting import Interrupted
+from bedrock_ft.core.errors import Interrupted
 from helpers.lifecycle_fixtures import EmulatedAccount, cli, cli_on, emulated_account
 from helpers.output_contract import assert_documented
 

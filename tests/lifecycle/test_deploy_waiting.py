@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bedrock_ft.lifecycle.waiting import Backoff, Interrupted, ResourceFailed, WaitTimedOut, poll_until
+from bedrock_ft.core.errors import Interrupted
+from bedrock_ft.lifecycle.waiting import Backoff, ResourceFailed, WaitTimedOut, poll_until
 
 
 class Clock:

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bedrock_ft.core.errors import BedrockFtError
+from bedrock_ft.core.errors import BedrockFtError, Interrupted
 from bedrock_ft.core.s3_uris import join_key, parse_s3_uri
 from bedrock_ft.core.tf_outputs import TerraformOutputs
 from bedrock_ft.job.session import AwsSession
@@ -32,7 +32,6 @@ from bedrock_ft.lifecycle.deploy import (
 )
 from bedrock_ft.lifecycle.ledger import Ledger
 from bedrock_ft.lifecycle.resolve import get_custom_model, iso_z
-from bedrock_ft.lifecycle.waiting import Interrupted
 
 CUSTOM_MODEL = "custom_model"
 BATCH_JOB = "batch_job"

@@ -19,11 +19,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bedrock_ft import CREATED_BY_TAG_KEY, CREATED_BY_TAG_VALUE
-from bedrock_ft.core.errors import UsageError
+from bedrock_ft.core.errors import Interrupted, UsageError
 from bedrock_ft.job.session import AwsSession
 from bedrock_ft.lifecycle.ledger import Ledger
 from bedrock_ft.lifecycle.resolve import NOT_FOUND, CustomModel, iso_z, resolve_custom_model
-from bedrock_ft.lifecycle.waiting import Backoff, Interrupted, poll_until
+from bedrock_ft.lifecycle.waiting import Backoff, poll_until
 
 MODES = ("auto", "on-demand", "provisioned")
 NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")  # modelDeploymentName and provisionedModelName

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bedrock_ft.core.errors import Interrupted as Interrupted
-from bedrock_ft.core.errors import JobFailed
+from bedrock_ft.core.errors import Interrupted, JobFailed
 
 T = TypeVar("T")
 
