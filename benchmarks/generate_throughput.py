@@ -4,7 +4,8 @@
     python benchmarks/generate_throughput.py --records 4000 --small 500 --workdir /tmp/gen  # keeps the rendered sample
 
 It renders N records with the sample script into a temporary folder, then runs generate (Nova Lite preset, images
-kept as they are) in a fresh subprocess per measurement, so each ru_maxrss is that run's own. It reports:
+kept as they are) in a fresh subprocess per measurement, so each ru_maxrss is that run's own; the small and the large
+run take turns for ``--rounds`` rounds (medians are reported), the re-encoding run comes once at the end. It reports:
 
 - records per second (a run without tracemalloc, which slows Python down);
 - peak Python heap (tracemalloc, a second run) and peak resident set size (resource.getrusage ru_maxrss);
@@ -18,6 +19,7 @@ import argparse
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,6 +95,15 @@ def measure(source: Path, work: Path, name: str, limit: int, reencode: bool = Fa
     }
 
 
+def median_row(rows: list[dict]) -> dict:
+    """Each figure's median over the rounds (the names and counts are the same in every round)."""
+    merged = dict(rows[0])
+    for key in ("seconds", "records_per_second", "maxrss_mib", "traced_peak_mib"):
+        merged[key] = statistics.median(row[key] for row in rows)
+    merged["validation_errors"] = max(row["validation_errors"] for row in rows)
+    return merged
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=10000, help="records to render and generate (default 10000)")
@@ -100,6 +111,7 @@ def main() -> None:
     parser.add_argument(
         "--workdir", help="folder for the rendered sample and outputs, reused between runs (default: a temporary one)"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the small and the large run (default 3)")
     parser.add_argument("--child", nargs=3, metavar=("SOURCE", "OUT", "LIMIT"), help=argparse.SUPPRESS)
     parser.add_argument("--reencode", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
@@ -125,9 +137,20 @@ def main() -> None:
         size = sum(p.stat().st_size for p in (source / "images").glob("*.png"))
         print(f"source: {size / 2**20:.1f} MiB of PNG")
 
+        runs = {
+            "small": (f"{args.small} records, keep bytes", args.small),
+            "big": (f"{args.records} records, keep bytes", args.records),
+        }
+        pairs = []
+        for round_ in range(args.rounds):
+            got = {}
+            for which in ("small", "big") if round_ % 2 == 0 else ("big", "small"):  # alternating
+                got[which] = measure(source, work, *runs[which])
+            print(f"round {round_ + 1}: RSS x{got['big']['maxrss_mib'] / got['small']['maxrss_mib']:.3f}", flush=True)
+            pairs.append((got["small"], got["big"]))
         rows = [
-            measure(source, work, f"{args.small} records, keep bytes", args.small),
-            measure(source, work, f"{args.records} records, keep bytes", args.records),
+            median_row([small for small, _ in pairs]),
+            median_row([big for _, big in pairs]),
             measure(source, work, f"{args.records} records, re-encode", args.records, reencode=True),
         ]
         print(f"\n{'run':34} {'records':>7} {'conv':>5} {'sec':>6} {'rec/s':>8} {'heap MiB':>9} {'RSS MiB':>8}")

@@ -25,9 +25,9 @@ sys.stderr.write(json.dumps({"code": code, "loaded": loaded}) + "\\n")
 """
 
 
-def loaded_after(argv: list[str], cwd: Path) -> tuple[int, list[str]]:
+def loaded_after(argv: list[str], cwd: Path, heavy: tuple[str, ...] = HEAVY) -> tuple[int, list[str]]:
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(argv), json.dumps(HEAVY)],
+        [sys.executable, "-c", SCRIPT, json.dumps(argv), json.dumps(heavy)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -66,6 +66,14 @@ def test_generate_and_validate_run_without_loading_them(dataset: Path) -> None:
     generate += ["--prompt-template", "{q}", "--response-template", "{a}", "--out", "out"]
     assert loaded_after(generate, dataset) == (0, [])
     assert loaded_after(["validate", "out/train.jsonl"], dataset) == (0, [])
+
+
+def test_validate_loads_neither_the_generator_nor_pillow(dataset: Path) -> None:
+    turns = [{"role": "user", "content": [{"text": "What?"}]}, {"role": "assistant", "content": [{"text": "That."}]}]
+    record = {"schemaVersion": "bedrock-conversation-2024", "messages": turns}
+    (dataset / "train.jsonl").write_text((json.dumps(record) + "\n") * 10, encoding="utf-8")
+    argv = ["validate", "train.jsonl", "--base-model", "amazon.nova-lite-v1:0"]
+    assert loaded_after(argv, dataset, ("bedrock_ft.data.generate", "bedrock_ft.data.images", "PIL")) == (0, [])
 
 
 def test_the_check_can_see_a_heavy_import(dataset: Path) -> None:

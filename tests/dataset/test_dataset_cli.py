@@ -208,7 +208,15 @@ def test_commands_are_registered() -> None:
 
 
 ENVELOPE_KEYS = {"ok", "command", "schema_version"}  # docs/output.md; tests/cli/test_output_contract.py checks it
-GENERATE_JSON_KEYS = ENVELOPE_KEYS | {"out_dir", "manifest", "skipped", "conversions", "notes", "validation"}
+GENERATE_JSON_KEYS = ENVELOPE_KEYS | {
+    "out_dir",
+    "manifest_path",
+    "manifest",
+    "skipped",
+    "conversions",
+    "notes",
+    "validation",
+}
 VALIDATE_JSON_KEYS = ENVELOPE_KEYS | {
     "errors",
     "warnings",

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,15 +194,90 @@ def test_manifest_file_facts_match_the_files(qa_dir: Path, tmp_path: Path) -> No
 
 def test_manifest_lists_every_file_written_but_itself(accessibility_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = generate_dataset(vision_settings(accessibility_dir, out))
+    generate_dataset(vision_settings(accessibility_dir, out))
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert set(result.manifest["files"]) == on_disk - {"manifest.json"}
+    assert set(json.loads((out / "manifest.json").read_text())["files"]) == on_disk - {"manifest.json"}
+
+
+def test_the_result_holds_the_manifest_without_its_image_entries(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = generate_dataset(vision_settings(accessibility_dir, out))
+    written = json.loads(result.manifest_path.read_text())
+    data_files = {name: facts for name, facts in written["files"].items() if not name.startswith("images/")}
+    assert result.manifest == {**written, "files": data_files}
+    assert set(data_files) == {"train.jsonl", "validation.jsonl"}
+
+
+def test_the_manifest_with_images_is_the_document_as_indented_json(accessibility_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    generate_dataset(vision_settings(accessibility_dir, out))
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_manifest_lists_the_data_files_first_then_the_images_by_path(
+    accessibility_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    generate_dataset(vision_settings(accessibility_dir, out))
+    names = list(json.loads((out / "manifest.json").read_text())["files"])
+    assert names[:2] == ["train.jsonl", "validation.jsonl"]
+    assert names[2:] == sorted(names[2:]) and len(names) == 34
+
+
+def test_an_image_the_records_name_but_missing_from_out_is_an_error(
+    accessibility_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bedrock_ft.data import generate as module
+
+    real = module._image_entries
+
+    def lose_one(out_dir: Path, referenced: set[bytes]) -> Iterator[tuple[str, int, str]]:
+        next(iter(sorted((out_dir / "images").glob("*/*.png")))).unlink()
+        yield from real(out_dir, referenced)
+
+    monkeypatch.setattr(module, "_image_entries", lose_one)
+    with pytest.raises(InputError, match="1 image the records point at is missing"):
+        generate_dataset(vision_settings(accessibility_dir, tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"files": {}, "after": 1},
+        {"before": "ü", "files": {"train.jsonl": {"sha256": "ab", "bytes": 1}}, "after": [1, {"x": None}]},
+        {"files": {'a\nb "q" ü': {"k": []}}, "test": None},
+    ],
+)
+def test_the_streamed_manifest_writer_writes_what_json_dumps_would(document: dict[str, Any], tmp_path: Path) -> None:
+    from bedrock_ft.data.generate import _write_json_atomic
+
+    more = [("images/ab/ab.png", {"sha256": "ab", "bytes": 2, "key": "data/images/ab/ab.png"})]
+    _write_json_atomic(tmp_path / "m.json", document, more_files=iter(more))
+    whole = {**document, "files": {**document["files"], **dict(more)}}
+    assert (tmp_path / "m.json").read_text(encoding="utf-8") == json.dumps(whole, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_the_streamed_manifest_writer_leaves_nothing_when_the_entries_fail(tmp_path: Path) -> None:
+    from bedrock_ft.data.generate import _write_json_atomic
+
+    def failing() -> Iterator[tuple[str, dict[str, Any]]]:
+        yield "images/ab/ab.png", {"bytes": 1}
+        raise InputError("an image went missing")
+
+    (tmp_path / "m.json").write_text("the earlier manifest")
+    with pytest.raises(InputError):
+        _write_json_atomic(tmp_path / "m.json", {"files": {}}, more_files=failing())
+    assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+    assert (tmp_path / "m.json").read_text() == "the earlier manifest"
 
 
 def test_manifest_gives_each_image_its_size_hash_and_shared_key(accessibility_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = generate_dataset(vision_settings(accessibility_dir, out))
-    images = {k: v for k, v in result.manifest["files"].items() if k.startswith("images/")}
+    written = json.loads((out / "manifest.json").read_text())
+    images = {k: v for k, v in written["files"].items() if k.startswith("images/")}
     assert len(images) == result.counts["images"] == 32
     for relative, facts in images.items():
         data = (out / relative).read_bytes()
@@ -273,10 +350,10 @@ def test_another_seed_gives_another_digest_and_prefix(small_jsonl: Path, tmp_pat
 def test_one_source_for_two_models_gives_two_prefixes_and_shares_the_images(
     accessibility_dir: Path, tmp_path: Path
 ) -> None:
-    nova = generate_dataset(vision_settings(accessibility_dir, tmp_path / "nova")).manifest
-    llama = generate_dataset(
-        vision_settings(accessibility_dir, tmp_path / "llama", "preset-llama32-vision.toml")
-    ).manifest
+    generate_dataset(vision_settings(accessibility_dir, tmp_path / "nova"))
+    generate_dataset(vision_settings(accessibility_dir, tmp_path / "llama", "preset-llama32-vision.toml"))
+    nova = json.loads((tmp_path / "nova" / "manifest.json").read_text())
+    llama = json.loads((tmp_path / "llama" / "manifest.json").read_text())
     assert nova["prefix"] != llama["prefix"]
     assert nova["prefix"].rsplit("/", 1)[0] == llama["prefix"].rsplit("/", 1)[0] == "data/accessibility"
     nova_keys = {f["key"]: f["sha256"] for f in nova["files"].values()}

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bedrock_ft.core.models import find_model
 from bedrock_ft.data import images, record_checks
@@ -82,3 +84,21 @@ def test_the_store_knows_nothing_of_a_path_that_is_not_a_stored_name(tmp_path: P
     digest = hashlib.sha256(b"x").hexdigest()
     for path in (f"images/{digest[:2]}/{digest}.png", f"images/zz/{digest}.png", "images/ab/x.png", "../a.png"):
         assert store.facts(path) is None
+
+
+@given(
+    fmt=st.sampled_from(sorted(images.EXTENSIONS)),
+    width=st.integers(min_value=0, max_value=2**40),
+    height=st.integers(min_value=0, max_value=2**40),
+    size=st.integers(min_value=0, max_value=2**50),
+)
+def test_an_images_facts_come_back_as_they_were_packed(fmt: str, width: int, height: int, size: int) -> None:
+    assert images._unpack(images._pack(fmt, width, height, size)) == (fmt, width, height, size)
+
+
+def test_a_stored_image_carries_the_digest_the_store_keeps(tmp_path: Path, make_image: Any) -> None:
+    store = _store(tmp_path)
+    stored = store.add(make_image("a.png").read_bytes(), base_dir=None, record="r1", field_name="img")
+    kept = next(iter(store._facts))
+    assert stored.digest == bytes.fromhex(stored.relative_path.rsplit("/", 1)[1].split(".")[0])
+    assert stored.digest is kept  # one bytes object per image, shared with generate's sets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,13 +11,12 @@ from bedrock_ft.cli.config import fill_unset, from_project_file, without_project
 from bedrock_ft.cli.options import output_option, read_tf_outputs, template_options, tf_outputs_options
 from bedrock_ft.cli.output import emit, on_interrupt
 from bedrock_ft.core.errors import ChecksFailed, UsageError
-from bedrock_ft.core.models import RecordFormat
+from bedrock_ft.core.models import PURPOSES, RecordFormat
 from bedrock_ft.core.wording import plural
-from bedrock_ft.data.generate import PURPOSES, GenerateResult, GenerateSettings, generate_dataset
-from bedrock_ft.data.module_bucket import settings_in_module_bucket
-from bedrock_ft.data.presets import load_preset, resolve_text
-from bedrock_ft.data.validate import validate_files
-from bedrock_ft.data.validation_report import ValidationReport
+
+if TYPE_CHECKING:  # validate's start-up imports neither the generator nor Pillow: each command imports its own
+    from bedrock_ft.data.generate import GenerateResult
+    from bedrock_ft.data.validation_report import ValidationReport
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -118,9 +118,14 @@ def generate(
 
     \b
     --output json prints one document:
-      {ok, command, schema_version, out_dir, manifest, skipped: [{record, field, reason}], conversions, notes,
+      {ok, command, schema_version, out_dir, manifest_path, manifest (without the images' entries, which
+       manifest_path lists), skipped: [{record, field, reason}], conversions, notes,
        validation: <the document of validate --output json>}
     """
+    from bedrock_ft.data.generate import GenerateSettings, generate_dataset
+    from bedrock_ft.data.module_bucket import settings_in_module_bucket
+    from bedrock_ft.data.presets import load_preset, resolve_text
+
     if purpose is not None:
         given = options.get("customization_type")
         if given and given != PURPOSES[purpose].value:
@@ -186,6 +191,8 @@ def validate(
        files: [{path, role, records, lines}], images_checked, by_rule: {rule: {severity: n}},
        problems: [{rule, severity, file, line, field, message}], problems_omitted, notes}
     """
+    from bedrock_ft.data.validate import validate_files
+
     report = validate_files(
         list(files),
         base_model=base_model,

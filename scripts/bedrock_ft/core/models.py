@@ -32,6 +32,15 @@ class CustomizationType(StrEnum):
     REINFORCEMENT_FINE_TUNING = "REINFORCEMENT_FINE_TUNING"
 
 
+# ``generate --for`` and a preset's ``for``: what the records are for, as a customization type.
+PURPOSES = {
+    "fine-tuning": CustomizationType.FINE_TUNING,
+    "continued-pre-training": CustomizationType.CONTINUED_PRE_TRAINING,
+    "distillation": CustomizationType.DISTILLATION,
+    "rft": CustomizationType.REINFORCEMENT_FINE_TUNING,
+}
+
+
 class Lifecycle(StrEnum):
     """Whether the newest user guide still lists the model for customization (GetFoundationModel's names)."""
 

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
+import itertools
 import json
 import os
 import random
@@ -41,7 +43,7 @@ import re
 import shutil
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +51,7 @@ from typing import IO, Any
 from bedrock_ft import __version__
 from bedrock_ft.core.confined_files import MediaRoots
 from bedrock_ft.core.errors import ConfigError, InputError, UsageError
-from bedrock_ft.core.models import MB, CustomizationType, ImageRules, ModelSpec, RecordFormat
+from bedrock_ft.core.models import MB, PURPOSES, CustomizationType, ImageRules, ModelSpec, RecordFormat
 from bedrock_ft.core.progress import progress_bar
 from bedrock_ft.core.s3_uris import ACCOUNT_ID, bucket_problem, join_key, key_problem
 from bedrock_ft.core.tf_outputs import DEFAULT_DATA_PREFIX
@@ -87,14 +89,8 @@ TEST = "test"  # the role of a record of the source's test split
 ROLE_FILES = {TRAIN: TRAIN_FILE, VALIDATION: VALIDATION_FILE, TEST: TEST_FILE}
 KEEP_SKIPPED = 1000  # skipped records listed in the result; the rest are counted
 _STORED_IMAGE_NAME = re.compile(r"^[0-9a-f]{64}\.(png|jpg|gif|webp)$")
+_IMAGE_FOLDER_NAME = re.compile(r"^[0-9a-f]{2}$")  # images/ab/ab<62 hex digits>.<ext>
 
-# ``generate --for``: what the records are for, as a customization type.
-PURPOSES = {
-    "fine-tuning": CustomizationType.FINE_TUNING,
-    "continued-pre-training": CustomizationType.CONTINUED_PRE_TRAINING,
-    "distillation": CustomizationType.DISTILLATION,
-    "rft": CustomizationType.REINFORCEMENT_FINE_TUNING,
-}
 # Roles of a messages-style column (OpenAI, ShareGPT and similar), as Bedrock's.
 ROLE_NAMES = {
     "user": USER,
@@ -184,6 +180,10 @@ class SkippedRecord:
 
 @dataclass
 class GenerateResult:
+    """What a run wrote. ``manifest`` is OUT/manifest.json without its images' entries: its ``files`` names the JSONL
+    files only, ``counts["images"]`` counts the images, and their entries (one per image) are in the file at
+    ``manifest_path``, written one at a time so that memory stays flat however many images there are."""
+
     out_dir: Path
     manifest: dict[str, Any]
     train_path: Path
@@ -209,6 +209,7 @@ class GenerateResult:
         return {
             "ok": self.ok,
             "out_dir": str(self.out_dir),
+            "manifest_path": str(self.manifest_path),
             "manifest": self.manifest,
             "skipped": [asdict(s) for s in self.skipped],
             "conversions": self.conversions,
@@ -364,7 +365,7 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
             f"the source's {assignment.test_split!r} split ({writer.counts[TEST]} records) is in {TEST_FILE}: held-out "
             "evaluation data, not uploaded and not trained on"
         )
-    manifest = _manifest(
+    manifest = _write_manifest(
         plan,
         source,
         assignment,
@@ -378,7 +379,6 @@ def _generate_into(out_dir: Path, plan: _Plan, source: Source, roots: MediaRoots
         test_path=test_path,
         test_split=assignment.test_split,
     )
-    _write_json_atomic(out_dir / MANIFEST_NAME, manifest)
     if skipped_count > len(skipped):
         notes.append(f"{skipped_count - len(skipped)} more skipped records are not listed")
     return GenerateResult(out_dir, manifest, train_path, validation_path, report, skipped, reasons, notes)
@@ -1095,13 +1095,29 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _write_json_atomic(path: Path, document: Any) -> None:
-    """``json.dumps(document, indent=2) + "\\n"``, written as it is encoded (the whole text is never held)."""
+_FILES_MARK = "\0files\0"  # stands for the manifest's ``files`` while the rest of it is encoded
+
+
+def _write_json_atomic(
+    path: Path, document: dict[str, Any], *, more_files: Iterable[tuple[str, dict[str, Any]]] = ()
+) -> None:
+    """``json.dumps(document, indent=2) + "\\n"`` with ``more_files`` after the entries of ``document["files"]``,
+    written as it is encoded (neither the whole text nor the whole file list is ever held)."""
+    head = json.dumps({**document, "files": _FILES_MARK}, indent=2, ensure_ascii=False)
+    before, marked, after = head.partition(f'\n  "files": {json.dumps(_FILES_MARK)}')
+    if not marked:
+        raise ValueError("a manifest needs a top-level files object")
     handle, name = _make_temp(path.parent, path.name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, ensure_ascii=False)
-            out.write("\n")
+            out.write(before + '\n  "files": {')
+            written = 0
+            for relative, facts in itertools.chain(document["files"].items(), more_files):
+                member = json.dumps(facts, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                out.write(f"{',' if written else ''}\n    {json.dumps(relative, ensure_ascii=False)}: {member}")
+                written += 1
+            out.write("\n  }" if written else "}")
+            out.write(after + "\n")
         os.replace(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
@@ -1145,56 +1161,88 @@ def dataset_digest(
 
     The S3 keys are left out on purpose: the JSONL keys hold the digest itself.
     """
+    entries = ((path, files[path]["bytes"], files[path]["sha256"]) for path in sorted(files))
+    return _digest_of_sorted(
+        entries, base_model=base_model, record_format=record_format, customization_type=customization_type
+    )
+
+
+def _digest_of_sorted(
+    entries: Iterable[tuple[str, int, str]], *, base_model: str | None, record_format: str, customization_type: str
+) -> str:
+    """``dataset_digest`` of (path, bytes, sha256) entries given sorted by path, fed one at a time."""
     # The SHA-256 of json.dumps({"base_model", "customization_type", "files": sorted([path, bytes, sha256], ...),
     # "record_format"}, sort_keys=True, separators=(",", ":")), fed one file at a time (the text is never whole).
     digest = hashlib.sha256()
     digest.update(f'{{"base_model":{json.dumps(base_model)},"customization_type":'.encode())
     digest.update(f'{json.dumps(customization_type)},"files":['.encode())
-    for index, path in enumerate(sorted(files)):
-        facts = files[path]
-        entry = json.dumps([path, facts["bytes"], facts["sha256"]], separators=(",", ":"))
-        digest.update(("," + entry if index else entry).encode())
+    for index, entry in enumerate(entries):
+        text = json.dumps(list(entry), separators=(",", ":"))
+        digest.update(("," + text if index else text).encode())
     digest.update(f'],"record_format":{json.dumps(record_format)}}}'.encode())
     return digest.hexdigest()
 
 
-def _image_facts(out_dir: Path, referenced: set[bytes]) -> dict[str, dict[str, Any]]:
-    """{"images/ab/<sha256>.<ext>": {"sha256", "bytes"}} of the stored images the written records point at.
+def _image_entries(out_dir: Path, referenced: set[bytes]) -> Iterator[tuple[str, int, str]]:
+    """(``images/ab/<sha256>.<ext>``, bytes, sha256) of the stored images the written records point at, by path.
 
     The file's name is its SHA-256 (images.py writes it so), and it is hashed again here: the manifest states what
-    is on disk, not what the name claims.
+    is on disk, not what the name claims. One image at a time: nothing here grows with the dataset.
     """
-    facts: dict[str, dict[str, Any]] = {}
     folder = out_dir / IMAGES_FOLDER
-    if not referenced or not folder.is_dir():
-        return facts
-    # Plain strings and one folder at a time (sorted as the paths would be), not a list of every image's Path.
-    root = os.fspath(folder)
-    with os.scandir(root) as entries:
-        subfolders = sorted(entry.name for entry in entries if entry.is_dir())
-    for subfolder in subfolders:
-        with os.scandir(os.path.join(root, subfolder)) as entries:
-            names = sorted(entry.name for entry in entries)
-        for name in names:
-            if not _STORED_IMAGE_NAME.match(name) or bytes.fromhex(name.split(".")[0]) not in referenced:
-                continue
-            digest = hashlib.sha256()
-            size = 0
-            with open(os.path.join(root, subfolder, name), "rb") as handle:
-                for chunk in iter(lambda: handle.read(MB), b""):
-                    digest.update(chunk)
-                    size += len(chunk)
-            facts[f"{IMAGES_FOLDER}/{subfolder}/{name}"] = {"sha256": digest.hexdigest(), "bytes": size}
-    found = {bytes.fromhex(Path(rel).name.split(".")[0]) for rel in facts}
-    if found != referenced:
-        missing = len(referenced - found)
+    found = 0
+    if referenced and folder.is_dir():
+        # Plain strings and one folder at a time (sorted as the paths would be), not a list of every image's Path.
+        root = os.fspath(folder)
+        with os.scandir(root) as entries:
+            subfolders = sorted(
+                entry.name for entry in entries if _IMAGE_FOLDER_NAME.match(entry.name) and entry.is_dir()
+            )
+        for subfolder in subfolders:
+            with os.scandir(os.path.join(root, subfolder)) as entries:
+                names = sorted(entry.name for entry in entries)
+            for name in names:
+                if (
+                    not name.startswith(subfolder)
+                    or not _STORED_IMAGE_NAME.match(name)
+                    or bytes.fromhex(name.split(".")[0]) not in referenced
+                ):
+                    continue
+                digest = hashlib.sha256()
+                size = 0
+                with open(os.path.join(root, subfolder, name), "rb") as handle:
+                    for chunk in iter(lambda: handle.read(MB), b""):
+                        digest.update(chunk)
+                        size += len(chunk)
+                found += 1
+                yield f"{IMAGES_FOLDER}/{subfolder}/{name}", size, digest.hexdigest()
+    if found != len(referenced):  # each name found is a distinct member of ``referenced``
+        missing = len(referenced) - found
         raise InputError(
             f"{plural(missing, 'image')} the records point at {'is' if missing == 1 else 'are'} missing from {folder}"
         )
-    return facts
 
 
-def _manifest(
+def _recorded(entries: Iterable[tuple[str, int, str]], spool: IO[str]) -> Iterator[tuple[str, int, str]]:
+    """The entries, each also written down in ``spool`` as a ``path\\tbytes\\tsha256`` line."""
+    for path, size, sha256 in entries:
+        spool.write(f"{path}\t{size}\t{sha256}\n")
+        yield path, size, sha256
+
+
+def _replayed(spool: IO[str]) -> Iterator[tuple[str, int, str]]:
+    """The entries ``_recorded`` wrote down, in the same order."""
+    spool.seek(0)
+    for line in spool:
+        path, size, sha256 = line.rstrip("\n").split("\t")
+        yield path, int(size), sha256
+
+
+def _merged(*sorted_entries: Iterable[tuple[str, int, str]]) -> Iterator[tuple[str, int, str]]:
+    return heapq.merge(*sorted_entries, key=lambda entry: entry[0])
+
+
+def _write_manifest(
     plan: _Plan,
     source: Source,
     assignment: _Assignment,
@@ -1209,7 +1257,8 @@ def _manifest(
     test_path: Path | None = None,
     test_split: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest: the contract keys, every written file with its S3 key, and the dataset digest.
+    """Write OUT/manifest.json (the contract keys, every written file with its S3 key, the dataset digest); return it
+    without the images' entries in ``files``, which are written one at a time and never held together.
 
     ``paths`` are the JSONL files; ``referenced`` the SHA-256 digests of the images the records point at (their files
     are found under the JSONL files' folder, OUT or the folder being built).
@@ -1217,17 +1266,51 @@ def _manifest(
     s = plan.settings
     out_dir = paths[0].parent
     files: dict[str, dict[str, Any]] = {p.name: file_facts(p) for p in paths}
-    files.update(_image_facts(out_dir, referenced or set()))
-    digest = dataset_digest(
-        files,
-        base_model=s.base_model,
-        record_format=plan.record_format.value,
-        customization_type=plan.customization_type.value,
-    )
-    prefix = dataset_prefix(plan.prefix, digest)
-    for relative, facts in files.items():
-        root = plan.image_root if relative.startswith(IMAGES_FOLDER + "/") else prefix
-        facts["key"] = join_key(root, relative)
+    # The images' entries are hashed once and kept on disk between the digest and the manifest's text: an unnamed
+    # temporary file (nothing is left behind) of about 100 bytes an image, instead of about 650 bytes in memory.
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=out_dir) as spool:
+        data_files = sorted((name, facts["bytes"], facts["sha256"]) for name, facts in files.items())
+        digest = _digest_of_sorted(
+            _merged(data_files, _recorded(_image_entries(out_dir, referenced or set()), spool)),
+            base_model=s.base_model,
+            record_format=plan.record_format.value,
+            customization_type=plan.customization_type.value,
+        )
+        prefix = dataset_prefix(plan.prefix, digest)
+        for name, facts in files.items():
+            facts["key"] = join_key(prefix, name)
+        document = _manifest_document(
+            plan,
+            source,
+            assignment,
+            counts={**counts, "images": images, "converted_images": converted, "skipped": skipped},
+            report=report,
+            digest=digest,
+            prefix=prefix,
+            files=files,
+            test=None if test_path is None else {"file": test_path.name, "split": test_split, **file_facts(test_path)},
+        )
+        images_files = (
+            (path, {"sha256": sha256, "bytes": size, "key": join_key(plan.image_root, path)})
+            for path, size, sha256 in _replayed(spool)
+        )
+        _write_json_atomic(out_dir / MANIFEST_NAME, document, more_files=images_files)
+    return document
+
+
+def _manifest_document(
+    plan: _Plan,
+    source: Source,
+    assignment: _Assignment,
+    *,
+    counts: dict[str, int],
+    report: ValidationReport,
+    digest: str,
+    prefix: str,
+    files: dict[str, dict[str, Any]],
+    test: dict[str, Any] | None,
+) -> dict[str, Any]:
+    s = plan.settings
     return {
         "tool": "bedrock-ft",
         "version": __version__,
@@ -1245,14 +1328,14 @@ def _manifest(
         "counts": {
             "train": counts[TRAIN],
             "validation": counts[VALIDATION],
-            "images": images,
-            "converted_images": converted,
-            "skipped": skipped,
+            "images": counts["images"],
+            "converted_images": counts["converted_images"],
+            "skipped": counts["skipped"],
             "test": counts.get(TEST, 0),
         },
         "files": files,
         # Held-out evaluation data from the source's test split: beside the files above, never uploaded with them.
-        "test": None if test_path is None else {"file": test_path.name, "split": test_split, **file_facts(test_path)},
+        "test": test,
         "settings": {
             "source": s.source,
             "source_kind": source.kind,

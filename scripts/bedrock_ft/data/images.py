@@ -43,7 +43,7 @@ KEPT_MODES = {
     "gif": {"L", "P"},
     "webp": {"RGB", "RGBA"},
 }
-DECODED_CACHE_SIZE = 4096  # source images remembered by digest, so a shared image is decoded once
+DECODED_CACHE_SIZE = 1024  # source images remembered by digest, so a shared image is decoded once
 FORMAT_BY_EXTENSION = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".gif": "gif", ".webp": "webp"}
 
 
@@ -58,10 +58,14 @@ class StoredImage:
     size_bytes: int
     converted: bool
     reason: str | None = None  # why it was converted
+    # The store's own copy of the digest: one bytes object per image, shared by the store's facts and the caller's sets.
+    sha256: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def digest(self) -> bytes:
         """The SHA-256 of the stored bytes (32 bytes: what a run remembers per image, to keep memory small)."""
+        if self.sha256 is not None:
+            return self.sha256
         return bytes.fromhex(self.relative_path.rsplit("/", 1)[-1].split(".")[0])
 
 
@@ -83,9 +87,10 @@ class ImageStore:
     reasons: Counter[str] = field(default_factory=Counter)
     # SHA-256 of source bytes -> what they became, so an image many records share is decoded once (bounded).
     _done: dict[bytes, StoredImage] = field(default_factory=dict, repr=False)
-    # SHA-256 of the stored bytes -> (format, width, height, bytes): what the store learned when it decoded the image,
-    # so the checks after writing need not open it again (about 200 bytes an image, as generate's own digest set).
-    _facts: dict[bytes, tuple[str, int, int, int]] = field(default_factory=dict, repr=False)
+    # SHA-256 of the stored bytes -> (format, width, height, bytes) packed in one int (``_pack``): what the store
+    # learned when it decoded the image, so the checks after writing need not open it again. About 100 bytes an
+    # image (a tuple of four would be about 200), and the digest is the same object the StoredImage carries.
+    _facts: dict[bytes, int] = field(default_factory=dict, repr=False)
     _folders: set[str] = field(default_factory=set, repr=False)  # the images/ab folders made so far
 
     def add(self, value: Any, *, base_dir: Path | None, record: str, field_name: str) -> StoredImage:
@@ -113,12 +118,13 @@ class ImageStore:
         if len(stem) != 64 or folder != f"images/{stem[:2]}":
             return None
         try:
-            facts = self._facts.get(bytes.fromhex(stem))
+            packed = self._facts.get(bytes.fromhex(stem))
         except ValueError:
             return None
-        if facts is None or EXTENSIONS[facts[0]] != extension:
+        if packed is None:
             return None
-        return facts
+        facts = _unpack(packed)
+        return facts if EXTENSIONS[facts[0]] == extension else None
 
     def forget(self) -> None:
         """Drop what the store remembers per image (facts, decoded cache) once no check needs it; counts stay."""
@@ -245,8 +251,26 @@ class ImageStore:
             self.written += 1
         if converted:
             self.conversions += 1
-        self._facts[bytes.fromhex(digest)] = (fmt, width, height, len(data))
-        return StoredImage(relative, fmt, width, height, len(data), converted, reason)
+        sha256 = bytes.fromhex(digest)
+        self._facts[sha256] = _pack(fmt, width, height, len(data))
+        return StoredImage(relative, fmt, width, height, len(data), converted, reason, sha256)
+
+
+_FORMATS = tuple(EXTENSIONS)  # a format's index in a packed fact
+_FIELD_BITS = 64  # width, height and size each get 64 bits: no image comes near, and Python's ints have no ceiling
+
+
+def _pack(fmt: str, width: int, height: int, size: int) -> int:
+    """(format, width, height, bytes) as one int: one object per image where a tuple would be five."""
+    return ((size << _FIELD_BITS | height) << _FIELD_BITS | width) << 2 | _FORMATS.index(fmt)
+
+
+def _unpack(packed: int) -> tuple[str, int, int, int]:
+    mask = (1 << _FIELD_BITS) - 1
+    fmt, packed = _FORMATS[packed & 3], packed >> 2
+    width, packed = packed & mask, packed >> _FIELD_BITS
+    height, size = packed & mask, packed >> _FIELD_BITS
+    return fmt, width, height, size
 
 
 def _encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
