@@ -176,7 +176,7 @@ def test_ctrl_c_during_run_names_the_work_folder_to_continue_from(
 def test_ctrl_c_elsewhere_still_says_what_happened_not_just_aborted(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("bedrock_ft.cli.dataset_commands.validate_files", interrupt)
+    monkeypatch.setattr("bedrock_ft.data.validate.validate_files", interrupt)
     (tmp_path / "t.jsonl").write_text("{}\n", encoding="utf-8")
     assert main(["validate", str(tmp_path / "t.jsonl")]) == 130
     err = capsys.readouterr().err
