@@ -4,7 +4,8 @@
 they are, so that clean records are common) and records with one to three random mutations anywhere in their tree
 (a key dropped, renamed or added, a value replaced by another JSON value or by a near miss: another role, an image
 format, a bucket, an owner, an empty or reserved text, a text over the token limit, a list reordered or cut); some
-lines are written with a key given twice (JSON takes the last) or with escaped non-ASCII text. The same seed gives the
+lines are written with a key given twice (JSON takes the last), with escaped non-ASCII text or with a raw tab in a
+string. The same seed gives the
 same lines.
 """
 
@@ -59,6 +60,8 @@ _STRINGS = (
     f"s3://{BUCKET}/bad\x01key.png",
     "plain words of an answer",
     "é ü 漢字 \u2028",
+    "[{" * 40,  # brackets enough to pass the nesting bound's count, inside a string
+    "a\ttab",
 )
 _KEYS = ("text", "image", "video", "reasoningContent", "role", "content", "system", "messages", "extra", "source")
 
@@ -205,7 +208,10 @@ def mutated_lines(rng: random.Random, n: int, record_format: str = "conversation
         record: Any = build(rng)
         for _ in range(rng.choice((0, 0, 1, 1, 2, 3))):
             record = mutate(record, rng)
-        lines.append(_encode(record, rng, duplicates=rng.random() < 0.1, ascii_only=rng.random() < 0.5))
+        text = _encode(record, rng, duplicates=rng.random() < 0.1, ascii_only=rng.random() < 0.5)
+        if rng.random() < 0.05:
+            text = text.replace("\\t", "\t").replace('"text": "', '"text": "\t', 1)  # a raw tab in a string
+        lines.append(text)
     return lines
 
 
