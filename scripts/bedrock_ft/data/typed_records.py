@@ -24,10 +24,9 @@ from bedrock_ft.data.record_checks import (
     LLAMA_TILE_TOKENS,
     CheckContext,
     ImageInfo,
-    _bucket_problem,
-    _is_account,
-    _reserved_last,
-    _reserved_pattern,
+    cached_bucket_problem,
+    holds_reserved_word,
+    is_account_id,
 )
 from bedrock_ft.data.record_formats import CONVERSATION_SCHEMA_VERSION
 
@@ -152,10 +151,10 @@ def clean_conversation(record: ConversationRecord, ctx: CheckContext) -> bool:
         for image in images:
             location = image.source.s3Location
             uri = location.uri
-            if not _is_account(location.bucketOwner) or not uri.startswith("s3://"):
+            if not is_account_id(location.bucketOwner) or not uri.startswith("s3://"):
                 return False
             bucket, _, key = uri[5:].partition("/")
-            if not bucket or not key or _bucket_problem(bucket) is not None or key_problem(key):
+            if not bucket or not key or cached_bucket_problem(bucket) is not None or key_problem(key):
                 return False
             if bucket_seen is None:
                 bucket_seen = bucket
@@ -177,13 +176,8 @@ def clean_conversation(record: ConversationRecord, ctx: CheckContext) -> bool:
                 if rules.min_side and min(info.width, info.height) < rules.min_side:
                     return False
     words = spec.reserved_words
-    if words:
-        joined = "\x00".join(texts)
-        for last in _reserved_last(words):
-            if last in joined:
-                if _reserved_pattern(words).search(joined) is not None:
-                    return False
-                break
+    if words and holds_reserved_word(words, "\x00".join(texts)):
+        return False
     if spec.max_tokens is not None or spec.max_input_tokens is not None or spec.max_output_tokens is not None:
         input_tokens = -(-inputs // CHARS_PER_TOKEN)
         output_tokens = -(-outputs // CHARS_PER_TOKEN)
