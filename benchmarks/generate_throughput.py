@@ -116,6 +116,8 @@ def main() -> None:
     parser.add_argument("--reencode", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     if args.child:
         source, out, limit = args.child
         child(source, out, int(limit), args.reencode, args.trace)
@@ -161,9 +163,11 @@ def main() -> None:
             )
         small, big, reencoded = rows
         heap_ratio = big["traced_peak_mib"] / small["traced_peak_mib"]
+        rss_ratios = [b["maxrss_mib"] / s["maxrss_mib"] for s, b in pairs]
         print(
             f"\nmemory, {args.records} vs {args.small} records: heap x{heap_ratio:.2f}, "
-            f"RSS x{big['maxrss_mib'] / small['maxrss_mib']:.2f} for x{args.records / args.small:.1f} the records"
+            f"RSS x{statistics.median(rss_ratios):.2f} (median of the rounds' ratios: "
+            f"{', '.join(f'{r:.3f}' for r in rss_ratios)}) for x{args.records / args.small:.1f} the records"
         )
         print(
             f"speed, keep bytes vs re-encode: x{big['records_per_second'] / reencoded['records_per_second']:.2f} "

@@ -160,6 +160,25 @@ def test_a_shared_image_is_decoded_once(tmp_path: Path, make_image, monkeypatch:
     assert (len(calls), first, s.converted_count, s.count) == (1, second, 2, 1)
 
 
+def test_an_image_shared_all_along_stays_decoded_while_others_come_and_go(
+    tmp_path: Path, make_image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bedrock_ft.data.images as images_module
+
+    calls: list[int] = []
+    real = images_module.decode
+    monkeypatch.setattr(images_module, "decode", lambda data: calls.append(1) or real(data))
+    monkeypatch.setattr(images_module, "DECODED_CACHE_SIZE", 2)
+    s = store(tmp_path)
+    shared = str(make_image("shared.bmp", fmt="BMP"))
+    others = [str(make_image(f"{n}.bmp", fmt="BMP", size=(50 + n, 30))) for n in range(3)]
+    add(s, shared)
+    for other in others:  # three others through a cache of two: the shared image, used in between, is kept
+        add(s, other)
+        add(s, shared)
+    assert len(calls) == 1 + len(others)
+
+
 def test_a_truncated_animated_gif_frame_is_an_error(tmp_path: Path) -> None:
     frames = [Image.effect_noise((64, 64), 80 + i).convert("P") for i in range(4)]
     path = tmp_path / "anim.gif"

@@ -103,6 +103,7 @@ class ImageStore:
             if stored.converted:
                 self.conversions += 1
                 self.reasons[(stored.reason or "converted").split(":")[0]] += 1
+            self._done[key] = self._done.pop(key)  # the most recently used is the last evicted
             return stored
         stored = self._prepare(data, origin, record, field_name)
         if len(self._done) >= DECODED_CACHE_SIZE:
@@ -257,17 +258,18 @@ class ImageStore:
 
 
 _FORMATS = tuple(EXTENSIONS)  # a format's index in a packed fact
+_FORMAT_BITS = max(1, (len(_FORMATS) - 1).bit_length())  # as many as the formats need: a new one cannot corrupt
 _FIELD_BITS = 64  # width, height and size each get 64 bits: no image comes near, and Python's ints have no ceiling
 
 
 def _pack(fmt: str, width: int, height: int, size: int) -> int:
     """(format, width, height, bytes) as one int: one object per image where a tuple would be five."""
-    return ((size << _FIELD_BITS | height) << _FIELD_BITS | width) << 2 | _FORMATS.index(fmt)
+    return ((size << _FIELD_BITS | height) << _FIELD_BITS | width) << _FORMAT_BITS | _FORMATS.index(fmt)
 
 
 def _unpack(packed: int) -> tuple[str, int, int, int]:
     mask = (1 << _FIELD_BITS) - 1
-    fmt, packed = _FORMATS[packed & 3], packed >> 2
+    fmt, packed = _FORMATS[packed & ((1 << _FORMAT_BITS) - 1)], packed >> _FORMAT_BITS
     width, packed = packed & mask, packed >> _FIELD_BITS
     height, size = packed & mask, packed >> _FIELD_BITS
     return fmt, width, height, size

@@ -33,8 +33,9 @@ from bedrock_ft.data.record_formats import CONVERSATION_SCHEMA_VERSION
 _UNSET: Final = msgspec.UNSET
 _CONVERSATION = RecordFormat.CONVERSATION
 _DISTILLATION = CustomizationType.DISTILLATION
-# Images a record may hold for this path to probe their local copies: far below the image store's probe cache (1,024),
-# so the general path, when it runs after this one, finds every probe of this record in the cache (no second count).
+# Images a record may hold for this path to probe their local copies: far below CheckContext's cache of probed images
+# (record_checks.PROBE_CACHE_SIZE), so the general path, when it runs after this one, finds every probe of this record
+# in that cache (no image is counted twice).
 MAX_PROBED_IMAGES = 64
 
 

@@ -11,10 +11,10 @@ folder itself and as the folder holding ``images/``). A local copy is used only 
 the folder it was looked for in, and is fully decoded (a truncated image is an error). Lines are read with the bounds
 of ``bounded_json`` (length, nesting, valid text).
 
-Files of 1 MiB and more are decoded with msgspec. Their conversation records first take a typed fast path
-(``typed_records.py``: msgspec decodes the line into the schema's types and the other rules run on them); it only ever
-answers that a record has nothing to report, and every line it does not vouch for takes the general path, so the
-findings are those of the general path.
+Files of 1 MiB and more are decoded with msgspec. When a base model is known and the format is the conversation
+format, their records first take a typed fast path (``typed_records.py``: msgspec decodes the line into the schema's
+types and the other rules run on them); it only ever answers that a record has nothing to report, and every line it
+does not vouch for takes the general path, so the findings are those of the general path.
 """
 
 from __future__ import annotations
