@@ -58,6 +58,8 @@ module "access" {
   batch_inference_output_prefix = var.batch_inference_output_prefix
   model_import_enabled          = var.model_import_enabled
   model_import_prefix           = var.model_import_prefix
+  evaluation_jobs_enabled       = var.evaluation_jobs_enabled
+  evaluation_prefix             = var.evaluation_prefix
   rft_grader_lambda_arns        = var.rft_grader_lambda_arns
 }
 
@@ -80,4 +82,6 @@ module "operator" {
   batch_inference_enabled                 = var.batch_inference_enabled
   batch_inference_input_prefix            = var.batch_inference_input_prefix
   batch_inference_output_prefix           = var.batch_inference_output_prefix
+  evaluation_jobs_enabled                 = var.evaluation_jobs_enabled
+  evaluation_prefix                       = var.evaluation_prefix
 }

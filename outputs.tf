@@ -102,6 +102,16 @@ output "model_import_s3_uri" {
   value       = var.model_import_enabled ? "s3://${module.storage.bucket_name}/${var.model_import_prefix}/" : null
 }
 
+output "evaluation_prefix" {
+  description = "Key prefix of the evaluation jobs' datasets and results in the bucket, or null when evaluation_jobs_enabled is false."
+  value       = var.evaluation_jobs_enabled ? var.evaluation_prefix : null
+}
+
+output "evaluation_s3_uri" {
+  description = "S3 URI of the evaluation prefix (where bedrock-ft evaluate --judge puts the judge's dataset and output), or null when evaluation_jobs_enabled is false."
+  value       = var.evaluation_jobs_enabled ? "s3://${module.storage.bucket_name}/${var.evaluation_prefix}/" : null
+}
+
 output "runtime_endpoint_id" {
   description = "ID of the bedrock-runtime interface endpoint, or null when runtime_endpoint_enabled is false."
   value       = module.network.runtime_endpoint_id

@@ -260,6 +260,23 @@ variable "model_import_prefix" {
   }
 }
 
+variable "evaluation_jobs_enabled" {
+  description = "Let Bedrock assume the service role for model evaluation jobs that judge precomputed answers (read and write evaluation_prefix, invoke this region's judge models), and the operator submit them (bedrock-ft evaluate --judge)."
+  type        = bool
+  default     = false
+}
+
+variable "evaluation_prefix" {
+  description = "Key prefix of the evaluation jobs' datasets and results in the bucket (no slash at either end). The operator uploads the judge's dataset here and the service role writes its results; it may not overlap data_prefix or output_prefix."
+  type        = string
+  default     = "evaluation"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$", var.evaluation_prefix))
+    error_message = "evaluation_prefix must be a key prefix of letters, digits, _ . - and inner slashes, with no slash at either end."
+  }
+}
+
 variable "rft_grader_lambda_arns" {
   description = "ARNs of the Lambda functions that grade reinforcement fine-tuning jobs; the service role may invoke these and no other. Empty: no Lambda permission."
   type        = list(string)

@@ -24,6 +24,7 @@ module "bedrock_ft" {
   # The lifecycle around the job, each off (or empty) by default: see the README's "After training" section.
   batch_inference_enabled                          = var.batch_inference_enabled
   model_import_enabled                             = var.model_import_enabled
+  evaluation_jobs_enabled                          = var.evaluation_jobs_enabled
   rft_grader_lambda_arns                           = var.rft_grader_lambda_arns
   runtime_endpoint_enabled                         = var.runtime_endpoint_enabled
   operator_model_lifecycle_enabled                 = var.operator_model_lifecycle_enabled

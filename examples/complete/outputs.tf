@@ -85,6 +85,16 @@ output "model_import_s3_uri" {
   value       = module.bedrock_ft.model_import_s3_uri
 }
 
+output "evaluation_prefix" {
+  description = "Key prefix of the judge's datasets and results (bedrock-ft evaluate --judge reads it), or null when evaluation jobs are off."
+  value       = module.bedrock_ft.evaluation_prefix
+}
+
+output "evaluation_s3_uri" {
+  description = "S3 URI of the evaluation prefix, or null when evaluation jobs are off."
+  value       = module.bedrock_ft.evaluation_s3_uri
+}
+
 output "runtime_endpoint_id" {
   description = "ID of the bedrock-runtime interface endpoint, or null when it is off."
   value       = module.bedrock_ft.runtime_endpoint_id

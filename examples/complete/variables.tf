@@ -45,6 +45,12 @@ variable "model_import_enabled" {
   default     = false
 }
 
+variable "evaluation_jobs_enabled" {
+  description = "Run LLM-as-a-judge evaluation jobs (bedrock-ft evaluate --judge) with the service role."
+  type        = bool
+  default     = false
+}
+
 variable "rft_grader_lambda_arns" {
   description = "Lambda function ARNs of reinforcement fine-tuning graders the service role may invoke."
   type        = list(string)

@@ -69,3 +69,8 @@ output "output_prefix" {
   description = "Key prefix of the job output in the bucket."
   value       = module.bedrock_ft.output_prefix
 }
+
+output "evaluation_prefix" {
+  description = "Key prefix of the judge's datasets and results (bedrock-ft evaluate --judge reads it), or null when evaluation jobs are off."
+  value       = module.bedrock_ft.evaluation_prefix
+}

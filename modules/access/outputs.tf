@@ -14,6 +14,6 @@ output "data_access_policy_arn" {
 }
 
 output "policy_arns" {
-  description = "ARNs of every managed policy attached to the service role: the data-access policy, then the batch inference, model import and RFT grader policies that are on."
-  value       = concat([aws_iam_policy.data_access.arn], aws_iam_policy.batch_inference[*].arn, aws_iam_policy.model_import[*].arn, aws_iam_policy.rft_grader[*].arn)
+  description = "ARNs of every managed policy attached to the service role: the data-access policy, then the batch inference, model import, RFT grader and evaluation policies that are on."
+  value       = concat([aws_iam_policy.data_access.arn], aws_iam_policy.batch_inference[*].arn, aws_iam_policy.model_import[*].arn, aws_iam_policy.rft_grader[*].arn, aws_iam_policy.evaluation[*].arn)
 }

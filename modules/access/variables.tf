@@ -41,7 +41,7 @@ variable "tags" {
 }
 
 variable "data_prefix" {
-  description = "Key prefix (no slashes at either end) of the datasets: the batch inference output prefix may not overlap it."
+  description = "Key prefix (no slashes at either end) of the datasets: the batch inference output and evaluation prefixes may not overlap it."
   type        = string
   default     = "data"
 }
@@ -74,6 +74,18 @@ variable "model_import_prefix" {
   description = "Key prefix (no slashes at either end) the model import jobs read the model files from."
   type        = string
   default     = "model-import"
+}
+
+variable "evaluation_jobs_enabled" {
+  description = "Let Bedrock assume the role for model evaluation jobs (evaluation-job) that judge precomputed answers."
+  type        = bool
+  default     = false
+}
+
+variable "evaluation_prefix" {
+  description = "Key prefix (no slashes at either end) holding the evaluation jobs' datasets and results."
+  type        = string
+  default     = "evaluation"
 }
 
 variable "rft_grader_lambda_arns" {

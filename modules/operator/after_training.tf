@@ -1,15 +1,16 @@
 # What bedrock-ft does after a job has trained a model, when one of the switches is on: serve the custom model (an
 # on-demand deployment, or provisioned throughput when var.provisioned_throughput_purchase_allowed), call it, clean
-# up, and run batch inference jobs with the service role. A second managed policy, because the operator policy and
+# up, and run batch inference and model evaluation jobs with the service role. A second managed policy, because the operator policy and
 # these statements together pass IAM's 6,144-character limit for a managed policy: attach both.
 
 locals {
   deployment_arns          = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:custom-model-deployment/*"
   provisioned_model_arns   = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:provisioned-model/*"
   batch_inference_job_arns = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:model-invocation-job/*"
+  evaluation_job_arns      = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:evaluation-job/*"
+  inference_profile_arns   = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*"
 
-
-  after_training = var.model_lifecycle_enabled || var.provisioned_throughput_purchase_allowed || var.batch_inference_enabled
+  after_training = var.model_lifecycle_enabled || var.provisioned_throughput_purchase_allowed || var.batch_inference_enabled || var.evaluation_jobs_enabled
 }
 
 data "aws_iam_policy_document" "after_training" {
@@ -186,6 +187,54 @@ data "aws_iam_policy_document" "after_training" {
       effect    = "Allow"
       actions   = ["s3:GetObject"]
       resources = ["${var.bucket_arn}/${var.batch_inference_output_prefix}/*"]
+    }
+  }
+
+  # Evaluation jobs (evaluate --judge) run with the service role, which PassTheServiceRoleToBedrockOnly lets the
+  # operator pass; the judge is one of this region's foundation models or this account's inference profiles (the
+  # Service Authorization Reference lists custom-model and foundation-model as the action's resource types).
+  dynamic "statement" {
+    for_each = var.evaluation_jobs_enabled ? [local.evaluation_job_arns] : []
+
+    content {
+      sid       = "SubmitEvaluationJobsInThisAccountAndRegion"
+      effect    = "Allow"
+      actions   = ["bedrock:CreateEvaluationJob"]
+      resources = [local.evaluation_job_arns, local.custom_model_arns, local.foundation_model_arns, local.inference_profile_arns]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.evaluation_jobs_enabled ? [local.evaluation_job_arns] : []
+
+    content {
+      sid       = "FollowStopAndTagEvaluationJobs"
+      effect    = "Allow"
+      actions   = ["bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob", "bedrock:TagResource", "bedrock:ListTagsForResource"]
+      resources = [local.evaluation_job_arns]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.evaluation_jobs_enabled ? ["*"] : []
+
+    content {
+      sid       = "ListEvaluationJobsTakesNoResource"
+      effect    = "Allow"
+      actions   = ["bedrock:ListEvaluationJobs"]
+      resources = ["*"]
+    }
+  }
+
+  # The judge's dataset goes up and its results come back under the same prefix.
+  dynamic "statement" {
+    for_each = var.evaluation_jobs_enabled ? [var.evaluation_prefix] : []
+
+    content {
+      sid       = "UploadJudgeDatasetsAndReadResultsUnderTheEvaluationPrefixOnly"
+      effect    = "Allow"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]
+      resources = ["${var.bucket_arn}/${var.evaluation_prefix}/*"]
     }
   }
 }

@@ -74,3 +74,15 @@ variable "batch_inference_output_prefix" {
   type        = string
   default     = "batch-output"
 }
+
+variable "evaluation_jobs_enabled" {
+  description = "Let the operator submit, follow and stop model evaluation jobs with the service role, upload the judge's dataset and read its results."
+  type        = bool
+  default     = false
+}
+
+variable "evaluation_prefix" {
+  description = "Key prefix (no slashes at either end) of the evaluation jobs' datasets and results."
+  type        = string
+  default     = "evaluation"
+}

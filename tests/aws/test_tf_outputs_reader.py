@@ -93,6 +93,8 @@ def test_no_source_at_all_says_how_to_give_one() -> None:
         ("subnet_ids", "subnet-1", "is a string, not a list of strings"),
         ("security_group_ids", [1, 2], "is a list holding non-strings, not a list of strings"),
         ("kms_key_arn", ["k"], "is a list, not a string or null"),
+        ("evaluation_prefix", ["evaluation"], "is a list, not a string or null"),
+        ("evaluation_prefix", False, "is a boolean, not a string or null"),
     ],
 )
 def test_an_output_of_the_wrong_type_is_a_config_error_naming_it(tmp_path: Path, name: str, value, said: str) -> None:
@@ -105,6 +107,26 @@ def test_an_output_of_the_wrong_type_is_a_config_error_naming_it(tmp_path: Path,
 def test_a_null_kms_key_is_accepted(tmp_path: Path) -> None:
     outputs = load_outputs(write_outputs(tmp_path / "o.json"), environ={})
     assert outputs is not None and outputs.kms_key_arn is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [({}, None), ({"evaluation_prefix": None}, None), ({"evaluation_prefix": ""}, None)],
+    ids=["absent, as from a module without the output", "null, as with evaluation_jobs_enabled false", "empty"],
+)
+def test_no_evaluation_prefix_is_none(tmp_path: Path, given: dict, expected: None) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps(to_terraform_json({**VALUES, **given})), encoding="utf-8")
+    outputs = load_outputs(path, environ={})
+    assert outputs is not None and outputs.evaluation_prefix is expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [("evaluation", "evaluation"), ("/judge/runs/", "judge/runs")])
+def test_the_evaluation_prefix_is_read_without_slashes_at_its_ends(tmp_path: Path, value: str, expected: str) -> None:
+    path = tmp_path / "o.json"
+    path.write_text(json.dumps(to_terraform_json({**VALUES, "evaluation_prefix": value})), encoding="utf-8")
+    outputs = load_outputs(path, environ={})
+    assert outputs is not None and outputs.evaluation_prefix == expected
 
 
 def test_outputs_the_scripts_do_not_read_may_have_any_type(tmp_path: Path) -> None:

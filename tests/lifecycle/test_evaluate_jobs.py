@@ -17,11 +17,11 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from bedrock_ft.core.errors import JobFailed
+from bedrock_ft.core.errors import AwsError, JobFailed
 from bedrock_ft.core.tf_outputs import TerraformOutputs, parse_outputs
 from bedrock_ft.job.session import AwsSession, make_session
 from bedrock_ft.lifecycle import bedrock_jobs
-from bedrock_ft.lifecycle.evaluation import EvaluateRequest, run_evaluation
+from bedrock_ft.lifecycle.evaluation import EvalRecord, EvaluateRequest, run_evaluation
 from helpers.converse_fakes import FakeConverse
 
 ACCOUNT = "123456789012"
@@ -413,6 +413,146 @@ def test_judge_jobs_get_the_collected_answers_as_a_precomputed_source_and_their_
     assert report.judge["jobs"]["tuned"]["judged"] == 4
     markdown = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
     assert "| tuned | Builtin.Correctness | 0.500 |" in markdown
+
+
+def judge_request_for(tmp_path: Path) -> EvaluateRequest:
+    return EvaluateRequest(
+        tuned_model=TUNED,
+        base_model=None,
+        records=tmp_path / "held.jsonl",
+        report_dir=tmp_path / "report",
+        task="classification",
+        judge_model="amazon.nova-pro-v1:0",
+    )
+
+
+def held_out(count: int) -> list[EvalRecord]:
+    return [
+        EvalRecord(i + 1, (), ({"role": "user", "content": [{"text": f"message {i}"}]},), "ham") for i in range(count)
+    ]
+
+
+def run_one_judge(session: AwsSession, tmp_path: Path, tf: TerraformOutputs) -> dict[str, Any]:
+    """One judge job on the tuned model's answers, the service played by write_judgements; the request sent."""
+    bedrock = session.bedrock()
+    stubber = Stubber(bedrock)
+    seen = capture(bedrock, "CreateEvaluationJob", lambda params: write_judgements(session, params))
+    stubber.add_response("create_evaluation_job", {"jobArn": judge_arn("tuned")})
+    stubber.activate()
+    bedrock.meta.events.register(
+        "after-call.bedrock.CreateEvaluationJob",
+        lambda **_: stubber.add_response("get_evaluation_job", evaluation_job_response(seen[0], judge_arn("tuned"))),
+    )
+    summary = bedrock_jobs.run_judge(
+        session,
+        tf,
+        judge_request_for(tmp_path),
+        held_out(2),
+        {"tuned": ["ham", "spam"]},
+        {"tuned": TUNED},
+        timeout=None,
+        sleep=lambda s: None,
+    )
+    stubber.assert_no_pending_responses()
+    assert summary["jobs"]["tuned"]["judged"] == 2
+    return seen[0]
+
+
+def keys_in_bucket(session: AwsSession) -> list[str]:
+    return [item["Key"] for item in session.s3().list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+
+def test_with_the_evaluation_prefix_the_judges_dataset_and_results_go_under_it(
+    session: AwsSession, tmp_path: Path
+) -> None:
+    sent = run_one_judge(session, tmp_path, outputs(evaluation_prefix="evaluation"))
+    run = sent["jobName"].rsplit("-", 1)[-1]
+    prefix = f"s3://{BUCKET}/evaluation/{run}/judge/tuned"
+    dataset = sent["evaluationConfig"]["automated"]["datasetMetricConfigs"][0]["dataset"]
+    assert dataset["datasetLocation"] == {"s3Uri": f"{prefix}/dataset.jsonl"}
+    assert sent["outputDataConfig"] == {"s3Uri": f"{prefix}/output/"}
+    assert [key for key in keys_in_bucket(session) if not key.startswith("evaluation/")] == []
+
+
+@pytest.mark.parametrize(
+    "changes", [{}, {"evaluation_prefix": None}], ids=["an older module", "evaluation_jobs_enabled false"]
+)
+def test_without_the_evaluation_prefix_the_judge_keeps_the_output_prefix(
+    session: AwsSession, tmp_path: Path, changes: dict[str, Any]
+) -> None:
+    sent = run_one_judge(session, tmp_path, outputs(**changes))
+    run = sent["jobName"].rsplit("-", 1)[-1]
+    assert sent["outputDataConfig"] == {"s3Uri": f"s3://{BUCKET}/output/evaluate/{run}/judge/tuned/output/"}
+    assert [key for key in keys_in_bucket(session) if not key.startswith("output/evaluate/")] == []
+
+
+def refuse_judge_job(session: AwsSession) -> None:
+    stubber = Stubber(session.bedrock())
+    stubber.add_client_error(
+        "create_evaluation_job",
+        service_error_code="ValidationException",
+        service_message="Bedrock cannot assume the role",
+        http_status_code=400,
+    )
+    stubber.activate()
+
+
+def test_a_refused_judge_job_from_a_module_without_the_switch_says_to_turn_it_on(
+    session: AwsSession, tmp_path: Path
+) -> None:
+    refuse_judge_job(session)
+    with pytest.raises(AwsError, match="CreateEvaluationJob refused: ValidationException") as caught:
+        bedrock_jobs.run_judge(
+            session,
+            outputs(),
+            judge_request_for(tmp_path),
+            held_out(1),
+            {"tuned": ["ham"]},
+            {"tuned": TUNED},
+            timeout=None,
+        )
+    assert "evaluation_jobs_enabled = true" in str(caught.value.hint)
+
+
+def test_a_refused_judge_job_with_the_switch_on_points_at_the_operators_policy(
+    session: AwsSession, tmp_path: Path
+) -> None:
+    refuse_judge_job(session)
+    with pytest.raises(AwsError, match="CreateEvaluationJob refused") as caught:
+        bedrock_jobs.run_judge(
+            session,
+            outputs(evaluation_prefix="evaluation"),
+            judge_request_for(tmp_path),
+            held_out(1),
+            {"tuned": ["ham"]},
+            {"tuned": TUNED},
+            timeout=None,
+        )
+    hint = str(caught.value.hint)
+    assert "operator_after_training_policy_arn" in hint and f"s3://{BUCKET}/evaluation/" in hint
+    assert "evaluation_jobs_enabled" not in hint
+
+
+def test_a_refused_dataset_upload_is_an_aws_error_saying_to_turn_the_switch_on(
+    session: AwsSession, tmp_path: Path
+) -> None:
+    s3 = Stubber(session.s3())
+    s3.add_client_error("put_object", service_error_code="AccessDenied", service_message="Access Denied")
+    s3.activate()
+    bedrock = Stubber(session.bedrock())
+    bedrock.activate()  # no response queued: a job submitted after a failed upload would fail the test
+    with pytest.raises(AwsError, match=f"uploading the judge's dataset to s3://{BUCKET}/output/evaluate/") as caught:
+        bedrock_jobs.run_judge(
+            session,
+            outputs(),
+            judge_request_for(tmp_path),
+            held_out(1),
+            {"tuned": ["ham"]},
+            {"tuned": TUNED},
+            timeout=None,
+        )
+    assert "AccessDenied" in str(caught.value) and "evaluation_jobs_enabled = true" in str(caught.value.hint)
+    s3.assert_no_pending_responses()
 
 
 def test_judge_scores_average_each_metric_and_ignore_malformed_rows() -> None:

@@ -32,9 +32,11 @@ VALUES = {
     "batch_inference_input_prefix": "batch-input",
     "batch_inference_output_prefix": "batch-output",
     "model_import_prefix": "model-import",
+    "evaluation_prefix": "evaluation",
     "rft_grader_lambda_arns": ["arn:aws:lambda:us-east-1:123456789012:function:bedrock-ft-grader"],
     "batch_inference": True,
     "model_import": True,
+    "evaluation_jobs": True,
     "model_lifecycle": True,
     "provisioned_throughput_purchase": True,
 }
@@ -46,6 +48,7 @@ KINDS = {
     "kms_key_policy": Kind.KMS_KEY,
     "batch_inference_trust_policy": Kind.TRUST,
     "model_import_trust_policy": Kind.TRUST,
+    "evaluation_trust_policy": Kind.TRUST,
     "runtime_endpoint_policy": Kind.ENDPOINT,
 }
 NAMES = sorted(

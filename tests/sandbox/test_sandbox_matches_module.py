@@ -45,7 +45,7 @@ renderer = _renderer()
 # as itself, and a list placeholder <x[]> as a one-item list of itself, so the result must be the template.
 COMMON = {"partition": "<partition>", "region": "<region>", "account_id": "<account_id>"}
 SANDBOX = {
-    "trust": lambda: policies.trust_policy(**COMMON, batch_inference=True, model_import=True),
+    "trust": lambda: policies.trust_policy(**COMMON, batch_inference=True, model_import=True, evaluation_jobs=True),
     "data_access": lambda: policies.data_access_policy(
         **COMMON,
         dns_suffix="<dns_suffix>",
@@ -90,6 +90,14 @@ SANDBOX = {
         model_import_prefix="<model_import_prefix>",
         subnet_arns=["<subnet_arns[]>"],
     ),
+    "evaluation_trust": lambda: policies.evaluation_trust_policy(**COMMON),
+    "evaluation": lambda: policies.evaluation_policy(
+        **COMMON,
+        dns_suffix="<dns_suffix>",
+        bucket_arn="<bucket_arn>",
+        evaluation_prefix="<evaluation_prefix>",
+        kms_key_arn="<kms_key_arn>",
+    ),
     "rft_grader": lambda: policies.rft_grader_policy(rft_grader_lambda_arns=["<rft_grader_lambda_arns[]>"]),
     "runtime_endpoint": lambda: policies.runtime_endpoint_policy(**COMMON),
     "after_training": lambda: policies.after_training_policy(
@@ -99,6 +107,7 @@ SANDBOX = {
         provisioned_throughput_purchase=True,
         batch_inference_input_prefix="<batch_inference_input_prefix>",
         batch_inference_output_prefix="<batch_inference_output_prefix>",
+        evaluation_prefix="<evaluation_prefix>",
     ),
 }
 

@@ -46,6 +46,11 @@ run "every_lifecycle_feature_is_off_by_default" {
   }
 
   assert {
+    condition     = output.evaluation_prefix == null && output.evaluation_s3_uri == null
+    error_message = "The evaluation prefix and URI are null while evaluation jobs are off."
+  }
+
+  assert {
     condition     = output.runtime_endpoint_id == null && length(output.runtime_endpoint_dns_names) == 0
     error_message = "There is no bedrock-runtime endpoint by default."
   }
@@ -65,6 +70,7 @@ run "every_lifecycle_feature_on" {
     rft_grader_lambda_arns           = ["arn:aws:lambda:us-east-1:123456789012:function:grader"]
     runtime_endpoint_enabled         = true
     operator_model_lifecycle_enabled = true
+    evaluation_jobs_enabled          = true
   }
 
   # The bucket's id is known only after apply; give it its name at plan so the URIs can be compared.
@@ -77,8 +83,8 @@ run "every_lifecycle_feature_on" {
   }
 
   assert {
-    condition     = length(module.access.policy_arns) == 4
-    error_message = "With everything on, the role has the data-access, batch inference, model import and RFT grader policies."
+    condition     = length(module.access.policy_arns) == 5
+    error_message = "With everything on, the role has the data-access, batch inference, model import, RFT grader and evaluation policies."
   }
 
   assert {
@@ -100,6 +106,21 @@ run "every_lifecycle_feature_on" {
     condition     = output.model_import_prefix == "model-import" && output.model_import_s3_uri == "s3://lifecycle-test-123456789012-us-east-1/model-import/"
     error_message = "The model import prefix and URI name the data bucket and the import prefix."
   }
+
+  assert {
+    condition     = output.evaluation_prefix == "evaluation" && output.evaluation_s3_uri == "s3://lifecycle-test-123456789012-us-east-1/evaluation/"
+    error_message = "The evaluation prefix and URI name the data bucket and the evaluation prefix."
+  }
+}
+
+run "evaluation_prefix_with_a_slash_at_an_end_is_refused" {
+  command = plan
+
+  variables {
+    evaluation_prefix = "evaluation/"
+  }
+
+  expect_failures = [var.evaluation_prefix]
 }
 
 run "batch_inference_prefix_with_a_slash_at_an_end_is_refused" {
@@ -182,6 +203,11 @@ run "access_off_by_default_renders_no_lifecycle_document" {
   assert {
     condition     = length(aws_iam_role_policy_attachment.batch_inference) == 0 && length(aws_iam_role_policy_attachment.model_import) == 0 && length(aws_iam_role_policy_attachment.rft_grader) == 0
     error_message = "No lifecycle policy attachment by default."
+  }
+
+  assert {
+    condition     = length(data.aws_iam_policy_document.evaluation_trust) == 0 && length(aws_iam_policy.evaluation) == 0 && length(aws_iam_role_policy_attachment.evaluation) == 0
+    error_message = "No evaluation trust statement, policy or attachment by default."
   }
 }
 
@@ -382,6 +408,145 @@ run "access_batch_output_beside_the_data_prefix_is_accepted" {
   assert {
     condition     = length(aws_iam_policy.batch_inference) == 1
     error_message = "A prefix that only starts with the same letters as data_prefix does not overlap it."
+  }
+}
+
+run "access_evaluation_trust_is_this_accounts_evaluation_jobs_only" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+  }
+
+  assert {
+    condition = jsondecode(data.aws_iam_policy_document.evaluation_trust[0].json).Statement == [{
+      Sid       = "BedrockEvaluationJobsOfThisAccountAndRegionOnly"
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "bedrock.amazonaws.com" }
+      Condition = {
+        StringEquals = { "aws:SourceAccount" = "123456789012" }
+        ArnLike      = { "aws:SourceArn" = "arn:aws:bedrock:us-east-1:123456789012:evaluation-job/*" }
+      }
+    }]
+    error_message = "Bedrock may assume the role for this account's evaluation jobs of this region only."
+  }
+
+  assert {
+    condition     = contains(data.aws_iam_policy_document.trust.source_policy_documents, data.aws_iam_policy_document.evaluation_trust[0].json)
+    error_message = "The evaluation trust statement is merged into the role's trust policy."
+  }
+
+  assert {
+    condition     = length(aws_iam_role_policy_attachment.evaluation) == 1 && aws_iam_policy.evaluation[0].name == "lifecycle-test-bedrock-evaluation"
+    error_message = "The evaluation policy is created and attached to the service role."
+  }
+}
+
+run "access_evaluation_moves_its_prefix_only_and_invokes_this_regions_judges" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(data.aws_iam_policy_document.evaluation[0].json).Statement : s.Sid => [toset(flatten([s.Action])), toset(flatten([s.Resource]))]
+      } == {
+      ReadTheJudgeDatasetAndResultsUnderTheEvaluationPrefix = [toset(["s3:GetObject"]), toset(["arn:aws:s3:::lifecycle-test-data/evaluation/*"])]
+      WriteJudgeResultsUnderTheEvaluationPrefixOnly         = [toset(["s3:PutObject", "s3:AbortMultipartUpload"]), toset(["arn:aws:s3:::lifecycle-test-data/evaluation/*"])]
+      ListOnlyTheEvaluationPrefixOfTheBucket                = [toset(["s3:ListBucket"]), toset(["arn:aws:s3:::lifecycle-test-data"])]
+      InvokeTheJudgeModelsOfThisRegionOnly                  = [toset(["bedrock:InvokeModel"]), toset(["arn:aws:bedrock:us-east-1::foundation-model/*", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/*"])]
+    }
+    error_message = "Evaluation jobs read and write the evaluation prefix only and invoke this region's judges; no key without KMS."
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(data.aws_iam_policy_document.evaluation[0].json).Statement : s.Sid => s.Condition if can(s.Condition)
+      } == {
+      ListOnlyTheEvaluationPrefixOfTheBucket = { StringLike = { "s3:prefix" = ["evaluation", "evaluation/*"] } }
+    }
+    error_message = "Listing the bucket is limited to the evaluation prefix."
+  }
+}
+
+run "access_evaluation_uses_the_bucket_key_through_s3_only" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+    use_kms                 = true
+    kms_key_arn             = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+  }
+
+  assert {
+    condition = [for s in jsondecode(data.aws_iam_policy_document.evaluation[0].json).Statement : [s.Action, s.Resource, s.Condition] if s.Sid == "UseTheBucketKeyForEvaluationThroughS3Only"] == [
+      [["kms:Decrypt", "kms:GenerateDataKey"], "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555", { StringEquals = { "kms:ViaService" = "s3.us-east-1.amazonaws.com" } }],
+    ]
+    error_message = "With KMS, the evaluation job may decrypt and generate data keys with the bucket key through S3 only."
+  }
+}
+
+run "access_evaluation_prefix_equal_to_the_output_prefix_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+    evaluation_prefix       = "output"
+  }
+
+  expect_failures = [aws_iam_policy.evaluation]
+}
+
+run "access_evaluation_prefix_inside_the_data_prefix_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+    data_prefix             = "data"
+    evaluation_prefix       = "data/evaluation"
+  }
+
+  expect_failures = [aws_iam_policy.evaluation]
+}
+
+run "access_evaluation_prefix_beside_the_output_prefix_is_accepted" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+    evaluation_prefix       = "output-evaluation"
+  }
+
+  assert {
+    condition     = length(aws_iam_policy.evaluation) == 1
+    error_message = "A prefix that only starts with the same letters as output_prefix does not overlap it."
   }
 }
 
@@ -598,5 +763,32 @@ run "operator_batch_inference_submits_follows_and_moves_its_data_only" {
       ReadBatchInferenceOutputUnderItsPrefix         = toset(["arn:aws:s3:::lifecycle-test-data/batch-output/*"])
     }
     error_message = "Batch inference: submit, follow and stop this account's jobs, upload the input and read the output prefix."
+  }
+}
+
+run "operator_evaluation_jobs_submit_follow_and_move_the_evaluation_prefix_only" {
+  command = plan
+
+  module {
+    source = "./modules/operator"
+  }
+
+  variables {
+    service_role_arn         = "arn:aws:iam::123456789012:role/lifecycle-test-bedrock-customization"
+    service_role_policy_arns = ["arn:aws:iam::123456789012:policy/lifecycle-test-bedrock-customization-data-access"]
+    data_prefix              = "data"
+    evaluation_jobs_enabled  = true
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(data.aws_iam_policy_document.after_training[0].json).Statement : s.Sid => [toset(flatten([s.Action])), toset(flatten([s.Resource]))]
+      } == {
+      SubmitEvaluationJobsInThisAccountAndRegion                    = [toset(["bedrock:CreateEvaluationJob"]), toset(["arn:aws:bedrock:us-east-1:123456789012:evaluation-job/*", "arn:aws:bedrock:us-east-1:123456789012:custom-model/*", "arn:aws:bedrock:us-east-1::foundation-model/*", "arn:aws:bedrock:us-east-1:123456789012:inference-profile/*"])]
+      FollowStopAndTagEvaluationJobs                                = [toset(["bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob", "bedrock:TagResource", "bedrock:ListTagsForResource"]), toset(["arn:aws:bedrock:us-east-1:123456789012:evaluation-job/*"])]
+      ListEvaluationJobsTakesNoResource                             = [toset(["bedrock:ListEvaluationJobs"]), toset(["*"])]
+      UploadJudgeDatasetsAndReadResultsUnderTheEvaluationPrefixOnly = [toset(["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"]), toset(["arn:aws:s3:::lifecycle-test-data/evaluation/*"])]
+    }
+    error_message = "Evaluation jobs: submit, follow and stop this account's jobs, upload the dataset and read the results under the evaluation prefix."
   }
 }

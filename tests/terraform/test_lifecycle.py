@@ -29,6 +29,7 @@ from helpers.hcl_edit import TfFile, condition, string
 BEDROCK_ARN = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}"
 INVOCATION_JOBS = f"{BEDROCK_ARN}:model-invocation-job/*"
 IMPORT_JOBS = f"{BEDROCK_ARN}:model-import-job/*"
+EVALUATION_JOBS = f"{BEDROCK_ARN}:evaluation-job/*"
 
 
 def trust_problems(files: Files, name: str, sid: str, jobs_local: str) -> list[str]:
@@ -60,6 +61,26 @@ def test_model_import_trust_is_bedrock_for_this_accounts_import_jobs_only(tf: Fi
     assert local_values(tf, ACCESS)["model_import_job_arns"] == IMPORT_JOBS
 
 
+def test_evaluation_trust_is_bedrock_for_this_accounts_evaluation_jobs_only(tf: Files) -> None:
+    sid = "BedrockEvaluationJobsOfThisAccountAndRegionOnly"
+    assert trust_problems(tf, "evaluation_trust", sid, "evaluation_job_arns") == []
+    assert local_values(tf, ACCESS)["evaluation_job_arns"] == EVALUATION_JOBS
+
+
+def evaluation_trust_for_every_bedrock_job(tf: TfFile) -> None:
+    trust = tf.statement("evaluation_trust", "BedrockEvaluationJobsOfThisAccountAndRegionOnly")
+    condition(trust, "aws:SourceArn")["values"] = [string("arn:aws:bedrock:*:*:*")]
+
+
+def test_trust_check_fails_when_the_evaluation_source_arn_is_any_job(mutated) -> None:
+    broken = mutated(f"{ACCESS}/evaluation.tf", evaluation_trust_for_every_bedrock_job)
+    sid = "BedrockEvaluationJobsOfThisAccountAndRegionOnly"
+    assert trust_problems(broken, "evaluation_trust", sid, "evaluation_job_arns") == [
+        "conditions: {'StringEquals': {'aws:SourceAccount': ['${local.account_id}']}, "
+        "'ArnLike': {'aws:SourceArn': ['arn:aws:bedrock:*:*:*']}}"
+    ]
+
+
 def batch_trust_from_any_account(tf: TfFile) -> None:
     trust = tf.statement("batch_inference_trust", "BedrockBatchInferenceJobsOfThisAccountAndRegionOnly")
     condition(trust, "aws:SourceAccount")["values"] = [string("*")]
@@ -79,6 +100,7 @@ def test_lifecycle_trust_statements_are_merged_into_the_role_trust_policy(tf: Fi
     merged = unwrap(trust["source_policy_documents"])
     assert "data.aws_iam_policy_document.batch_inference_trust[*].json" in merged
     assert "data.aws_iam_policy_document.model_import_trust[*].json" in merged
+    assert "data.aws_iam_policy_document.evaluation_trust[*].json" in merged
 
 
 @pytest.mark.parametrize(
@@ -90,6 +112,9 @@ def test_lifecycle_trust_statements_are_merged_into_the_role_trust_policy(tf: Fi
         ("data", "model_import_trust", "var.model_import_enabled ? 1 : 0"),
         ("data", "model_import", "var.model_import_enabled ? 1 : 0"),
         ("resource", "model_import", "var.model_import_enabled ? 1 : 0"),
+        ("data", "evaluation_trust", "var.evaluation_jobs_enabled ? 1 : 0"),
+        ("data", "evaluation", "var.evaluation_jobs_enabled ? 1 : 0"),
+        ("resource", "evaluation", "var.evaluation_jobs_enabled ? 1 : 0"),
         ("data", "rft_grader", "length(var.rft_grader_lambda_arns) > 0 ? 1 : 0"),
         ("resource", "rft_grader", "length(var.rft_grader_lambda_arns) > 0 ? 1 : 0"),
     ],
@@ -109,6 +134,7 @@ def test_lifecycle_variables_default_to_off_or_empty(tf: Files) -> None:
         for name in (
             "batch_inference_enabled",
             "model_import_enabled",
+            "evaluation_jobs_enabled",
             "rft_grader_lambda_arns",
             "runtime_endpoint_enabled",
             "operator_model_lifecycle_enabled",
@@ -118,6 +144,7 @@ def test_lifecycle_variables_default_to_off_or_empty(tf: Files) -> None:
     assert defaults == {
         "batch_inference_enabled": False,
         "model_import_enabled": False,
+        "evaluation_jobs_enabled": False,
         "rft_grader_lambda_arns": [],
         "runtime_endpoint_enabled": False,
         "operator_model_lifecycle_enabled": False,
@@ -149,6 +176,63 @@ def test_batch_inference_reads_its_input_prefix_and_writes_only_its_output_prefi
 def test_model_import_reads_only_its_prefix_and_writes_nothing(tf: Files) -> None:
     assert s3_grants(tf, "model_import") == {
         "ReadModelImportFilesUnderItsPrefix": (["s3:GetObject"], ["${var.bucket_arn}/${var.model_import_prefix}/*"]),
+    }
+
+
+EVALUATION_OBJECTS = "${local.evaluation_object_arns}"
+
+
+def test_evaluation_reads_and_writes_only_its_prefix(tf: Files) -> None:
+    assert s3_grants(tf, "evaluation") == {
+        "ReadTheJudgeDatasetAndResultsUnderTheEvaluationPrefix": (["s3:GetObject"], [EVALUATION_OBJECTS]),
+        "WriteJudgeResultsUnderTheEvaluationPrefixOnly": (
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            [EVALUATION_OBJECTS],
+        ),
+        "ListOnlyTheEvaluationPrefixOfTheBucket": (["s3:ListBucket"], ["${var.bucket_arn}"]),
+    }
+    assert local_values(tf, ACCESS)["evaluation_object_arns"] == "${var.bucket_arn}/${var.evaluation_prefix}/*"
+
+
+def test_evaluation_lists_the_bucket_only_under_its_prefix(tf: Files) -> None:
+    st = statement(document(tf, ACCESS, "evaluation"), "ListOnlyTheEvaluationPrefixOfTheBucket")
+    assert st is not None
+    assert st["conditions"] == {"StringLike": {"s3:prefix": ["${var.evaluation_prefix}", "${var.evaluation_prefix}/*"]}}
+
+
+def test_evaluation_invokes_only_this_regions_foundation_models_and_this_accounts_profiles(tf: Files) -> None:
+    st = statement(document(tf, ACCESS, "evaluation"), "InvokeTheJudgeModelsOfThisRegionOnly")
+    assert st is not None
+    assert (st["actions"], st["resources"], st["conditions"]) == (
+        ["bedrock:InvokeModel"],
+        ["${local.judge_foundation_model_arns}", "${local.judge_inference_profile_arns}"],
+        {},
+    )
+    arns = local_values(tf, ACCESS)
+    assert arns["judge_foundation_model_arns"] == "arn:${local.partition}:bedrock:${local.region}::foundation-model/*"
+    assert arns["judge_inference_profile_arns"] == f"{BEDROCK_ARN}:inference-profile/*"
+
+
+def test_evaluation_uses_the_bucket_key_through_s3_only_when_kms_is_on(tf: Files) -> None:
+    st = statement(document(tf, ACCESS, "evaluation"), "UseTheBucketKeyForEvaluationThroughS3Only")
+    assert st is not None
+    assert unwrap(st["dynamic"]).startswith("var.use_kms ?")
+    assert st["actions"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert st["conditions"] == {
+        "StringEquals": {"kms:ViaService": ["s3.${local.region}.${data.aws_partition.current.dns_suffix}"]}
+    }
+
+
+def test_evaluation_policy_grants_nothing_beyond_s3_the_judge_and_the_key(tf: Files) -> None:
+    actions = {a for st in document(tf, ACCESS, "evaluation").statements for a in st["actions"]}
+    assert actions == {
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListBucket",
+        "bedrock:InvokeModel",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
     }
 
 
@@ -224,6 +308,22 @@ def test_batch_output_prefix_may_not_overlap_the_datasets_or_the_batch_input(tf:
     assert "var.data_prefix, var.batch_inference_input_prefix" in condition
     assert "startswith" in condition
     assert "batch_inference_output_prefix" in precondition["error_message"]
+
+
+def test_evaluation_prefix_may_not_overlap_the_datasets_or_the_job_output(tf: Files) -> None:
+    policy = resource(tf, ACCESS, "aws_iam_policy", "evaluation")
+    (precondition,) = policy["lifecycle"][0]["precondition"]
+    condition = str(precondition["condition"])
+    assert "var.data_prefix, var.output_prefix" in condition
+    assert "startswith" in condition
+    assert "evaluation_prefix" in precondition["error_message"]
+
+
+def test_evaluation_prefix_is_validated_like_the_batch_prefixes(tf: Files) -> None:
+    (evaluation,) = variable(tf, ROOT, "evaluation_prefix")["validation"]
+    (batch,) = variable(tf, ROOT, "batch_inference_output_prefix")["validation"]
+    assert evaluation["condition"] == batch["condition"].replace("batch_inference_output_prefix", "evaluation_prefix")
+    assert variable(tf, ROOT, "evaluation_prefix")["default"] == "evaluation"
 
 
 def test_rft_grader_role_invokes_exactly_the_listed_functions(tf: Files) -> None:
@@ -362,6 +462,7 @@ def test_runtime_endpoint_policy_lets_this_account_invoke_its_tuned_models_only(
 MODEL_LIFECYCLE = "var.model_lifecycle_enabled"
 PURCHASE = "var.provisioned_throughput_purchase_allowed"
 BATCH = "var.batch_inference_enabled"
+EVALUATION = "var.evaluation_jobs_enabled"
 AFTER_TRAINING_SWITCHES = {
     "DeployTheAccountsCustomModelsOnDemand": MODEL_LIFECYCLE,
     "FollowAndDeleteOnDemandDeployments": MODEL_LIFECYCLE,
@@ -377,6 +478,10 @@ AFTER_TRAINING_SWITCHES = {
     "ListBatchInferenceJobsTakesNoResource": BATCH,
     "UploadBatchInferenceInputUnderItsPrefixOnly": BATCH,
     "ReadBatchInferenceOutputUnderItsPrefix": BATCH,
+    "SubmitEvaluationJobsInThisAccountAndRegion": EVALUATION,
+    "FollowStopAndTagEvaluationJobs": EVALUATION,
+    "ListEvaluationJobsTakesNoResource": EVALUATION,
+    "UploadJudgeDatasetsAndReadResultsUnderTheEvaluationPrefixOnly": EVALUATION,
 }
 
 
@@ -390,7 +495,9 @@ def test_each_after_training_statement_is_behind_its_switch(tf: Files) -> None:
 def test_after_training_is_a_second_managed_policy_created_only_when_a_switch_is_on(tf: Files) -> None:
     policy = resource(tf, OPERATOR, "aws_iam_policy", "after_training")
     assert unwrap(policy["count"]) == "local.after_training ? 1 : 0"
-    assert local_values(tf, OPERATOR)["after_training"] == f"${{{MODEL_LIFECYCLE} || {PURCHASE} || {BATCH}}}"
+    assert local_values(tf, OPERATOR)["after_training"] == (
+        f"${{{MODEL_LIFECYCLE} || {PURCHASE} || {BATCH} || {EVALUATION}}}"
+    )
     assert policy["name"] == "${var.name}-bedrock-ft-operator-after-training"
     operator = next(b for b in blocks(tf, "data", OPERATOR, "aws_iam_policy_document") if b.name == "operator")
     assert "source_policy_documents" not in operator.body  # its own policy: together they pass IAM's size limit
@@ -436,7 +543,43 @@ def test_batch_inference_operator_moves_only_the_batch_prefixes(tf: Files) -> No
     assert s3 == {
         "UploadBatchInferenceInputUnderItsPrefixOnly": ["${var.bucket_arn}/${var.batch_inference_input_prefix}/*"],
         "ReadBatchInferenceOutputUnderItsPrefix": ["${var.bucket_arn}/${var.batch_inference_output_prefix}/*"],
+        "UploadJudgeDatasetsAndReadResultsUnderTheEvaluationPrefixOnly": [
+            "${var.bucket_arn}/${var.evaluation_prefix}/*"
+        ],
     }
+
+
+def test_evaluation_operator_submits_follows_and_lists_this_accounts_evaluation_jobs(tf: Files) -> None:
+    doc = document(tf, OPERATOR, "after_training")
+    bedrock = {
+        st["sid"]: (st["actions"], st["resources"])
+        for st in doc.statements
+        if any("EvaluationJob" in a for a in st["actions"])
+    }
+    assert bedrock == {
+        "SubmitEvaluationJobsInThisAccountAndRegion": (
+            ["bedrock:CreateEvaluationJob"],
+            [
+                "${local.evaluation_job_arns}",
+                "${local.custom_model_arns}",
+                "${local.foundation_model_arns}",
+                "${local.inference_profile_arns}",
+            ],
+        ),
+        "FollowStopAndTagEvaluationJobs": (
+            [
+                "bedrock:GetEvaluationJob",
+                "bedrock:StopEvaluationJob",
+                "bedrock:TagResource",
+                "bedrock:ListTagsForResource",
+            ],
+            ["${local.evaluation_job_arns}"],
+        ),
+        "ListEvaluationJobsTakesNoResource": (["bedrock:ListEvaluationJobs"], ["*"]),
+    }
+    arns = local_values(tf, OPERATOR)
+    assert arns["evaluation_job_arns"] == EVALUATION_JOBS
+    assert arns["inference_profile_arns"] == f"{BEDROCK_ARN}:inference-profile/*"
 
 
 def test_preflight_may_read_every_policy_attached_to_the_service_role(tf: Files) -> None:
@@ -444,7 +587,7 @@ def test_preflight_may_read_every_policy_attached_to_the_service_role(tf: Files)
     assert unwrap(operator["service_role_policy_arns"]) == "module.access.policy_arns"
     output = next(b.body for b in blocks(tf, "output", ACCESS) if b.name == "policy_arns")
     value = str(output["value"])
-    for name in ("data_access", "batch_inference", "model_import", "rft_grader"):
+    for name in ("data_access", "batch_inference", "model_import", "rft_grader", "evaluation"):
         assert f"aws_iam_policy.{name}" in value
 
 
@@ -460,6 +603,8 @@ def test_preflight_may_read_every_policy_attached_to_the_service_role(tf: Files)
         ("batch_inference_output_s3_uri", "var.batch_inference_enabled"),
         ("model_import_prefix", "var.model_import_enabled"),
         ("model_import_s3_uri", "var.model_import_enabled"),
+        ("evaluation_prefix", "var.evaluation_jobs_enabled"),
+        ("evaluation_s3_uri", "var.evaluation_jobs_enabled"),
     ],
 )
 def test_lifecycle_outputs_are_null_while_their_switch_is_off(tf: Files, name: str, switch: str) -> None:
@@ -473,6 +618,7 @@ def test_the_example_shows_every_lifecycle_switch(tf: Files) -> None:
     for name in (
         "batch_inference_enabled",
         "model_import_enabled",
+        "evaluation_jobs_enabled",
         "rft_grader_lambda_arns",
         "runtime_endpoint_enabled",
         "operator_model_lifecycle_enabled",

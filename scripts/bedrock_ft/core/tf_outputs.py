@@ -41,8 +41,10 @@ OUTPUT_NAMES = (
     "operator_policy_arn",
     "data_prefix",
     "output_prefix",
+    "evaluation_prefix",
 )
-NULLABLE_OUTPUTS = frozenset({"kms_key_arn", "operator_policy_arn"})
+# evaluation_prefix is optional: null while evaluation_jobs_enabled is false, absent from an older module's outputs.
+NULLABLE_OUTPUTS = frozenset({"kms_key_arn", "operator_policy_arn", "evaluation_prefix"})
 LIST_OUTPUTS = frozenset({"subnet_ids", "availability_zones", "security_group_ids"})
 # Every other output the scripts read is a string (null where NULLABLE_OUTPUTS allows it).
 # Key prefixes in the bucket, when the outputs do not name them (the module's defaults).
@@ -110,6 +112,13 @@ class TerraformOutputs:
     def output_prefix(self) -> str:
         """Where jobs write their output (the only place the service role may write)."""
         return str(self.values.get("output_prefix") or DEFAULT_OUTPUT_PREFIX).strip("/")
+
+    @property
+    def evaluation_prefix(self) -> str | None:
+        """Where evaluation (judge) jobs read their dataset and write their results, or None when the module does not
+        let the service role run them (evaluation_jobs_enabled false, an older module, the sandbox)."""
+        value = str(self.values.get("evaluation_prefix") or "").strip("/")
+        return value or None
 
     @property
     def kms_key_arn(self) -> str | None:

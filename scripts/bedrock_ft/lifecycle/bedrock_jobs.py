@@ -9,7 +9,9 @@ The judge (CreateEvaluationJob) gets the answers already collected as a precompu
 model (tuned, base), and its per-metric means are folded into the report.
 
 Both roles come from the Terraform outputs: the module's service role must trust ``model-invocation-job/*`` and
-``evaluation-job/*`` for these jobs (``aws:SourceArn``), which the AWS error says when it does not.
+``evaluation-job/*`` for these jobs (``aws:SourceArn``), which the AWS error says when it does not. The module's
+``evaluation_jobs_enabled`` gives the role the judge's part and an ``evaluation_prefix`` output: the judge's dataset
+and results go there when the outputs name it, else under the output prefix as before.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ def run_id(keys: Sequence[str]) -> str:
 
 def _evaluate_prefix(outputs: TerraformOutputs, run: str, *parts: str) -> str:
     return join_key(outputs.output_prefix, "evaluate", run, *parts)
+
+
+def _judge_prefix(outputs: TerraformOutputs, run: str, role: str) -> str:
+    """Where one judge job's dataset and results go: under the module's evaluation prefix, the only place its
+    evaluation policy lets the service role (and the operator) read and write; under the output prefix when the
+    outputs name none."""
+    if outputs.evaluation_prefix is None:
+        return _evaluate_prefix(outputs, run, "judge", role)
+    return join_key(outputs.evaluation_prefix, run, "judge", role)
 
 
 def _put_jsonl(session: AwsSession, bucket: str, key: str, lines: Sequence[dict[str, Any]]) -> str:
@@ -310,6 +321,20 @@ def judge_scores(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     return {name: sums[name] / counts[name] for name in sorted(sums)}
 
 
+def _judge_hint(outputs: TerraformOutputs) -> str:
+    """What to fix when AWS refuses a judge job's upload or submission."""
+    model = "the judge model must be enabled in this region (give a foundation model ID of this region)"
+    if outputs.evaluation_prefix is None:
+        return (
+            "apply the module with evaluation_jobs_enabled = true (the service role then trusts evaluation-job/* and "
+            f"uses the evaluation prefix) and read its outputs again; {model}"
+        )
+    return (
+        "attach the operator's after-training policy (output operator_after_training_policy_arn) for "
+        f"bedrock:CreateEvaluationJob and s3://{outputs.bucket_name}/{outputs.evaluation_prefix}/; {model}"
+    )
+
+
 def run_judge(
     session: AwsSession,
     outputs: TerraformOutputs,
@@ -332,8 +357,16 @@ def run_judge(
     for role in models:
         dataset = judge_dataset(records, texts[role], role, request.task)
         run = run_id([json.dumps(line, sort_keys=True) for line in dataset] + [request.judge_model])
-        prefix = _evaluate_prefix(outputs, run, "judge", role)
-        dataset_uri = _put_jsonl(session, outputs.bucket_name, join_key(prefix, "dataset.jsonl"), dataset)
+        prefix = _judge_prefix(outputs, run, role)
+        try:
+            dataset_uri = _put_jsonl(session, outputs.bucket_name, join_key(prefix, "dataset.jsonl"), dataset)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise AwsError(
+                f"uploading the judge's dataset to s3://{outputs.bucket_name}/{prefix}/ was refused: "
+                f"{error.get('Code')}: {error.get('Message', '')}",
+                hint=_judge_hint(outputs),
+            ) from None
         output_prefix = join_key(prefix, "output") + "/"
         output_uri = str(S3Uri(outputs.bucket_name, output_prefix))
         body = judge_request(
@@ -345,8 +378,7 @@ def run_judge(
             error = exc.response.get("Error", {})
             raise AwsError(
                 f"CreateEvaluationJob refused: {error.get('Code')}: {error.get('Message', '')}",
-                hint="the role needs to trust evaluation-job/* and read and write the bucket; the judge model "
-                "must be enabled in this region",
+                hint=_judge_hint(outputs),
             ) from None
         arns[role] = (arn, output_prefix)
         summary["jobs"][role] = {"job_arn": arn, "dataset_uri": dataset_uri, "output_uri": output_uri}

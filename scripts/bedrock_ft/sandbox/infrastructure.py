@@ -321,6 +321,9 @@ def create_infrastructure(
         ),
         "model_import_prefix": MODEL_IMPORT_PREFIX if lifecycle.model_import else None,
         "model_import_s3_uri": f"s3://{bucket_name}/{MODEL_IMPORT_PREFIX}/" if lifecycle.model_import else None,
+        # The sandbox builds no evaluation policy: as the module with evaluation_jobs_enabled = false.
+        "evaluation_prefix": None,
+        "evaluation_s3_uri": None,
         "runtime_endpoint_id": runtime_endpoint.get("id"),
         "runtime_endpoint_dns_names": runtime_endpoint.get("dns_names", []),
         "operator_after_training_policy_arn": after_training_arn,

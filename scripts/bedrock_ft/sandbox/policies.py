@@ -16,14 +16,24 @@ from bedrock_ft.core.module_documents import render
 
 
 def trust_policy(
-    *, partition: str, region: str, account_id: str, batch_inference: bool = False, model_import: bool = False
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    batch_inference: bool = False,
+    model_import: bool = False,
+    evaluation_jobs: bool = False,
 ) -> dict[str, Any]:
     """modules/access/trust_policy.tf ``trust``, with the documents its ``source_policy_documents`` merge in when
-    batch inference or model import is on."""
+    batch inference, model import or evaluation jobs are on."""
     return render(
         "trust",
         {"partition": partition, "region": region, "account_id": account_id},
-        {"batch_inference_enabled": batch_inference, "model_import_enabled": model_import},
+        {
+            "batch_inference_enabled": batch_inference,
+            "model_import_enabled": model_import,
+            "evaluation_jobs_enabled": evaluation_jobs,
+        },
     )
 
 
@@ -35,6 +45,37 @@ def batch_inference_trust_policy(*, partition: str, region: str, account_id: str
 def model_import_trust_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
     """modules/access/model_import.tf ``model_import_trust``."""
     return render("model_import_trust", {"partition": partition, "region": region, "account_id": account_id})
+
+
+def evaluation_trust_policy(*, partition: str, region: str, account_id: str) -> dict[str, Any]:
+    """modules/access/evaluation.tf ``evaluation_trust``."""
+    return render("evaluation_trust", {"partition": partition, "region": region, "account_id": account_id})
+
+
+def evaluation_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    dns_suffix: str,
+    bucket_arn: str,
+    evaluation_prefix: str,
+    kms_key_arn: str | None,
+) -> dict[str, Any]:
+    """modules/access/evaluation.tf ``evaluation``; ``kms_key_arn`` given is ``use_kms = true``."""
+    return render(
+        "evaluation",
+        {
+            "partition": partition,
+            "region": region,
+            "account_id": account_id,
+            "dns_suffix": dns_suffix,
+            "bucket_arn": bucket_arn,
+            "evaluation_prefix": evaluation_prefix,
+            "kms_key_arn": kms_key_arn,
+        },
+        {"use_kms": bool(kms_key_arn)},
+    )
 
 
 def batch_inference_policy(
@@ -186,9 +227,11 @@ def after_training_policy(
     provisioned_throughput_purchase: bool = False,
     batch_inference_input_prefix: str | None = None,
     batch_inference_output_prefix: str | None = None,
+    evaluation_prefix: str | None = None,
 ) -> dict[str, Any]:
     """modules/operator/after_training.tf ``after_training`` (the operator's second managed policy): its dynamic
-    statements, each present when its switch is on (batch inference: both prefixes given)."""
+    statements, each present when its switch is on (batch inference: both prefixes given; evaluation jobs: the
+    evaluation prefix given)."""
     batch_inference = batch_inference_input_prefix is not None and batch_inference_output_prefix is not None
     return render(
         "after_training",
@@ -199,11 +242,13 @@ def after_training_policy(
             "bucket_arn": bucket_arn,
             "batch_inference_input_prefix": batch_inference_input_prefix,
             "batch_inference_output_prefix": batch_inference_output_prefix,
+            "evaluation_prefix": evaluation_prefix,
         },
         {
             "model_lifecycle_enabled": model_lifecycle,
             "provisioned_throughput_purchase_allowed": provisioned_throughput_purchase,
             "batch_inference_enabled": batch_inference,
+            "evaluation_jobs_enabled": evaluation_prefix is not None,
         },
     )
 
