@@ -60,6 +60,7 @@ module "access" {
   model_import_prefix           = var.model_import_prefix
   evaluation_jobs_enabled       = var.evaluation_jobs_enabled
   evaluation_prefix             = var.evaluation_prefix
+  vpc_only_bucket_access        = var.vpc_only_bucket_access
   rft_grader_lambda_arns        = var.rft_grader_lambda_arns
 }
 

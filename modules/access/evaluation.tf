@@ -127,6 +127,12 @@ resource "aws_iam_policy" "evaluation" {
       ])
       error_message = "evaluation_prefix must not be, contain or lie inside data_prefix or output_prefix: the service role writes there."
     }
+
+    # An evaluation job runs outside the VPC, so its reads and writes never come through the S3 endpoint.
+    precondition {
+      condition     = !var.vpc_only_bucket_access
+      error_message = "evaluation_jobs_enabled needs vpc_only_bucket_access = false: evaluation jobs run outside the VPC (CreateEvaluationJob takes no vpcConfig) and that bucket policy would deny their reads and writes."
+    }
   }
 }
 

@@ -88,6 +88,12 @@ variable "evaluation_prefix" {
   default     = "evaluation"
 }
 
+variable "vpc_only_bucket_access" {
+  description = "Whether the bucket policy denies object access that does not come through the VPC's S3 endpoint; evaluation jobs, which run outside the VPC, cannot work with it."
+  type        = bool
+  default     = false
+}
+
 variable "rft_grader_lambda_arns" {
   description = "ARNs of the Lambda functions that grade reinforcement fine-tuning jobs; the role may invoke only these."
   type        = list(string)

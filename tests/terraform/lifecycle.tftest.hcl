@@ -532,6 +532,21 @@ run "access_evaluation_prefix_inside_the_data_prefix_is_refused" {
   expect_failures = [aws_iam_policy.evaluation]
 }
 
+run "access_evaluation_jobs_with_vpc_only_bucket_access_are_refused" {
+  command = plan
+
+  module {
+    source = "./modules/access"
+  }
+
+  variables {
+    evaluation_jobs_enabled = true
+    vpc_only_bucket_access  = true
+  }
+
+  expect_failures = [aws_iam_policy.evaluation]
+}
+
 run "access_evaluation_prefix_beside_the_output_prefix_is_accepted" {
   command = plan
 

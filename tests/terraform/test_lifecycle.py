@@ -312,11 +312,19 @@ def test_batch_output_prefix_may_not_overlap_the_datasets_or_the_batch_input(tf:
 
 def test_evaluation_prefix_may_not_overlap_the_datasets_or_the_job_output(tf: Files) -> None:
     policy = resource(tf, ACCESS, "aws_iam_policy", "evaluation")
-    (precondition,) = policy["lifecycle"][0]["precondition"]
+    (precondition,) = [p for p in policy["lifecycle"][0]["precondition"] if "var.data_prefix" in str(p["condition"])]
     condition = str(precondition["condition"])
     assert "var.data_prefix, var.output_prefix" in condition
     assert "startswith" in condition
     assert "evaluation_prefix" in precondition["error_message"]
+
+
+def test_evaluation_jobs_are_refused_when_the_bucket_admits_only_the_vpc_endpoint(tf: Files) -> None:
+    policy = resource(tf, ACCESS, "aws_iam_policy", "evaluation")
+    conditions = [unwrap(p["condition"]) for p in policy["lifecycle"][0]["precondition"]]
+    assert "!var.vpc_only_bucket_access" in conditions
+    (access,) = [b.body for b in blocks(tf, "module", ROOT) if b.name == "access"]
+    assert unwrap(access["vpc_only_bucket_access"]) == "var.vpc_only_bucket_access"
 
 
 def test_evaluation_prefix_is_validated_like_the_batch_prefixes(tf: Files) -> None:
