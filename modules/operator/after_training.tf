@@ -1,7 +1,7 @@
 # What bedrock-ft does after a job has trained a model, when one of the switches is on: serve the custom model (an
 # on-demand deployment, or provisioned throughput when var.provisioned_throughput_purchase_allowed), call it, clean
-# up, and run batch inference and model evaluation jobs with the service role. A second managed policy, because the operator policy and
-# these statements together pass IAM's 6,144-character limit for a managed policy: attach both.
+# up, and run batch inference and model evaluation jobs with the service role. A second managed policy, because the
+# operator policy and these statements together pass IAM's 6,144-character limit for a managed policy: attach both.
 
 locals {
   deployment_arns          = "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:custom-model-deployment/*"

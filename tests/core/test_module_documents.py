@@ -75,10 +75,13 @@ def test_a_list_where_one_string_belongs_is_refused() -> None:
 
 
 def test_merged_documents_follow_their_count_switch() -> None:
-    plain = _sids(render("trust", SCOPE, {"batch_inference_enabled": False, "model_import_enabled": False}))
-    merged = _sids(render("trust", SCOPE, {"batch_inference_enabled": True, "model_import_enabled": False}))
+    off = {"batch_inference_enabled": False, "model_import_enabled": False, "evaluation_jobs_enabled": False}
+    plain = _sids(render("trust", SCOPE, off))
+    merged = _sids(render("trust", SCOPE, {**off, "batch_inference_enabled": True}))
+    judged = _sids(render("trust", SCOPE, {**off, "evaluation_jobs_enabled": True}))
     assert plain == ["BedrockCustomizationJobsOfThisAccountAndRegionOnly"]
     assert merged == [*plain, "BedrockBatchInferenceJobsOfThisAccountAndRegionOnly"]
+    assert judged == [*plain, "BedrockEvaluationJobsOfThisAccountAndRegionOnly"]
 
 
 def test_an_unknown_document_is_refused() -> None:
