@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bedrock_ft import __version__
+from bedrock_ft.core.atomic_files import ordinary_temp_file, ordinary_temp_folder, replacing
 from bedrock_ft.core.confined_files import MediaRoots
 from bedrock_ft.core.errors import ConfigError, InputError, UsageError
 from bedrock_ft.core.models import MB, PURPOSES, CustomizationType, ImageRules, ModelSpec, RecordFormat
@@ -464,8 +465,7 @@ def _staged(final_dir: Path) -> Iterator[Path]:
     created = _missing_parents(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-        os.chmod(stage, 0o777 & ~_UMASK)  # mkdtemp makes it 0700: OUT gets an ordinary folder's permissions
+        stage = Path(ordinary_temp_folder(target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     except OSError as exc:
         _remove_empty(created)
         raise UsageError(
@@ -1018,7 +1018,7 @@ class _Writer:
         try:
             for role in roles:
                 final = ROLE_FILES[role]
-                handle, name = _make_temp(out_dir, final)
+                handle, name = ordinary_temp_file(out_dir, prefix=f".{final}.", suffix=".tmp")
                 self._temps[role] = (Path(name), os.fdopen(handle, "w", encoding="utf-8", newline="\n"))
         except BaseException:
             self.discard()  # the first temporary file, when the second cannot be made
@@ -1068,33 +1068,6 @@ def _prune_images(out_dir: Path, referenced: set[bytes]) -> None:
             folder.rmdir()
 
 
-def _make_temp(folder: Path, final_name: str) -> tuple[int, str]:
-    """A temporary file beside ``final_name``, readable as an ordinary new file would be (mkstemp makes it 0600)."""
-    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{final_name}.", suffix=".tmp")
-    os.fchmod(handle, 0o666 & ~_UMASK)
-    return handle, name
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    handle, name = _make_temp(path.parent, path.name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-
-
 _FILES_MARK = "\0files\0"  # stands for the manifest's ``files`` while the rest of it is encoded
 
 
@@ -1107,21 +1080,15 @@ def _write_json_atomic(
     before, marked, after = head.partition(f'\n  "files": {json.dumps(_FILES_MARK)}')
     if not marked:
         raise ValueError("a manifest needs a top-level files object")
-    handle, name = _make_temp(path.parent, path.name)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(before + '\n  "files": {')
-            written = 0
-            for relative, facts in itertools.chain(document["files"].items(), more_files):
-                member = json.dumps(facts, indent=2, ensure_ascii=False).replace("\n", "\n    ")
-                out.write(f"{',' if written else ''}\n    {json.dumps(relative, ensure_ascii=False)}: {member}")
-                written += 1
-            out.write("\n  }" if written else "}")
-            out.write(after + "\n")
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    with replacing(path) as out:
+        out.write(before + '\n  "files": {')
+        written = 0
+        for relative, facts in itertools.chain(document["files"].items(), more_files):
+            member = json.dumps(facts, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+            out.write(f"{',' if written else ''}\n    {json.dumps(relative, ensure_ascii=False)}: {member}")
+            written += 1
+        out.write("\n  }" if written else "}")
+        out.write(after + "\n")
 
 
 def file_facts(path: Path) -> dict[str, Any]:

@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bedrock_ft.core import confined_files
+from bedrock_ft.core.atomic_files import ordinary_temp_file
 from bedrock_ft.core.confined_files import FileRefused, MediaRoots, read_regular_file
 from bedrock_ft.core.models import ImageRules
 from bedrock_ft.data.templates import RecordError
@@ -239,8 +239,7 @@ class ImageStore:
             if folder not in self._folders:  # each folder made once, not tried again for every image
                 os.makedirs(folder, exist_ok=True)
                 self._folders.add(folder)
-            handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + EXTENSIONS[fmt])
-            os.fchmod(handle, 0o666 & ~_UMASK)  # an ordinary file's permissions (mkstemp makes it 0600)
+            handle, temp = ordinary_temp_file(folder, prefix=".tmp-", suffix="." + EXTENSIONS[fmt])
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
@@ -286,15 +285,6 @@ def _encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
     else:
         image.convert("P", palette=Image.Palette.ADAPTIVE).save(buffer, "GIF")
     return buffer.getvalue()
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
 
 
 class ImageRefused(Exception):

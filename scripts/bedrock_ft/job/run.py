@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bedrock_ft.core.atomic_files import write_text_atomically
 from bedrock_ft.core.bounded_json import JsonInputError, read_json_document
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import ChecksFailed, InputError, UsageError
@@ -147,9 +147,7 @@ def _state_problem(state: Any) -> str | None:
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
-    temp = path.with_suffix(".tmp")
-    temp.write_text(json.dumps(state, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_text_atomically(path, json.dumps(state, indent=2, default=str) + "\n")
 
 
 def run_pipeline(

@@ -9,12 +9,12 @@ them. Evaluation itself resumes from its answer cache.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.core.atomic_files import write_text_atomically
 from bedrock_ft.core.bounded_json import JsonInputError, read_json_document
 from bedrock_ft.core.confined_files import FileRefused
 from bedrock_ft.core.errors import InputError, UsageError
@@ -60,9 +60,7 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(state, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_text_atomically(path, json.dumps(state, indent=2, default=str) + "\n")
 
 
 def _done(steps: dict[str, Any], name: str) -> bool:

@@ -6,12 +6,11 @@ Every PNG is written to a temporary name beside its target and renamed, so a fai
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bedrock_ft.core.atomic_files import replacing_binary
 from bedrock_ft.core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -55,14 +54,10 @@ def _pyplot() -> Any:
 def _save(figure: Any, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
     try:
-        figure.savefig(temporary, format="png", dpi=110, bbox_inches="tight")
-        os.replace(temporary, path)
+        with replacing_binary(path) as out:
+            figure.savefig(out, format="png", dpi=110, bbox_inches="tight")
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         _pyplot().close(figure)
     return path
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.core.atomic_files import write_text_atomically
 from bedrock_ft.lifecycle import plots
 from bedrock_ft.lifecycle.evaluation import BASE, TUNED, EvaluationReport
 
@@ -17,25 +16,14 @@ MAX_EXAMPLE_CHARS = 600
 MAX_FIGURE_CATEGORIES = 30
 
 
-def _write_text(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def write_report(report: EvaluationReport) -> list[str]:
     """Figures first (their names go into the documents), then report.md, then report.json last."""
     folder = report.report_dir
     folder.mkdir(parents=True, exist_ok=True)
     figures = write_figures(report)
     report.files = [str(folder / REPORT_JSON), str(folder / REPORT_MD), *(str(p) for p in figures)]
-    _write_text(folder / REPORT_MD, render_markdown(report, [p.name for p in figures]))
-    _write_text(folder / REPORT_JSON, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    write_text_atomically(folder / REPORT_MD, render_markdown(report, [p.name for p in figures]))
+    write_text_atomically(folder / REPORT_JSON, json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
     return report.files
 
 

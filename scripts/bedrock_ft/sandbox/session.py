@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bedrock_ft.core.atomic_files import write_text_atomically
 from bedrock_ft.core.errors import ConfigError, InputError
 from bedrock_ft.core.tf_outputs import to_terraform_json
 from bedrock_ft.job.session import EMULATOR_CREDENTIALS, make_session
@@ -234,6 +235,4 @@ def _remove_files(folder: Path) -> None:
 
 
 def _write_json(path: Path, document: Any) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_text_atomically(path, json.dumps(document, indent=2) + "\n")
